@@ -1,0 +1,211 @@
+//! Chains of credential sources, and each provider's default chain.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::clock::{BoxFuture, SharedClock, SystemClock};
+use crate::credentials::cache::CachingProvider;
+use crate::credentials::env::{Env, EnvProvider};
+use crate::credentials::files::{
+    AlibabaCredentialsFileProvider, AliyunCliConfigProvider, TencentCredentialsFileProvider,
+};
+use crate::credentials::metadata::{InstanceRoleProvider, MetadataOptions};
+use crate::credentials::{Credentials, ProvideCredentials, SharedCredentialsProvider, StaticProvider};
+use crate::error::{Error, ErrorKind};
+use crate::provider::Provider;
+
+/// Tries sources in order and returns the first credentials found.
+///
+/// A source that answers [`ErrorKind::Auth`] has nothing to offer ("no such variable", "no such
+/// file", "no metadata service") and the chain moves on. Any other error — a malformed file, a
+/// profile that was asked for but does not exist — stops the chain, because silently using other
+/// credentials would hide the mistake. When every source is empty, the error lists what was tried.
+#[derive(Debug, Clone)]
+pub struct ChainProvider {
+    provider: Provider,
+    sources: Vec<SharedCredentialsProvider>,
+}
+
+impl ChainProvider {
+    /// An empty chain for `provider`.
+    pub fn new(provider: Provider) -> Self {
+        Self {
+            provider,
+            sources: Vec::new(),
+        }
+    }
+
+    /// Appends a source.
+    #[must_use]
+    pub fn or_else(mut self, source: impl ProvideCredentials + 'static) -> Self {
+        self.sources.push(Arc::new(source));
+        self
+    }
+
+    /// The names of the sources, in order.
+    pub fn source_names(&self) -> Vec<&'static str> {
+        self.sources.iter().map(|s| s.name()).collect()
+    }
+
+    async fn run(&self) -> Result<Credentials, Error> {
+        let mut tried = Vec::new();
+        for source in &self.sources {
+            match source.provide_credentials().await {
+                Ok(c) => {
+                    tracing::debug!(provider = %self.provider, source = source.name(), "credentials found");
+                    return Ok(c);
+                }
+                Err(e) if e.kind() == ErrorKind::Auth => {
+                    tracing::debug!(provider = %self.provider, source = source.name(), reason = %e.message(), "no credentials here");
+                    tried.push(format!("{} ({})", source.name(), e.message()));
+                }
+                Err(e) => return Err(e.with_provider(self.provider)),
+            }
+        }
+        Err(Error::new(
+            ErrorKind::Auth,
+            format!(
+                "no {} credentials found; tried: {}",
+                self.provider.display_name(),
+                tried.join("; ")
+            ),
+        )
+        .with_provider(self.provider))
+    }
+}
+
+impl ProvideCredentials for ChainProvider {
+    fn provide_credentials(&self) -> BoxFuture<'_, Result<Credentials, Error>> {
+        Box::pin(self.run())
+    }
+
+    fn name(&self) -> &'static str {
+        "default chain"
+    }
+}
+
+/// Inputs of [`default_chain`].
+#[derive(Clone)]
+pub struct DefaultChainOptions {
+    /// Explicit keys: when set, they are the only source.
+    pub explicit: Option<Credentials>,
+    /// The profile to read from credential files (else the vendor's profile variable, else
+    /// `default`).
+    pub profile: Option<String>,
+    /// Environment variables (the process environment by default).
+    pub env: Env,
+    /// The clock used to refresh temporary credentials.
+    pub clock: SharedClock,
+    /// Override of the metadata service settings (the vendor's address by default).
+    pub metadata: Option<MetadataOptions>,
+}
+
+impl Default for DefaultChainOptions {
+    fn default() -> Self {
+        Self {
+            explicit: None,
+            profile: None,
+            env: Env::real(),
+            clock: Arc::new(SystemClock),
+            metadata: None,
+        }
+    }
+}
+
+impl fmt::Debug for DefaultChainOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DefaultChainOptions")
+            .field("explicit", &self.explicit)
+            .field("profile", &self.profile)
+            .field("env", &self.env)
+            .field("metadata", &self.metadata)
+            .finish()
+    }
+}
+
+/// The default credentials chain of `provider`, cached and refreshed before expiry.
+///
+/// See the [module docs](crate::credentials) for the order. A profile passed explicitly (as
+/// `--profile` does) moves the credential files ahead of the environment variables, as the AWS
+/// CLI does; a profile named only by the environment variable does not. AWS credentials come from the
+/// `aws-config` chain instead (feature `aws`, [`crate::aws`]); asking this function for AWS is an
+/// [`ErrorKind::Unsupported`] error.
+///
+/// ```
+/// use unicloud_core::credentials::{default_chain, DefaultChainOptions, Env};
+/// use unicloud_core::Provider;
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let opts = DefaultChainOptions {
+///     env: Env::from_pairs([
+///         ("TENCENTCLOUD_SECRET_ID", "AKIDexample"),
+///         ("TENCENTCLOUD_SECRET_KEY", "example-secret"),
+///     ]),
+///     ..Default::default()
+/// };
+/// let chain = default_chain(Provider::Tencent, opts).unwrap();
+/// let creds = chain.provide_credentials().await.unwrap();
+/// assert_eq!(creds.access_key_id(), "AKIDexample");
+/// # });
+/// ```
+pub fn default_chain(
+    provider: Provider,
+    opts: DefaultChainOptions,
+) -> Result<SharedCredentialsProvider, Error> {
+    if let Some(c) = opts.explicit {
+        return Ok(Arc::new(StaticProvider::new(c)));
+    }
+    let env = opts.env;
+    let chain = match provider {
+        Provider::Tencent => {
+            let metadata = opts
+                .metadata
+                .unwrap_or_else(|| MetadataOptions::for_provider(Provider::Tencent));
+            let file = TencentCredentialsFileProvider::new(env.clone(), opts.profile.clone());
+            let environment = EnvProvider::new(provider, env.clone());
+            if opts.profile.is_some() {
+                ChainProvider::new(provider).or_else(file).or_else(environment)
+            } else {
+                ChainProvider::new(provider).or_else(environment).or_else(file)
+            }
+            .or_else(InstanceRoleProvider::new(provider, metadata))
+        }
+        Provider::Alibaba => {
+            let disabled = env
+                .get("ALIBABA_CLOUD_ECS_METADATA_DISABLED")
+                .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            let mut metadata = opts
+                .metadata
+                .unwrap_or_else(|| MetadataOptions::for_provider(Provider::Alibaba))
+                .disabled(disabled);
+            if let Some(role) = env.get("ALIBABA_CLOUD_ECS_METADATA") {
+                metadata = metadata.with_role_name(role);
+            }
+            let cli = AliyunCliConfigProvider::new(env.clone(), opts.profile.clone())
+                .with_metadata(metadata.clone());
+            let file = AlibabaCredentialsFileProvider::new(env.clone(), opts.profile.clone())
+                .with_metadata(metadata.clone());
+            let environment = EnvProvider::new(provider, env.clone());
+            if opts.profile.is_some() {
+                ChainProvider::new(provider)
+                    .or_else(cli)
+                    .or_else(file)
+                    .or_else(environment)
+            } else {
+                ChainProvider::new(provider)
+                    .or_else(environment)
+                    .or_else(cli)
+                    .or_else(file)
+            }
+            .or_else(InstanceRoleProvider::new(provider, metadata))
+        }
+        Provider::Aws => {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                "AWS credentials come from aws-config's default chain (enable the `aws` feature)",
+            )
+            .with_provider(provider));
+        }
+    };
+    Ok(Arc::new(CachingProvider::new(Arc::new(chain), opts.clock)))
+}

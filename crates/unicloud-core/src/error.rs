@@ -1,0 +1,398 @@
+//! The one error type every unicloud crate returns.
+//!
+//! Users match on [`Error::kind`] — a flat, provider-neutral [`ErrorKind`] — and never on nested
+//! SDK errors. The provider's own code, message, HTTP status and request id are kept for diagnosis.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::provider::Provider;
+
+/// The boxed cause of an [`Error`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A `Result` whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, independent of the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The credentials are missing, unknown, malformed, expired or the signature did not match.
+    Auth,
+    /// The caller is authenticated but not allowed to do this.
+    PermissionDenied,
+    /// The resource does not exist (or is not visible to the caller).
+    NotFound,
+    /// The request is invalid; detected before sending whenever possible.
+    InvalidInput,
+    /// The request conflicts with the resource's current state (e.g. stopping a stopped instance,
+    /// reusing a client token with different parameters).
+    Conflict,
+    /// The provider asked us to slow down.
+    Throttled,
+    /// An account or resource quota would be exceeded, or the provider has no capacity.
+    QuotaExceeded,
+    /// The provider failed on its side (HTTP 5xx, internal error, service unavailable).
+    Unavailable,
+    /// The request or an operation (such as a waiter) ran out of time.
+    Timeout,
+    /// The request could not be sent or the connection broke.
+    Transport,
+    /// The provider answered with something we could not understand.
+    InvalidResponse,
+    /// A configuration or credentials file is malformed, or the configuration is incomplete.
+    Config,
+    /// The operation or option is not supported by this provider.
+    Unsupported,
+    /// Anything else; see the provider code and message.
+    Other,
+}
+
+impl ErrorKind {
+    /// Whether an operation that failed with this kind may succeed if simply retried.
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Throttled | ErrorKind::Unavailable | ErrorKind::Timeout | ErrorKind::Transport
+        )
+    }
+
+    /// A short stable name (`auth`, `not-found`, ...) for logs, CLIs and exit-code tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Auth => "auth",
+            ErrorKind::PermissionDenied => "permission-denied",
+            ErrorKind::NotFound => "not-found",
+            ErrorKind::InvalidInput => "invalid-input",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Throttled => "throttled",
+            ErrorKind::QuotaExceeded => "quota-exceeded",
+            ErrorKind::Unavailable => "unavailable",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Transport => "transport",
+            ErrorKind::InvalidResponse => "invalid-response",
+            ErrorKind::Config => "config",
+            ErrorKind::Unsupported => "unsupported",
+            ErrorKind::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The error of every unicloud operation.
+///
+/// ```
+/// use unicloud_core::{Error, ErrorKind, Provider};
+///
+/// let err = Error::new(ErrorKind::NotFound, "instance ins-123 does not exist")
+///     .with_provider(Provider::Tencent)
+///     .with_code("InvalidInstanceId.NotFound")
+///     .with_request_id("6ef60bec-0242-43af-bb20-270359fb54a7");
+/// assert_eq!(err.kind(), ErrorKind::NotFound);
+/// assert!(!err.is_retryable());
+/// assert_eq!(err.code(), Some("InvalidInstanceId.NotFound"));
+/// assert_eq!(
+///     err.to_string(),
+///     "not-found: instance ins-123 does not exist \
+///      [tencent code=InvalidInstanceId.NotFound request-id=6ef60bec-0242-43af-bb20-270359fb54a7]"
+/// );
+/// ```
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    message: String,
+    provider: Option<Provider>,
+    code: Option<String>,
+    request_id: Option<String>,
+    status: Option<u16>,
+    retry_after: Option<Duration>,
+    retryable: Option<bool>,
+    source: Option<BoxError>,
+}
+
+impl Error {
+    /// A new error of `kind` with a message. The message must never contain a secret.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            inner: Box::new(Inner {
+                kind,
+                message: message.into(),
+                provider: None,
+                code: None,
+                request_id: None,
+                status: None,
+                retry_after: None,
+                retryable: None,
+                source: None,
+            }),
+        }
+    }
+
+    /// Shorthand for an [`ErrorKind::InvalidInput`] error.
+    pub fn invalid_input(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidInput, message)
+    }
+
+    /// Records which provider produced the error.
+    #[must_use]
+    pub fn with_provider(mut self, provider: Provider) -> Self {
+        self.inner.provider = Some(provider);
+        self
+    }
+
+    /// Records the provider's own error code (e.g. `RequestLimitExceeded`).
+    #[must_use]
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.inner.code = Some(code.into());
+        self
+    }
+
+    /// Records the provider's request id.
+    #[must_use]
+    pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
+        self.inner.request_id = Some(request_id.into());
+        self
+    }
+
+    /// Records the HTTP status of the response.
+    #[must_use]
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.inner.status = Some(status);
+        self
+    }
+
+    /// Records how long the provider asked us to wait before retrying.
+    #[must_use]
+    pub fn with_retry_after(mut self, after: Duration) -> Self {
+        self.inner.retry_after = Some(after);
+        self
+    }
+
+    /// Overrides whether this particular error is retryable (otherwise the kind decides).
+    #[must_use]
+    pub fn with_retryable(mut self, retryable: bool) -> Self {
+        self.inner.retryable = Some(retryable);
+        self
+    }
+
+    /// Records the underlying cause.
+    #[must_use]
+    pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.inner.source = Some(source.into());
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// Whether retrying the same request may succeed.
+    pub fn is_retryable(&self) -> bool {
+        self.inner
+            .retryable
+            .unwrap_or_else(|| self.inner.kind.is_retryable())
+    }
+
+    /// Our message (or the provider's message when the error came from the provider).
+    pub fn message(&self) -> &str {
+        &self.inner.message
+    }
+
+    /// The provider that produced the error, when known.
+    pub fn provider(&self) -> Option<Provider> {
+        self.inner.provider
+    }
+
+    /// The provider's own error code, when there is one.
+    pub fn code(&self) -> Option<&str> {
+        self.inner.code.as_deref()
+    }
+
+    /// The provider's request id, when there is one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.inner.request_id.as_deref()
+    }
+
+    /// The HTTP status of the response, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        self.inner.status
+    }
+
+    /// How long the provider asked us to wait, when it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.inner.retry_after
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.inner.kind, self.inner.message)?;
+        let i = &self.inner;
+        if i.provider.is_some() || i.code.is_some() || i.request_id.is_some() || i.status.is_some()
+        {
+            f.write_str(" [")?;
+            let mut sep = "";
+            if let Some(p) = i.provider {
+                write!(f, "{p}")?;
+                sep = " ";
+            }
+            if let Some(s) = i.status {
+                write!(f, "{sep}http={s}")?;
+                sep = " ";
+            }
+            if let Some(c) = &i.code {
+                write!(f, "{sep}code={c}")?;
+                sep = " ";
+            }
+            if let Some(r) = &i.request_id {
+                write!(f, "{sep}request-id={r}")?;
+            }
+            f.write_str("]")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &i.kind).field("message", &i.message);
+        if let Some(p) = i.provider {
+            d.field("provider", &p);
+        }
+        if let Some(c) = &i.code {
+            d.field("code", c);
+        }
+        if let Some(r) = &i.request_id {
+            d.field("request_id", r);
+        }
+        if let Some(s) = i.status {
+            d.field("status", &s);
+        }
+        if let Some(s) = &i.source {
+            d.field("source", s);
+        }
+        d.finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner
+            .source
+            .as_ref()
+            .map(|s| s.as_ref() as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<reqwest::Error> for Error {
+    fn from(e: reqwest::Error) -> Self {
+        let kind = if e.is_timeout() {
+            ErrorKind::Timeout
+        } else if e.is_decode() {
+            ErrorKind::InvalidResponse
+        } else if e.is_builder() {
+            ErrorKind::InvalidInput
+        } else {
+            ErrorKind::Transport
+        };
+        // reqwest's Display includes the URL but never headers or bodies, so no secret leaks.
+        let message = e.to_string();
+        let mut err = Error::new(kind, message);
+        if let Some(status) = e.status() {
+            err = err.with_status(status.as_u16());
+        }
+        err.with_source(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retryable_kinds() {
+        for k in [
+            ErrorKind::Throttled,
+            ErrorKind::Unavailable,
+            ErrorKind::Timeout,
+            ErrorKind::Transport,
+        ] {
+            assert!(k.is_retryable(), "{k}");
+            assert!(Error::new(k, "x").is_retryable());
+        }
+        for k in [
+            ErrorKind::Auth,
+            ErrorKind::PermissionDenied,
+            ErrorKind::NotFound,
+            ErrorKind::InvalidInput,
+            ErrorKind::Conflict,
+            ErrorKind::QuotaExceeded,
+            ErrorKind::InvalidResponse,
+            ErrorKind::Config,
+            ErrorKind::Unsupported,
+            ErrorKind::Other,
+        ] {
+            assert!(!k.is_retryable(), "{k}");
+        }
+    }
+
+    #[test]
+    fn override_retryable() {
+        let e = Error::new(ErrorKind::Conflict, "busy").with_retryable(true);
+        assert!(e.is_retryable());
+        let e = Error::new(ErrorKind::Transport, "x").with_retryable(false);
+        assert!(!e.is_retryable());
+    }
+
+    #[test]
+    fn display_has_all_diagnostics() {
+        let e = Error::new(ErrorKind::Throttled, "slow down")
+            .with_provider(Provider::Alibaba)
+            .with_status(400)
+            .with_code("Throttling.User")
+            .with_request_id("RID");
+        assert_eq!(
+            e.to_string(),
+            "throttled: slow down [alibaba http=400 code=Throttling.User request-id=RID]"
+        );
+        assert_eq!(e.status(), Some(400));
+        assert_eq!(e.provider(), Some(Provider::Alibaba));
+        assert_eq!(e.request_id(), Some("RID"));
+        assert_eq!(e.message(), "slow down");
+        assert_eq!(Error::new(ErrorKind::Other, "x").to_string(), "other: x");
+    }
+
+    #[test]
+    fn source_is_kept() {
+        let io = std::io::Error::other("boom");
+        let e = Error::new(ErrorKind::Transport, "send failed").with_source(io);
+        let src = std::error::Error::source(&e).unwrap();
+        assert_eq!(src.to_string(), "boom");
+        assert!(format!("{e:?}").contains("boom"));
+    }
+
+    #[test]
+    fn kind_names_are_stable() {
+        assert_eq!(ErrorKind::NotFound.as_str(), "not-found");
+        assert_eq!(ErrorKind::PermissionDenied.to_string(), "permission-denied");
+    }
+
+    #[test]
+    fn error_is_small_and_thread_safe() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<Error>();
+        assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
+    }
+}

@@ -1,0 +1,58 @@
+//! The shared foundation of unicloud.
+//!
+//! Every unicloud crate speaks in the types defined here:
+//!
+//! - [`Provider`] and [`Region`] — which cloud and where, validated before any request;
+//! - [`Credentials`] and the [`credentials`] module — explicit keys, environment variables,
+//!   the vendors' credential files with profiles, instance roles from the metadata service, and
+//!   each provider's default chain, cached and refreshed before expiry; secrets never appear in
+//!   `Debug`, `Display`, logs or errors;
+//! - [`Error`] with a flat [`ErrorKind`] — one level to match on, with the provider's code,
+//!   message, HTTP status and request id kept for diagnosis;
+//! - [`RetryPolicy`] — exponential back-off with full jitter, bounded attempts and time;
+//! - [`clock`] — real and manual clocks, so tests of retries, refresh and waiters never sleep;
+//! - [`ClientConfig`] — endpoint override, time-outs and the `unicloud/<version>` user agent.
+//!
+//! ```
+//! use unicloud_core::credentials::{default_chain, DefaultChainOptions, Env};
+//! use unicloud_core::{Credentials, ErrorKind, Provider, Region};
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let provider: Provider = "aliyun".parse()?;
+//! let region = Region::new(provider, "cn-hangzhou")?;
+//!
+//! // Explicit keys always win; without them the vendor's default chain is searched.
+//! let chain = default_chain(provider, DefaultChainOptions {
+//!     explicit: Some(Credentials::new("LTAI5tExample", "example-secret")),
+//!     ..Default::default()
+//! })?;
+//! let creds = chain.provide_credentials().await?;
+//! assert_eq!(creds.access_key_id(), "LTAI5tExample");
+//! assert!(!format!("{creds:?}").contains("example-secret"));
+//!
+//! let err = Region::new(provider, "Hangzhou!").unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::InvalidInput);
+//! # let _ = region;
+//! # Ok::<_, unicloud_core::Error>(())
+//! # }).unwrap();
+//! ```
+
+#[cfg(feature = "aws")]
+pub mod aws;
+pub mod clock;
+mod config;
+pub mod credentials;
+mod error;
+mod provider;
+mod region;
+mod retry;
+mod time_fmt;
+
+pub use config::{ClientConfig, USER_AGENT};
+pub use credentials::{
+    Credentials, ProvideCredentials, Secret, SharedCredentialsProvider, StaticProvider,
+};
+pub use error::{BoxError, Error, ErrorKind, Result};
+pub use provider::Provider;
+pub use region::Region;
+pub use retry::RetryPolicy;

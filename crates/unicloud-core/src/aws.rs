@@ -10,12 +10,12 @@
 use std::fmt;
 use std::path::PathBuf;
 
-pub use aws_config::SdkConfig;
 use aws_config::BehaviorVersion;
-use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
+pub use aws_config::SdkConfig;
 use aws_credential_types::provider::{
     ProvideCredentials as AwsProvideCredentials, SharedCredentialsProvider as AwsShared,
 };
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 
 use crate::clock::BoxFuture;
 use crate::credentials::{Credentials, ProvideCredentials};
@@ -48,13 +48,13 @@ pub struct AwsProfileFiles {
 }
 
 impl AwsProfileFiles {
-    fn to_aws(&self) -> ProfileFiles {
-        let mut b = ProfileFiles::builder();
+    fn to_aws(&self) -> EnvConfigFiles {
+        let mut b = EnvConfigFiles::builder();
         if let Some(c) = &self.config {
-            b = b.with_file(ProfileFileKind::Config, c);
+            b = b.with_file(EnvConfigFileKind::Config, c);
         }
         if let Some(c) = &self.credentials {
-            b = b.with_file(ProfileFileKind::Credentials, c);
+            b = b.with_file(EnvConfigFileKind::Credentials, c);
         }
         b.build()
     }
@@ -94,7 +94,8 @@ pub fn to_aws_credentials(c: &Credentials) -> aws_credential_types::Credentials 
 
 /// Converts the AWS SDK's credentials to unicloud's type.
 pub fn from_aws_credentials(c: &aws_credential_types::Credentials) -> Credentials {
-    let mut out = Credentials::new(c.access_key_id(), c.secret_access_key()).with_source("aws-config");
+    let mut out =
+        Credentials::new(c.access_key_id(), c.secret_access_key()).with_source("aws-config");
     if let Some(t) = c.session_token() {
         out = out.with_session_token(t);
     }
@@ -125,8 +126,11 @@ impl AwsCredentialsProvider {
             .credentials_provider()
             .map(|inner| Self { inner })
             .ok_or_else(|| {
-                Error::new(ErrorKind::Auth, "the AWS configuration has no credentials provider")
-                    .with_provider(Provider::Aws)
+                Error::new(
+                    ErrorKind::Auth,
+                    "the AWS configuration has no credentials provider",
+                )
+                .with_provider(Provider::Aws)
             })
     }
 
@@ -143,8 +147,10 @@ impl AwsCredentialsProvider {
                     _ => ErrorKind::Auth,
                 };
                 // CredentialsError's messages describe the failure, never the key material.
-                Err(Error::new(kind, format!("AWS credentials: {}", aws_error_chain(&e)))
-                    .with_provider(Provider::Aws))
+                Err(
+                    Error::new(kind, format!("AWS credentials: {}", aws_error_chain(&e)))
+                        .with_provider(Provider::Aws),
+                )
             }
         }
     }
@@ -163,7 +169,8 @@ fn aws_error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 
 impl fmt::Debug for AwsCredentialsProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AwsCredentialsProvider").finish_non_exhaustive()
+        f.debug_struct("AwsCredentialsProvider")
+            .finish_non_exhaustive()
     }
 }
 
@@ -186,7 +193,9 @@ mod tests {
     #[tokio::test]
     async fn explicit_keys_win() {
         let opts = AwsConfigOptions {
-            explicit: Some(Credentials::new("AKIDEXPLICIT", "explicit-secret").with_session_token("tok")),
+            explicit: Some(
+                Credentials::new("AKIDEXPLICIT", "explicit-secret").with_session_token("tok"),
+            ),
             region: Some(Region::new(Provider::Aws, "eu-west-1").unwrap()),
             endpoint: Some("http://127.0.0.1:9".to_owned()),
             ..Default::default()
@@ -238,13 +247,18 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.provider(), Some(Provider::Aws));
-        assert!(matches!(err.kind(), ErrorKind::Auth | ErrorKind::Config), "{err}");
+        assert!(
+            matches!(err.kind(), ErrorKind::Auth | ErrorKind::Config),
+            "{err}"
+        );
     }
 
     #[test]
     fn conversion_round_trips() {
         let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(2_000_000_000);
-        let c = Credentials::new("AKID", "s").with_session_token("t").with_expiry(t);
+        let c = Credentials::new("AKID", "s")
+            .with_session_token("t")
+            .with_expiry(t);
         let back = from_aws_credentials(&to_aws_credentials(&c));
         assert_eq!(back.access_key_id(), "AKID");
         assert_eq!(back.secret().expose(), "s");

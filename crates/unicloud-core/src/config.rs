@@ -55,7 +55,10 @@ impl ClientConfig {
     pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Result<Self, Error> {
         let endpoint = endpoint.into();
         let parsed = reqwest::Url::parse(&endpoint).map_err(|e| {
-            Error::new(ErrorKind::InvalidInput, format!("invalid endpoint `{endpoint}`: {e}"))
+            Error::new(
+                ErrorKind::InvalidInput,
+                format!("invalid endpoint `{endpoint}`: {e}"),
+            )
         })?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
             return Err(Error::new(

@@ -54,7 +54,10 @@ impl ErrorKind {
     pub fn is_retryable(self) -> bool {
         matches!(
             self,
-            ErrorKind::Throttled | ErrorKind::Unavailable | ErrorKind::Timeout | ErrorKind::Transport
+            ErrorKind::Throttled
+                | ErrorKind::Unavailable
+                | ErrorKind::Timeout
+                | ErrorKind::Transport
         )
     }
 

@@ -82,7 +82,11 @@ fn validate(provider: Provider, name: &str) -> Result<(), Error> {
     let bad = |why: &str| {
         Err(Error::new(
             ErrorKind::InvalidInput,
-            format!("malformed {} region `{}`: {why}", provider.as_str(), name.escape_debug()),
+            format!(
+                "malformed {} region `{}`: {why}",
+                provider.as_str(),
+                name.escape_debug()
+            ),
         ))
     };
     if name.is_empty() {
@@ -188,8 +192,14 @@ mod tests {
     #[test]
     fn defaults() {
         assert_eq!(Region::default_for(Provider::Aws).as_str(), "us-east-1");
-        assert_eq!(Region::default_for(Provider::Tencent).as_str(), "ap-guangzhou");
-        assert_eq!(Region::default_for(Provider::Alibaba).as_str(), "cn-hangzhou");
+        assert_eq!(
+            Region::default_for(Provider::Tencent).as_str(),
+            "ap-guangzhou"
+        );
+        assert_eq!(
+            Region::default_for(Provider::Alibaba).as_str(),
+            "cn-hangzhou"
+        );
     }
 
     proptest::proptest! {

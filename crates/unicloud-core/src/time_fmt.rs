@@ -21,7 +21,9 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<SystemTime> {
     // `YYYY-MM-DDTHH:MMZ`: add seconds.
     if s.len() == 17 && s.ends_with('Z') {
         let with_secs = format!("{}:00Z", &s[..16]);
-        return OffsetDateTime::parse(&with_secs, &Rfc3339).ok().map(Into::into);
+        return OffsetDateTime::parse(&with_secs, &Rfc3339)
+            .ok()
+            .map(Into::into);
     }
     None
 }

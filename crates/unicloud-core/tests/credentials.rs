@@ -1,6 +1,8 @@
 //! The credential chains end to end: a temporary HOME, fixed environment variables, credential
 //! files with profiles, a loopback metadata server, and expiry refresh on a manual clock.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -64,24 +66,39 @@ async fn tencent_env_beats_file_and_file_beats_metadata() {
     let c = clock();
     let env = home_env(
         home.path(),
-        &[("TENCENTCLOUD_SECRET_ID", "AKIDENV"), ("TENCENTCLOUD_SECRET_KEY", "env-secret")],
+        &[
+            ("TENCENTCLOUD_SECRET_ID", "AKIDENV"),
+            ("TENCENTCLOUD_SECRET_KEY", "env-secret"),
+        ],
     );
     let chain = default_chain(Provider::Tencent, opts(env, None, &c)).unwrap();
     let creds = chain.provide_credentials().await.unwrap();
-    assert_eq!((creds.access_key_id(), creds.source()), ("AKIDENV", "environment"));
+    assert_eq!(
+        (creds.access_key_id(), creds.source()),
+        ("AKIDENV", "environment")
+    );
 
     let env = home_env(home.path(), &[]);
     let chain = default_chain(Provider::Tencent, opts(env.clone(), None, &c)).unwrap();
     let creds = chain.provide_credentials().await.unwrap();
-    assert_eq!((creds.access_key_id(), creds.source()), ("AKIDFILE", "profile file"));
+    assert_eq!(
+        (creds.access_key_id(), creds.source()),
+        ("AKIDFILE", "profile file")
+    );
     assert_eq!(creds.secret().expose(), "file-secret");
 
     // Profile by argument and by environment variable.
     let chain = default_chain(Provider::Tencent, opts(env, Some("prod"), &c)).unwrap();
-    assert_eq!(chain.provide_credentials().await.unwrap().access_key_id(), "AKIDPROD");
+    assert_eq!(
+        chain.provide_credentials().await.unwrap().access_key_id(),
+        "AKIDPROD"
+    );
     let env = home_env(home.path(), &[("TENCENTCLOUD_PROFILE", "prod")]);
     let chain = default_chain(Provider::Tencent, opts(env, None, &c)).unwrap();
-    assert_eq!(chain.provide_credentials().await.unwrap().access_key_id(), "AKIDPROD");
+    assert_eq!(
+        chain.provide_credentials().await.unwrap().access_key_id(),
+        "AKIDPROD"
+    );
 }
 
 #[tokio::test]
@@ -93,10 +110,16 @@ async fn explicit_profile_beats_environment() {
     );
     let env = home_env(
         home.path(),
-        &[("TENCENTCLOUD_SECRET_ID", "AKIDENV"), ("TENCENTCLOUD_SECRET_KEY", "env-secret")],
+        &[
+            ("TENCENTCLOUD_SECRET_ID", "AKIDENV"),
+            ("TENCENTCLOUD_SECRET_KEY", "env-secret"),
+        ],
     );
     let chain = default_chain(Provider::Tencent, opts(env, Some("prod"), &clock())).unwrap();
-    assert_eq!(chain.provide_credentials().await.unwrap().access_key_id(), "AKIDPROD");
+    assert_eq!(
+        chain.provide_credentials().await.unwrap().access_key_id(),
+        "AKIDPROD"
+    );
 }
 
 #[tokio::test]
@@ -132,11 +155,18 @@ async fn malformed_file_names_file_and_line_never_the_secret() {
         "[default]\nsecret_id = AKIDOK\nsecret_key TOPSECRET-do-not-print\n",
     );
     let c = clock();
-    let chain = default_chain(Provider::Tencent, opts(home_env(home.path(), &[]), None, &c)).unwrap();
+    let chain = default_chain(
+        Provider::Tencent,
+        opts(home_env(home.path(), &[]), None, &c),
+    )
+    .unwrap();
     let err = chain.provide_credentials().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
     let shown = format!("{err} {err:?}");
-    assert!(shown.contains(&format!("{}, line 3", path.display())), "{shown}");
+    assert!(
+        shown.contains(&format!("{}, line 3", path.display())),
+        "{shown}"
+    );
     assert!(!shown.contains("TOPSECRET"), "{shown}");
     let src = std::error::Error::source(&err).unwrap().to_string();
     assert!(!src.contains("TOPSECRET"));
@@ -152,11 +182,18 @@ async fn malformed_file_names_file_and_line_never_the_secret() {
 async fn nothing_configured_lists_what_was_tried() {
     let home = tempfile::tempdir().unwrap();
     let c = clock();
-    let chain = default_chain(Provider::Tencent, opts(home_env(home.path(), &[]), None, &c)).unwrap();
+    let chain = default_chain(
+        Provider::Tencent,
+        opts(home_env(home.path(), &[]), None, &c),
+    )
+    .unwrap();
     let err = chain.provide_credentials().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
     let msg = err.to_string();
-    assert!(msg.contains("environment") && msg.contains("credentials") && msg.contains("instance role"), "{msg}");
+    assert!(
+        msg.contains("environment") && msg.contains("credentials") && msg.contains("instance role"),
+        "{msg}"
+    );
 }
 
 // ---------- Alibaba ----------
@@ -187,9 +224,18 @@ async fn alibaba_ini_profiles_and_types() {
 
     // ALIBABA_CLOUD_CREDENTIALS_FILE moves the file.
     let other = home.path().join("elsewhere.ini");
-    write(&other, "[default]\naccess_key_id = LTAIELSE\naccess_key_secret = s\n");
-    let env = home_env(home.path(), &[("ALIBABA_CLOUD_CREDENTIALS_FILE", other.to_str().unwrap())]);
-    let c = AlibabaCredentialsFileProvider::new(env, None).provide_credentials().await.unwrap();
+    write(
+        &other,
+        "[default]\naccess_key_id = LTAIELSE\naccess_key_secret = s\n",
+    );
+    let env = home_env(
+        home.path(),
+        &[("ALIBABA_CLOUD_CREDENTIALS_FILE", other.to_str().unwrap())],
+    );
+    let c = AlibabaCredentialsFileProvider::new(env, None)
+        .provide_credentials()
+        .await
+        .unwrap();
     assert_eq!(c.access_key_id(), "LTAIELSE");
 }
 
@@ -215,10 +261,16 @@ async fn aliyun_cli_config_modes_and_current_profile() {
     assert_eq!(c.session_token().unwrap().expose(), "cli-token");
     assert_eq!(current.region().await.as_deref(), Some("cn-beijing"));
     let def = AliyunCliConfigProvider::new(env.clone(), Some("default".into()));
-    assert_eq!(def.provide_credentials().await.unwrap().access_key_id(), "LTAICLI");
+    assert_eq!(
+        def.provide_credentials().await.unwrap().access_key_id(),
+        "LTAICLI"
+    );
     let env2 = home_env(home.path(), &[("ALIBABA_CLOUD_PROFILE", "default")]);
     let by_env = AliyunCliConfigProvider::new(env2, None);
-    assert_eq!(by_env.provide_credentials().await.unwrap().access_key_id(), "LTAICLI");
+    assert_eq!(
+        by_env.provide_credentials().await.unwrap().access_key_id(),
+        "LTAICLI"
+    );
     let err = AliyunCliConfigProvider::new(env, Some("broken".into()))
         .provide_credentials()
         .await
@@ -231,7 +283,10 @@ async fn aliyun_cli_config_modes_and_current_profile() {
 async fn aliyun_cli_config_bad_json_names_line() {
     let home = tempfile::tempdir().unwrap();
     let path = home.path().join(".aliyun/config.json");
-    write(&path, "{\n  \"profiles\": [\n    {\"name\": \"default\", \"access_key_secret\": \"SEKRIT\",,}\n  ]\n}\n");
+    write(
+        &path,
+        "{\n  \"profiles\": [\n    {\"name\": \"default\", \"access_key_secret\": \"SEKRIT\",,}\n  ]\n}\n",
+    );
     let err = AliyunCliConfigProvider::new(home_env(home.path(), &[]), None)
         .provide_credentials()
         .await
@@ -250,14 +305,28 @@ async fn alibaba_chain_order_env_cli_ini() {
         "[default]\ntype = access_key\naccess_key_id = LTAIINI\naccess_key_secret = s\n",
     );
     let c = clock();
-    let chain = default_chain(Provider::Alibaba, opts(home_env(home.path(), &[]), None, &c)).unwrap();
-    assert_eq!(chain.provide_credentials().await.unwrap().access_key_id(), "LTAIINI");
+    let chain = default_chain(
+        Provider::Alibaba,
+        opts(home_env(home.path(), &[]), None, &c),
+    )
+    .unwrap();
+    assert_eq!(
+        chain.provide_credentials().await.unwrap().access_key_id(),
+        "LTAIINI"
+    );
     write(
         &home.path().join(".aliyun/config.json"),
         r#"{"current":"default","profiles":[{"name":"default","mode":"AK","access_key_id":"LTAICLI","access_key_secret":"s"}]}"#,
     );
-    let chain = default_chain(Provider::Alibaba, opts(home_env(home.path(), &[]), None, &c)).unwrap();
-    assert_eq!(chain.provide_credentials().await.unwrap().access_key_id(), "LTAICLI");
+    let chain = default_chain(
+        Provider::Alibaba,
+        opts(home_env(home.path(), &[]), None, &c),
+    )
+    .unwrap();
+    assert_eq!(
+        chain.provide_credentials().await.unwrap().access_key_id(),
+        "LTAICLI"
+    );
     let env = home_env(
         home.path(),
         &[
@@ -366,18 +435,26 @@ async fn tencent_cvm_role_is_cached_and_refreshed_before_expiry() {
     .await;
     let home = tempfile::tempdir().unwrap();
     let mut o = opts(home_env(home.path(), &[]), None, &c);
-    o.metadata = Some(MetadataOptions::for_provider(Provider::Tencent).with_base_url(format!("http://{addr}")));
+    o.metadata = Some(
+        MetadataOptions::for_provider(Provider::Tencent).with_base_url(format!("http://{addr}")),
+    );
     let chain = default_chain(Provider::Tencent, o).unwrap();
 
     let first = chain.provide_credentials().await.unwrap();
     assert_eq!(first.access_key_id(), "AKIDTMP1");
     assert_eq!(first.session_token().unwrap().expose(), "tmp-token-1");
     assert_eq!(first.source(), "instance role");
-    assert_eq!(first.expires_at(), Some(UNIX_EPOCH + Duration::from_secs(T0 + 3600)));
+    assert_eq!(
+        first.expires_at(),
+        Some(UNIX_EPOCH + Duration::from_secs(T0 + 3600))
+    );
 
     // Cached while fresh.
     c.advance(Duration::from_secs(3000));
-    assert_eq!(chain.provide_credentials().await.unwrap().access_key_id(), "AKIDTMP1");
+    assert_eq!(
+        chain.provide_credentials().await.unwrap().access_key_id(),
+        "AKIDTMP1"
+    );
     assert_eq!(issued.load(Ordering::SeqCst), 1);
 
     // Within five minutes of expiry: refreshed.
@@ -406,20 +483,46 @@ async fn alibaba_ram_role_with_hardened_token_and_env_role_name() {
     );
     let creds = p.provide_credentials().await.unwrap();
     assert_eq!(creds.access_key_id(), "STS.TMP1");
-    assert_eq!(creds.expires_at(), Some(UNIX_EPOCH + Duration::from_secs(T0 + 3600)));
+    assert_eq!(
+        creds.expires_at(),
+        Some(UNIX_EPOCH + Duration::from_secs(T0 + 3600))
+    );
 
     // A role named by ALIBABA_CLOUD_ECS_METADATA that is not attached: Auth, listed in the chain error.
     let home = tempfile::tempdir().unwrap();
-    let mut o = opts(home_env(home.path(), &[("ALIBABA_CLOUD_ECS_METADATA", "OtherRole")]), None, &c);
-    o.metadata = Some(MetadataOptions::for_provider(Provider::Alibaba).with_base_url(format!("http://{addr}")));
-    let err = default_chain(Provider::Alibaba, o).unwrap().provide_credentials().await.unwrap_err();
+    let mut o = opts(
+        home_env(home.path(), &[("ALIBABA_CLOUD_ECS_METADATA", "OtherRole")]),
+        None,
+        &c,
+    );
+    o.metadata = Some(
+        MetadataOptions::for_provider(Provider::Alibaba).with_base_url(format!("http://{addr}")),
+    );
+    let err = default_chain(Provider::Alibaba, o)
+        .unwrap()
+        .provide_credentials()
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert!(err.to_string().contains("OtherRole"), "{err}");
 
     // Disabled by environment variable: never contacted.
-    let mut o = opts(home_env(home.path(), &[("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")]), None, &c);
-    o.metadata = Some(MetadataOptions::for_provider(Provider::Alibaba).with_base_url(format!("http://{addr}")));
-    let err = default_chain(Provider::Alibaba, o).unwrap().provide_credentials().await.unwrap_err();
+    let mut o = opts(
+        home_env(
+            home.path(),
+            &[("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")],
+        ),
+        None,
+        &c,
+    );
+    o.metadata = Some(
+        MetadataOptions::for_provider(Provider::Alibaba).with_base_url(format!("http://{addr}")),
+    );
+    let err = default_chain(Provider::Alibaba, o)
+        .unwrap()
+        .provide_credentials()
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("disabled"), "{err}");
 }
 

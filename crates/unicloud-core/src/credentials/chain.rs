@@ -10,7 +10,9 @@ use crate::credentials::files::{
     AlibabaCredentialsFileProvider, AliyunCliConfigProvider, TencentCredentialsFileProvider,
 };
 use crate::credentials::metadata::{InstanceRoleProvider, MetadataOptions};
-use crate::credentials::{Credentials, ProvideCredentials, SharedCredentialsProvider, StaticProvider};
+use crate::credentials::{
+    Credentials, ProvideCredentials, SharedCredentialsProvider, StaticProvider,
+};
 use crate::error::{Error, ErrorKind};
 use crate::provider::Provider;
 
@@ -164,9 +166,13 @@ pub fn default_chain(
             let file = TencentCredentialsFileProvider::new(env.clone(), opts.profile.clone());
             let environment = EnvProvider::new(provider, env.clone());
             if opts.profile.is_some() {
-                ChainProvider::new(provider).or_else(file).or_else(environment)
+                ChainProvider::new(provider)
+                    .or_else(file)
+                    .or_else(environment)
             } else {
-                ChainProvider::new(provider).or_else(environment).or_else(file)
+                ChainProvider::new(provider)
+                    .or_else(environment)
+                    .or_else(file)
             }
             .or_else(InstanceRoleProvider::new(provider, metadata))
         }

@@ -15,10 +15,16 @@ use crate::provider::Provider;
 const SOURCE: &str = "profile file";
 
 /// Reads a file; a missing file (or no home directory) is an `Auth` error so a chain moves on.
-async fn read_optional(provider: Provider, path: Option<PathBuf>) -> Result<(PathBuf, String), Error> {
+async fn read_optional(
+    provider: Provider,
+    path: Option<PathBuf>,
+) -> Result<(PathBuf, String), Error> {
     let Some(path) = path else {
-        return Err(Error::new(ErrorKind::Auth, "no home directory to look for a credentials file in")
-            .with_provider(provider));
+        return Err(Error::new(
+            ErrorKind::Auth,
+            "no home directory to look for a credentials file in",
+        )
+        .with_provider(provider));
     };
     match tokio::fs::read(&path).await {
         Ok(bytes) => match String::from_utf8(bytes) {
@@ -58,7 +64,11 @@ fn choose_profile(explicit: Option<&str>, env: &Env, var: &str, fallback: &str) 
 }
 
 fn missing_profile(provider: Provider, path: &Path, profile: &str, chosen: bool) -> Error {
-    let kind = if chosen { ErrorKind::Config } else { ErrorKind::Auth };
+    let kind = if chosen {
+        ErrorKind::Config
+    } else {
+        ErrorKind::Auth
+    };
     Error::new(
         kind,
         format!("profile `{profile}` not found in {}", path.display()),
@@ -98,7 +108,9 @@ impl TencentCredentialsFileProvider {
     /// `TENCENTCLOUD_PROFILE`, else `default`.
     pub fn new(env: Env, profile: Option<String>) -> Self {
         Self {
-            path: env.home_dir().map(|h| h.join(".tencentcloud").join("credentials")),
+            path: env
+                .home_dir()
+                .map(|h| h.join(".tencentcloud").join("credentials")),
             env,
             profile,
         }
@@ -115,8 +127,12 @@ impl TencentCredentialsFileProvider {
         let p = Provider::Tencent;
         let (path, text) = read_optional(p, self.path.clone()).await?;
         let ini = IniFile::parse(&path, &text).map_err(|e| e.into_error().with_provider(p))?;
-        let (profile, chosen) =
-            choose_profile(self.profile.as_deref(), &self.env, "TENCENTCLOUD_PROFILE", "default");
+        let (profile, chosen) = choose_profile(
+            self.profile.as_deref(),
+            &self.env,
+            "TENCENTCLOUD_PROFILE",
+            "default",
+        );
         let section = ini
             .section(&profile)
             .ok_or_else(|| missing_profile(p, &path, &profile, chosen))?;
@@ -159,7 +175,10 @@ impl AlibabaCredentialsFileProvider {
         let path = env
             .get("ALIBABA_CLOUD_CREDENTIALS_FILE")
             .map(PathBuf::from)
-            .or_else(|| env.home_dir().map(|h| h.join(".alibabacloud").join("credentials")));
+            .or_else(|| {
+                env.home_dir()
+                    .map(|h| h.join(".alibabacloud").join("credentials"))
+            });
         Self {
             env,
             path,
@@ -186,8 +205,12 @@ impl AlibabaCredentialsFileProvider {
         let p = Provider::Alibaba;
         let (path, text) = read_optional(p, self.path.clone()).await?;
         let ini = IniFile::parse(&path, &text).map_err(|e| e.into_error().with_provider(p))?;
-        let (profile, chosen) =
-            choose_profile(self.profile.as_deref(), &self.env, "ALIBABA_CLOUD_PROFILE", "default");
+        let (profile, chosen) = choose_profile(
+            self.profile.as_deref(),
+            &self.env,
+            "ALIBABA_CLOUD_PROFILE",
+            "default",
+        );
         let section = ini
             .section(&profile)
             .ok_or_else(|| missing_profile(p, &path, &profile, chosen))?;
@@ -207,12 +230,9 @@ impl AlibabaCredentialsFileProvider {
             .with_session_token(required(section, &path, "security_token")?),
             "ecs_ram_role" => {
                 let role = required(section, &path, "role_name")?;
-                return InstanceRoleProvider::new(
-                    p,
-                    self.metadata.clone().with_role_name(role),
-                )
-                .provide_credentials()
-                .await;
+                return InstanceRoleProvider::new(p, self.metadata.clone().with_role_name(role))
+                    .provide_credentials()
+                    .await;
             }
             other => {
                 return Err(Error::new(
@@ -232,7 +252,11 @@ impl AlibabaCredentialsFileProvider {
 
 impl ProvideCredentials for AlibabaCredentialsFileProvider {
     fn provide_credentials(&self) -> BoxFuture<'_, Result<Credentials, Error>> {
-        Box::pin(async move { self.load().await.map_err(|e| e.with_provider(Provider::Alibaba)) })
+        Box::pin(async move {
+            self.load()
+                .await
+                .map_err(|e| e.with_provider(Provider::Alibaba))
+        })
     }
 
     fn name(&self) -> &'static str {
@@ -255,7 +279,9 @@ impl AliyunCliConfigProvider {
     /// Reads `~/.aliyun/config.json` (home from `env`).
     pub fn new(env: Env, profile: Option<String>) -> Self {
         Self {
-            path: env.home_dir().map(|h| h.join(".aliyun").join("config.json")),
+            path: env
+                .home_dir()
+                .map(|h| h.join(".aliyun").join("config.json")),
             env,
             profile,
             metadata: MetadataOptions::for_provider(Provider::Alibaba),
@@ -278,7 +304,9 @@ impl AliyunCliConfigProvider {
 
     /// The `region_id` of the selected profile, if the file has one.
     pub async fn region(&self) -> Option<String> {
-        let (path, text) = read_optional(Provider::Alibaba, self.path.clone()).await.ok()?;
+        let (path, text) = read_optional(Provider::Alibaba, self.path.clone())
+            .await
+            .ok()?;
         let doc: Value = serde_json::from_str(&text).ok()?;
         let profile = self.find_profile(&path, &doc).ok()?;
         profile
@@ -289,25 +317,33 @@ impl AliyunCliConfigProvider {
     }
 
     fn find_profile<'a>(&self, path: &Path, doc: &'a Value) -> Result<&'a Value, Error> {
-        let current = doc.get("current").and_then(Value::as_str).filter(|s| !s.is_empty());
+        let current = doc
+            .get("current")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty());
         let (name, chosen) = choose_profile(
             self.profile.as_deref(),
             &self.env,
             "ALIBABA_CLOUD_PROFILE",
             current.unwrap_or("default"),
         );
-        let profiles = doc.get("profiles").and_then(Value::as_array).ok_or_else(|| {
-            FileParseError {
-                path: path.to_owned(),
-                line: 0,
-                reason: "`profiles` is missing or not a list".to_owned(),
-            }
-            .into_error()
-        })?;
+        let profiles = doc
+            .get("profiles")
+            .and_then(Value::as_array)
+            .ok_or_else(|| {
+                FileParseError {
+                    path: path.to_owned(),
+                    line: 0,
+                    reason: "`profiles` is missing or not a list".to_owned(),
+                }
+                .into_error()
+            })?;
         profiles
             .iter()
             .find(|p| p.get("name").and_then(Value::as_str) == Some(name.as_str()))
-            .ok_or_else(|| missing_profile(Provider::Alibaba, path, &name, chosen || current.is_some()))
+            .ok_or_else(|| {
+                missing_profile(Provider::Alibaba, path, &name, chosen || current.is_some())
+            })
     }
 
     async fn load(&self) -> Result<Credentials, Error> {
@@ -366,7 +402,11 @@ impl AliyunCliConfigProvider {
 
 impl ProvideCredentials for AliyunCliConfigProvider {
     fn provide_credentials(&self) -> BoxFuture<'_, Result<Credentials, Error>> {
-        Box::pin(async move { self.load().await.map_err(|e| e.with_provider(Provider::Alibaba)) })
+        Box::pin(async move {
+            self.load()
+                .await
+                .map_err(|e| e.with_provider(Provider::Alibaba))
+        })
     }
 
     fn name(&self) -> &'static str {

@@ -100,10 +100,12 @@ impl IniFile {
                 if name.is_empty() {
                     return Err(err(n, "empty section name"));
                 }
-                sections.entry(name.to_owned()).or_insert_with(|| IniSection {
-                    entries: BTreeMap::new(),
-                    line: n,
-                });
+                sections
+                    .entry(name.to_owned())
+                    .or_insert_with(|| IniSection {
+                        entries: BTreeMap::new(),
+                        line: n,
+                    });
                 current = Some(name.to_owned());
                 continue;
             }
@@ -165,10 +167,16 @@ mod tests {
         let e = IniFile::parse(Path::new("/home/u/.tencentcloud/credentials"), text).unwrap_err();
         assert_eq!(e.line, 3);
         let msg = e.clone().into_error().to_string();
-        assert!(msg.contains("/home/u/.tencentcloud/credentials, line 3"), "{msg}");
+        assert!(
+            msg.contains("/home/u/.tencentcloud/credentials, line 3"),
+            "{msg}"
+        );
         assert!(!msg.contains("Zq9"));
         let e = IniFile::parse(Path::new("f"), "key = v\n").unwrap_err();
-        assert_eq!((e.line, e.reason.as_str()), (1, "key outside of any `[section]`"));
+        assert_eq!(
+            (e.line, e.reason.as_str()),
+            (1, "key outside of any `[section]`")
+        );
         let e = IniFile::parse(Path::new("f"), "[default\n").unwrap_err();
         assert_eq!(e.line, 1);
         let e = IniFile::parse(Path::new("f"), "[]\n").unwrap_err();

@@ -119,8 +119,10 @@ impl InstanceRoleProvider {
 
     async fn fetch(&self) -> Result<Credentials, Error> {
         if self.options.disabled {
-            return Err(Error::new(ErrorKind::Auth, "instance metadata source is disabled")
-                .with_provider(self.provider));
+            return Err(
+                Error::new(ErrorKind::Auth, "instance metadata source is disabled")
+                    .with_provider(self.provider),
+            );
         }
         let http = reqwest::Client::builder()
             .connect_timeout(self.options.connect_timeout)
@@ -145,19 +147,27 @@ impl InstanceRoleProvider {
             Some(r) => r.clone(),
             None => {
                 let url = format!("{base}{}", self.credentials_path());
-                let resp = get(url).send().await.map_err(|e| self.unreachable(base, &e))?;
+                let resp = get(url)
+                    .send()
+                    .await
+                    .map_err(|e| self.unreachable(base, &e))?;
                 if !resp.status().is_success() {
                     return Err(Error::new(
                         ErrorKind::Auth,
-                        format!("no role attached to this instance (metadata answered HTTP {})", resp.status().as_u16()),
+                        format!(
+                            "no role attached to this instance (metadata answered HTTP {})",
+                            resp.status().as_u16()
+                        ),
                     )
                     .with_provider(self.provider));
                 }
                 let text = resp.text().await.map_err(|e| self.unreachable(base, &e))?;
                 let role = text.lines().next().unwrap_or("").trim().to_owned();
                 if role.is_empty() {
-                    return Err(Error::new(ErrorKind::Auth, "no role attached to this instance")
-                        .with_provider(self.provider));
+                    return Err(
+                        Error::new(ErrorKind::Auth, "no role attached to this instance")
+                            .with_provider(self.provider),
+                    );
                 }
                 role
             }
@@ -167,24 +177,40 @@ impl InstanceRoleProvider {
                 .with_provider(self.provider));
         }
         let url = format!("{base}{}{role}", self.credentials_path());
-        let resp = get(url).send().await.map_err(|e| self.unreachable(base, &e))?;
+        let resp = get(url)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(base, &e))?;
         let status = resp.status();
         if status.as_u16() == 404 {
-            return Err(Error::new(ErrorKind::Auth, format!("role `{role}` is not attached to this instance"))
-                .with_provider(self.provider));
+            return Err(Error::new(
+                ErrorKind::Auth,
+                format!("role `{role}` is not attached to this instance"),
+            )
+            .with_provider(self.provider));
         }
         if !status.is_success() {
             return Err(Error::new(
-                if status.is_server_error() { ErrorKind::Unavailable } else { ErrorKind::Auth },
-                format!("metadata service answered HTTP {} for role `{role}`", status.as_u16()),
+                if status.is_server_error() {
+                    ErrorKind::Unavailable
+                } else {
+                    ErrorKind::Auth
+                },
+                format!(
+                    "metadata service answered HTTP {} for role `{role}`",
+                    status.as_u16()
+                ),
             )
             .with_status(status.as_u16())
             .with_provider(self.provider));
         }
         let body = resp.bytes().await.map_err(|e| self.unreachable(base, &e))?;
         let doc: Value = serde_json::from_slice(&body).map_err(|_| {
-            Error::new(ErrorKind::InvalidResponse, "metadata credentials are not valid JSON")
-                .with_provider(self.provider)
+            Error::new(
+                ErrorKind::InvalidResponse,
+                "metadata credentials are not valid JSON",
+            )
+            .with_provider(self.provider)
         })?;
         self.parse(&doc, &role)
     }
@@ -200,7 +226,11 @@ impl InstanceRoleProvider {
         if !resp.status().is_success() {
             return None;
         }
-        resp.text().await.ok().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+        resp.text()
+            .await
+            .ok()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
     }
 
     fn parse(&self, doc: &Value, role: &str) -> Result<Credentials, Error> {
@@ -226,9 +256,12 @@ impl InstanceRoleProvider {
             Provider::Tencent => ("TmpSecretId", "TmpSecretKey", "Token"),
             _ => ("AccessKeyId", "AccessKeySecret", "SecurityToken"),
         };
-        let mut c = Credentials::new(s(id).ok_or_else(|| bad(id))?, s(secret).ok_or_else(|| bad(secret))?)
-            .with_session_token(s(token).ok_or_else(|| bad(token))?)
-            .with_source(SOURCE);
+        let mut c = Credentials::new(
+            s(id).ok_or_else(|| bad(id))?,
+            s(secret).ok_or_else(|| bad(secret))?,
+        )
+        .with_session_token(s(token).ok_or_else(|| bad(token))?)
+        .with_source(SOURCE);
         let expiry = doc
             .get("ExpiredTime")
             .and_then(Value::as_u64)

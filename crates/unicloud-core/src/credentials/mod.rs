@@ -30,7 +30,9 @@ use std::time::SystemTime;
 pub use cache::CachingProvider;
 pub use chain::{ChainProvider, DefaultChainOptions, default_chain};
 pub use env::{Env, EnvProvider};
-pub use files::{AliyunCliConfigProvider, AlibabaCredentialsFileProvider, TencentCredentialsFileProvider};
+pub use files::{
+    AlibabaCredentialsFileProvider, AliyunCliConfigProvider, TencentCredentialsFileProvider,
+};
 pub use ini::{IniFile, IniSection};
 pub use metadata::{InstanceRoleProvider, MetadataOptions};
 
@@ -167,7 +169,10 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .field("secret", &self.secret)
-            .field("session_token", &self.session_token.as_ref().map(|_| "**redacted**"))
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "**redacted**"),
+            )
             .field("expires_at", &self.expires_at.map(crate::time_fmt::rfc3339))
             .field("source", &self.source)
             .finish()

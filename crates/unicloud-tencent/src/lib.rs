@@ -4,4 +4,6 @@
 //! TC3-HMAC-SHA256 signer, the COS object-storage signer and the request/response types
 //! generated from the vendored specs (see `specs/tencent/`).
 
+pub mod action;
+pub mod generated;
 pub mod sign;

@@ -1,0 +1,40 @@
+//! The link between generated request types and the runtime that sends them.
+
+/// How an Alibaba Cloud product's API is called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ApiStyle {
+    /// RPC style: the action and every parameter go to `/` as query parameters (see
+    /// [`crate::encode`]); `x-acs-action`/`x-acs-version` name the call.
+    Rpc,
+}
+
+/// An Alibaba Cloud OpenAPI action: implemented by every generated request type
+/// (`generated::<product>::<Action>Request`).
+///
+/// The request is turned into query parameters by [`crate::encode::to_query_pairs`]; the JSON
+/// body of a successful reply deserialises into [`Action::Output`].
+///
+/// ```
+/// # #[cfg(feature = "ecs")] {
+/// use unicloud_alibaba::action::{Action, ApiStyle};
+/// use unicloud_alibaba::generated::ecs::DescribeInstancesRequest;
+///
+/// assert_eq!(DescribeInstancesRequest::PRODUCT, "Ecs");
+/// assert_eq!(DescribeInstancesRequest::VERSION, "2014-05-26");
+/// assert_eq!(DescribeInstancesRequest::ACTION, "DescribeInstances");
+/// assert_eq!(DescribeInstancesRequest::STYLE, ApiStyle::Rpc);
+/// # }
+/// ```
+pub trait Action: serde::Serialize {
+    /// The body of a successful reply.
+    type Output: serde::de::DeserializeOwned;
+    /// The vendor's product code (`Ecs`).
+    const PRODUCT: &'static str;
+    /// API version (`2014-05-26`), sent as `x-acs-version` (or `Version`).
+    const VERSION: &'static str;
+    /// Action name (`DescribeInstances`), sent as `x-acs-action` (or `Action`).
+    const ACTION: &'static str;
+    /// How the product's API is called.
+    const STYLE: ApiStyle;
+}

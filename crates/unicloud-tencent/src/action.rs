@@ -1,0 +1,30 @@
+//! The link between generated request types and the runtime that sends them.
+
+/// A Tencent Cloud API 3.0 action: implemented by every generated request type
+/// (`generated::<service>::<Action>Request`).
+///
+/// Everything the transport needs to address the call comes from the constants: the endpoint
+/// host (`<SERVICE>.tencentcloudapi.com`), the `X-TC-Action` and `X-TC-Version` headers and the
+/// TC3 credential scope (`<date>/<SERVICE>/tc3_request`). The request itself is the JSON body;
+/// the body of a successful reply is `{"Response": Output}`.
+///
+/// ```
+/// # #[cfg(feature = "cvm")] {
+/// use unicloud_tencent::action::Action;
+/// use unicloud_tencent::generated::cvm::DescribeInstancesRequest;
+///
+/// assert_eq!(DescribeInstancesRequest::SERVICE, "cvm");
+/// assert_eq!(DescribeInstancesRequest::VERSION, "2017-03-12");
+/// assert_eq!(DescribeInstancesRequest::ACTION, "DescribeInstances");
+/// # }
+/// ```
+pub trait Action: serde::Serialize {
+    /// What the `Response` envelope holds when the call succeeds.
+    type Output: serde::de::DeserializeOwned;
+    /// Service short name (`cvm`), used in the endpoint host and the signing scope.
+    const SERVICE: &'static str;
+    /// API version (`2017-03-12`), sent as `X-TC-Version`.
+    const VERSION: &'static str;
+    /// Action name (`DescribeInstances`), sent as `X-TC-Action`.
+    const ACTION: &'static str;
+}

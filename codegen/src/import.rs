@@ -7,6 +7,7 @@
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
+use crate::manifest::ActionPatch;
 use crate::spec::{
     AlibabaAction, AlibabaSpec, FORMAT, Parameter, Property, Schema, TencentAction, TencentShape,
     TencentSpec,
@@ -182,6 +183,7 @@ pub fn import_alibaba(
     product: &str,
     version: &str,
     actions: &[String],
+    patches: &BTreeMap<String, ActionPatch>,
 ) -> Result<AlibabaSpec> {
     let doc: Value = serde_json::from_str(vendor_json)
         .map_err(|e| Error::new(format!("alibaba {product}: invalid JSON: {e}")))?;
@@ -255,6 +257,9 @@ pub fn import_alibaba(
                 None => parameters.push(parameter),
             }
         }
+        if let Some(patch) = patches.get(name) {
+            apply_patch(&mut parameters, patch, &what)?;
+        }
         let response = match api
             .get("responses")
             .and_then(|r| r.get("200"))
@@ -283,6 +288,39 @@ pub fn import_alibaba(
         style: style.to_owned(),
         actions: out_actions,
     })
+}
+
+fn apply_patch(parameters: &mut Vec<Parameter>, patch: &ActionPatch, what: &str) -> Result<()> {
+    for name in &patch.optional {
+        let param = parameters
+            .iter_mut()
+            .find(|p| &p.name == name)
+            .ok_or_else(|| Error::new(format!("{what}: patch: no parameter {name}")))?;
+        param.required = false;
+    }
+    for added in &patch.add_parameters {
+        if parameters.iter().any(|p| p.name == added.name) {
+            return Err(Error::new(format!(
+                "{what}: patch adds {}, which the spec already has",
+                added.name
+            )));
+        }
+        let schema = match added.ty.as_str() {
+            "string" => Schema::string(),
+            "integer" => Schema::integer("int32"),
+            "long" => Schema::integer("int64"),
+            "boolean" => Schema::Boolean,
+            other => return Err(Error::new(format!("{what}: patch: unknown type {other}"))),
+        };
+        parameters.push(Parameter {
+            name: added.name.clone(),
+            location: "query".to_owned(),
+            style: None,
+            required: false,
+            schema,
+        });
+    }
+    Ok(())
 }
 
 /// A limit the vendor may write as a number or as a numeric string.
@@ -495,7 +533,14 @@ mod tests {
 
     #[test]
     fn alibaba_keeps_structure_styles_and_limits() {
-        let spec = import_alibaba(ALIBABA, "demo", "2020-01-01", &["Ping".to_owned()]).unwrap();
+        let spec = import_alibaba(
+            ALIBABA,
+            "demo",
+            "2020-01-01",
+            &["Ping".to_owned()],
+            &BTreeMap::new(),
+        )
+        .unwrap();
         assert_eq!(spec.product_code, "Demo");
         let ping = &spec.actions["Ping"];
         assert_eq!(ping.methods, ["post", "get"]);
@@ -539,8 +584,61 @@ mod tests {
     #[test]
     fn alibaba_rejects_refs_and_non_rpc() {
         let with_ref = ALIBABA.replace(r#"{"type": "string", "required": true, "description": "Region.", "example": "cn-hangzhou"}"#, r##"{"$ref": "#/x"}"##);
-        assert!(import_alibaba(&with_ref, "demo", "2020-01-01", &["Ping".to_owned()]).is_err());
+        assert!(
+            import_alibaba(
+                &with_ref,
+                "demo",
+                "2020-01-01",
+                &["Ping".to_owned()],
+                &BTreeMap::new()
+            )
+            .is_err()
+        );
         let roa = ALIBABA.replace("\"RPC\"", "\"ROA\"");
-        assert!(import_alibaba(&roa, "demo", "2020-01-01", &["Ping".to_owned()]).is_err());
+        assert!(
+            import_alibaba(
+                &roa,
+                "demo",
+                "2020-01-01",
+                &["Ping".to_owned()],
+                &BTreeMap::new()
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn alibaba_patches_add_parameters_and_relax_required() {
+        let patch: ActionPatch = toml::from_str(
+            "optional = [\"RegionId\"]\nadd_parameters = [{ name = \"RouteTableId\", type = \"string\" }]",
+        )
+        .unwrap();
+        let patches = BTreeMap::from([("Ping".to_owned(), patch)]);
+        let spec = import_alibaba(
+            ALIBABA,
+            "demo",
+            "2020-01-01",
+            &["Ping".to_owned()],
+            &patches,
+        )
+        .unwrap();
+        let params = &spec.actions["Ping"].parameters;
+        assert!(!params[0].required);
+        let added = params.last().unwrap();
+        assert_eq!(added.name, "RouteTableId");
+        assert_eq!(added.schema, Schema::string());
+
+        let bad: ActionPatch = toml::from_str("optional = [\"Nope\"]").unwrap();
+        let patches = BTreeMap::from([("Ping".to_owned(), bad)]);
+        assert!(
+            import_alibaba(
+                ALIBABA,
+                "demo",
+                "2020-01-01",
+                &["Ping".to_owned()],
+                &patches
+            )
+            .is_err()
+        );
     }
 }

@@ -28,6 +28,34 @@ pub struct ServiceEntry {
     /// Vendor field names whose values are secrets, redacted in generated `Debug` output.
     #[serde(default)]
     pub sensitive: Vec<String>,
+    /// Corrections to the vendor spec, by action name (Alibaba only). Each one must say in a
+    /// comment which evidence (a wire capture, an SDK version) it rests on.
+    #[serde(default)]
+    pub patch: BTreeMap<String, ActionPatch>,
+}
+
+/// A correction applied to one action while importing, where the vendor's spec disagrees with
+/// what the vendor's own SDK sends.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionPatch {
+    /// Query parameters missing from the spec, appended after the vendor's.
+    #[serde(default)]
+    pub add_parameters: Vec<AddedParameter>,
+    /// Parameters the spec marks required that the SDK leaves out.
+    #[serde(default)]
+    pub optional: Vec<String>,
+}
+
+/// A scalar query parameter added by an [`ActionPatch`].
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddedParameter {
+    /// Name on the wire.
+    pub name: String,
+    /// `string`, `integer` (32-bit), `long` (64-bit) or `boolean`.
+    #[serde(rename = "type")]
+    pub ty: String,
 }
 
 impl Manifest {
@@ -63,6 +91,14 @@ impl Manifest {
                 }
                 if entry.actions.is_empty() {
                     return Err(Error::new(format!("{ctx}: no actions")));
+                }
+                if vendor == "tencent" && !entry.patch.is_empty() {
+                    return Err(Error::new(format!("{ctx}: patches are for Alibaba only")));
+                }
+                for action in entry.patch.keys() {
+                    if !entry.actions.contains(action) {
+                        return Err(Error::new(format!("{ctx}: patch for unlisted {action}")));
+                    }
                 }
                 let mut seen = std::collections::BTreeSet::new();
                 for action in &entry.actions {

@@ -54,7 +54,13 @@ pub fn import_specs(manifest: &Manifest, from: &Path) -> Result<Vec<(PathBuf, St
         let file = from
             .join("alibaba")
             .join(alibaba_vendor_file(product, &entry.version));
-        let spec = import_alibaba(&read(&file)?, product, &entry.version, &entry.actions)?;
+        let spec = import_alibaba(
+            &read(&file)?,
+            product,
+            &entry.version,
+            &entry.actions,
+            &entry.patch,
+        )?;
         out.push((
             alibaba_spec_path(product, &entry.version),
             to_canonical_json(&spec)?,

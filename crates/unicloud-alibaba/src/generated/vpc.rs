@@ -405,9 +405,9 @@ pub struct ModifyRouteEntryRequest {
     /// `RouteEntryName`: string.
     #[serde(rename = "RouteEntryName", skip_serializing_if = "Option::is_none")]
     pub route_entry_name: Option<String>,
-    /// `RouteEntryId`: string, required.
-    #[serde(rename = "RouteEntryId")]
-    pub route_entry_id: String,
+    /// `RouteEntryId`: string.
+    #[serde(rename = "RouteEntryId", skip_serializing_if = "Option::is_none")]
+    pub route_entry_id: Option<String>,
     /// `Description`: string.
     #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -417,6 +417,12 @@ pub struct ModifyRouteEntryRequest {
     /// `NewNextHopId`: string.
     #[serde(rename = "NewNextHopId", skip_serializing_if = "Option::is_none")]
     pub new_next_hop_id: Option<String>,
+    /// `RouteTableId`: string.
+    #[serde(rename = "RouteTableId", skip_serializing_if = "Option::is_none")]
+    pub route_table_id: Option<String>,
+    /// `DestinationCidrBlock`: string.
+    #[serde(rename = "DestinationCidrBlock", skip_serializing_if = "Option::is_none")]
+    pub destination_cidr_block: Option<String>,
 }
 /// Response of Alibaba Cloud VPC 2016-04-28 `ModifyRouteEntry`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

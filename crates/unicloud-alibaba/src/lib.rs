@@ -7,3 +7,4 @@
 pub mod action;
 pub mod encode;
 pub mod generated;
+pub mod sign;

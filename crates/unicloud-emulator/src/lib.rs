@@ -1,0 +1,376 @@
+//! `unicloud-emulator`: a local, stateful, in-memory emulator of AWS, Tencent Cloud and
+//! Alibaba Cloud that speaks each vendor's real wire protocol, verifies real signatures and can
+//! inject faults — so SDKs, CLIs, the unicloud library and reliability tests run offline.
+//!
+//! # Start it
+//!
+//! As a binary (one listener serves all three clouds):
+//!
+//! ```text
+//! unicloud-emulator --listen 127.0.0.1:4566 \
+//!     --key aws:AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY \
+//!     --key tencent:AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE:Gu5t9xGARNpq86cd98joQYCN3EXAMPLE \
+//!     --key alibaba:testid:testsecret \
+//!     --transition-delay-ms 2000 \
+//!     --fault aws:RunInstances:throttle=0.2 --fault-seed 7
+//! ```
+//!
+//! Flags: `--listen ADDR` (default `127.0.0.1:4566`); `--key PROVIDER:ID:SECRET` (repeatable);
+//! `--transition-delay-ms N` (how long pending/stopping/... last; `0` = the next read sees the
+//! final state); `--fixed-time UNIX_SECONDS` (freeze the clock, e.g. to replay captured
+//! requests); `--fault PROVIDER:ACTION:key=value,...` (repeatable); `--fault-config FILE.toml`;
+//! `--fault-seed N`.
+//!
+//! In-process, for tests:
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use std::time::Duration;
+//! use unicloud_core::Provider;
+//! use unicloud_emulator::Emulator;
+//!
+//! let emu = Emulator::builder()
+//!     .listen("127.0.0.1:0".parse().expect("address"))
+//!     .key(Provider::Aws, "AKIDEXAMPLE", "secret")
+//!     .transition_delay(Duration::ZERO)
+//!     .start()
+//!     .await?;
+//! let endpoint = emu.base_url(); // http://127.0.0.1:PORT — for every cloud
+//! let running = emu.instances(Provider::Aws, "us-east-1");
+//! # let _ = (endpoint, running);
+//! emu.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! # Demo keys
+//!
+//! With no key configured at all, one documented pair per cloud is accepted:
+//!
+//! | cloud | access key id | secret |
+//! |---|---|---|
+//! | AWS | `AKIAUNICLOUDEMULATOR` | `unicloud-emulator-aws-demo-secret` |
+//! | Tencent | `AKIDunicloudEmulatorDemo` | `unicloud-emulator-tencent-demo-secret` |
+//! | Alibaba | `LTAIunicloudEmulatorDemo` | `unicloud-emulator-alibaba-demo-secret` |
+//!
+//! (see [`DEMO_KEYS`]). As soon as any key is given, only the given keys are accepted.
+//!
+//! # Routing
+//!
+//! Every request goes to the same `http://HOST:PORT`; the cloud is recognised by protocol:
+//! a `X-TC-Action` header → Tencent API 3.0; an `Authorization: AWS4-HMAC-SHA256 …` header →
+//! AWS (service from the credential scope: `ec2`, `sts`); `x-acs-action`, an ACS3
+//! Authorization or `Action=` in the query → Alibaba OpenAPI (RPC style). Any region is
+//! accepted and state is kept per (cloud, region): AWS takes the region from the SigV4 scope,
+//! Tencent from `X-TC-Region`, Alibaba from the `RegionId` parameter.
+//!
+//! # Pointing the vendors' tools at it
+//!
+//! - **AWS** — CLI: `aws --endpoint-url http://127.0.0.1:4566 ec2 describe-instances`; or
+//!   `AWS_ENDPOINT_URL=http://127.0.0.1:4566` for the CLI and every recent SDK (Python boto3,
+//!   Go v2, Java v2, Rust); in code `endpoint_url(...)` / `BaseEndpoint`. Use any region.
+//! - **Tencent Cloud** — Python: `ClientProfile(httpProfile=HttpProfile(endpoint="127.0.0.1:4566",
+//!   protocol="http"))` (set `reqMethod="POST"`); Go: `cpf.HttpProfile.Endpoint = "127.0.0.1:4566"`,
+//!   `cpf.HttpProfile.Scheme = "http"`; Java: `HttpProfile.setEndpoint("127.0.0.1:4566")` and
+//!   `setProtocol("http://")`; tccli: `--endpoint 127.0.0.1:4566` is not plain-http capable,
+//!   use an SDK. Requests must be TC3-HMAC-SHA256 (the SDK default).
+//! - **Alibaba Cloud** — Python/Java/Go Tea SDKs: `Config(endpoint="127.0.0.1:4566",
+//!   protocol="http")` (ACS3-HMAC-SHA256 by default); the legacy core SDK (RPC v1 HMAC-SHA1)
+//!   also works; `aliyun` CLI: `--endpoint 127.0.0.1:4566 --insecure`.
+//!
+//! # What is emulated
+//!
+//! - Signatures: Tencent TC3-HMAC-SHA256; Alibaba ACS3-HMAC-SHA256 and RPC v1 HMAC-SHA1 (with
+//!   nonce replay protection, `SignatureNonceUsed`); AWS SigV4. Timestamps more than 5 minutes
+//!   away from the emulator clock are rejected with each vendor's own code.
+//! - STS `AssumeRole` and `GetCallerIdentity` for all three (Tencent STS 2018-08-13, Alibaba STS
+//!   2015-04-01, AWS STS Query/XML); the temporary credentials work until they expire.
+//! - Compute: Tencent CVM 2017-03-12 and Alibaba ECS 2014-05-26 `DescribeInstances`,
+//!   `RunInstances`, `StartInstances`, `StopInstances`, `TerminateInstances`/`DeleteInstances`;
+//!   AWS EC2 `RunInstances`, `DescribeInstances`, `StartInstances`, `StopInstances`,
+//!   `TerminateInstances` (Query protocol, `2016-11-15` XML) — with the vendors' state machines,
+//!   `ClientToken` idempotency, paging and filters.
+//! - Fault injection: see [`faults`] for the TOML format.
+
+mod alibaba;
+mod auth;
+mod aws;
+pub mod faults;
+mod server;
+mod state;
+mod tencent;
+mod util;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use unicloud_core::Provider;
+use unicloud_core::clock::{Clock, ManualClock, SystemClock};
+
+pub use faults::{FaultConfig, FaultCounters, FaultKind, FaultRule};
+pub use state::{Instance, InstanceState};
+
+use crate::server::Shared;
+
+/// The demo key pairs accepted when no key is configured: (cloud, access key id, secret).
+pub const DEMO_KEYS: [(Provider, &str, &str); 3] = [
+    (
+        Provider::Aws,
+        "AKIAUNICLOUDEMULATOR",
+        "unicloud-emulator-aws-demo-secret",
+    ),
+    (
+        Provider::Tencent,
+        "AKIDunicloudEmulatorDemo",
+        "unicloud-emulator-tencent-demo-secret",
+    ),
+    (
+        Provider::Alibaba,
+        "LTAIunicloudEmulatorDemo",
+        "unicloud-emulator-alibaba-demo-secret",
+    ),
+];
+
+/// The emulator: configure with [`Emulator::builder`], run with [`EmulatorBuilder::start`].
+#[derive(Debug)]
+pub struct Emulator;
+
+impl Emulator {
+    /// A builder with the defaults: listen on `127.0.0.1:0`, demo keys, system clock, a
+    /// transition delay of 0, no faults.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+}
+
+/// Configuration of an emulator about to start.
+#[derive(Debug, Clone)]
+pub struct EmulatorBuilder {
+    listen: SocketAddr,
+    keys: Vec<(Provider, String, String)>,
+    clock: Option<Arc<dyn Clock>>,
+    delay: Duration,
+    retention: Duration,
+    faults: FaultConfig,
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            keys: Vec::new(),
+            clock: None,
+            delay: Duration::ZERO,
+            retention: Duration::from_secs(3600),
+            faults: FaultConfig::default(),
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// The address to listen on (port 0 picks a free port).
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// Accepts the key pair `id`/`secret` for `provider`. Once any key is given, the demo keys
+    /// are no longer accepted (add them back with [`EmulatorBuilder::demo_keys`]).
+    pub fn key(mut self, provider: Provider, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.keys.push((provider, id.into(), secret.into()));
+        self
+    }
+
+    /// Accepts the [`DEMO_KEYS`] as well.
+    pub fn demo_keys(mut self) -> Self {
+        for (p, id, s) in DEMO_KEYS {
+            self.keys.push((p, id.to_owned(), s.to_owned()));
+        }
+        self
+    }
+
+    /// Uses `clock` for signature freshness, credential expiry and state transitions.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Freezes the clock at `at` (a [`ManualClock`]); e.g. to replay captured requests.
+    pub fn fixed_time(self, at: SystemTime) -> Self {
+        self.clock(Arc::new(ManualClock::new(at)))
+    }
+
+    /// How long transitional states (pending, stopping, ...) last; 0 = the next read sees
+    /// the final state.
+    pub fn transition_delay(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+
+    /// How long AWS keeps `terminated` instances visible (default one hour).
+    pub fn terminated_retention(mut self, d: Duration) -> Self {
+        self.retention = d;
+        self
+    }
+
+    /// The fault-injection configuration.
+    pub fn faults(mut self, faults: FaultConfig) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    fn shared(self) -> Arc<Shared> {
+        let keys = if self.keys.is_empty() {
+            Self::default().demo_keys().keys
+        } else {
+            self.keys
+        };
+        Arc::new(Shared {
+            keys: auth::KeyStore::new(&keys),
+            world: Mutex::new(state::World::default()),
+            faults: faults::FaultEngine::new(self.faults),
+            clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            delay: self.delay,
+            retention: self.retention,
+        })
+    }
+
+    /// Binds the listener and starts serving in a background task.
+    pub async fn start(self) -> std::io::Result<EmulatorHandle> {
+        let listen = self.listen;
+        let shared = self.shared();
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        let app = axum::Router::new()
+            .fallback(server::handle)
+            .with_state(shared.clone());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = rx.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!("emulator server stopped: {e}");
+            }
+        });
+        Ok(EmulatorHandle {
+            addr,
+            shared,
+            shutdown: Some(tx),
+            task,
+        })
+    }
+}
+
+/// A running emulator.
+#[derive(Debug)]
+pub struct EmulatorHandle {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl EmulatorHandle {
+    /// The address the emulator listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR`, the endpoint for every cloud.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The emulator's clock.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.shared.clock.clone()
+    }
+
+    /// The instances of `provider` in `region`, in creation order, with due transitions applied.
+    pub fn instances(&self, provider: Provider, region: &str) -> Vec<Instance> {
+        let now = self.shared.now();
+        match self.shared.world.lock() {
+            Ok(mut w) => {
+                w.settle(provider, now, self.shared.retention);
+                w.list(provider, region)
+            }
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Inserts (or replaces) an instance, e.g. to give vendor examples the ids they name.
+    /// `instance.region` says where it lives.
+    pub fn seed_instance(&self, provider: Provider, mut instance: Instance) {
+        if let Ok(mut w) = self.shared.world.lock() {
+            instance.seq = w.next_seq() * 1000;
+            let region = instance.region.clone();
+            w.region(provider, &region)
+                .instances
+                .insert(instance.id.clone(), instance);
+        }
+    }
+
+    /// A snapshot of the injected-fault counters.
+    pub fn fault_counters(&self) -> FaultCounters {
+        self.shared.faults.counters()
+    }
+
+    /// Stops accepting connections and waits for the server task to end.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Instance {
+    /// A running instance with plausible defaults for `provider`, for [`EmulatorHandle::seed_instance`].
+    pub fn template(provider: Provider, region: &str, id: &str) -> Self {
+        let (zone, vpc, subnet, itype, image) = match provider {
+            Provider::Aws => (
+                format!("{region}a"),
+                "vpc-1a2b3c4d",
+                "subnet-1a2b3c4d",
+                "t3.micro",
+                "ami-0abcdef1234567890",
+            ),
+            Provider::Tencent => (
+                format!("{region}-3"),
+                "vpc-emu00001",
+                "subnet-emu00001",
+                "S5.MEDIUM2",
+                "img-pi0ii46r",
+            ),
+            _ => (
+                format!("{region}-i"),
+                "vpc-emulatordefault0001",
+                "vsw-emulatordefault0001",
+                "ecs.g7.large",
+                "aliyun_3_x64_20G_alibase_20240819.vhd",
+            ),
+        };
+        Self {
+            id: id.to_owned(),
+            region: region.to_owned(),
+            zone,
+            name: String::new(),
+            image_id: image.to_owned(),
+            instance_type: itype.to_owned(),
+            vpc_id: vpc.to_owned(),
+            subnet_id: subnet.to_owned(),
+            private_ip: "10.0.0.100".to_owned(),
+            tags: Vec::new(),
+            state: InstanceState::Running,
+            pending: None,
+            created: SystemTime::UNIX_EPOCH,
+            client_token: String::new(),
+            reservation_id: format!("r-{}", id.trim_start_matches("i-")),
+            last_action: "RunInstances".to_owned(),
+            last_request_id: String::new(),
+            seq: 0,
+            terminated_at: None,
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! The HTTP front door: one listener, requests routed to a vendor by protocol.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use unicloud_core::Provider;
+use unicloud_core::clock::Clock;
+
+use crate::auth::{ApiError, KeyStore};
+use crate::faults::{FaultEngine, FaultKind};
+use crate::state::World;
+use crate::{alibaba, aws, tencent};
+
+/// Everything the request handlers share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) keys: KeyStore,
+    pub(crate) world: Mutex<World>,
+    pub(crate) faults: FaultEngine,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) delay: Duration,
+    pub(crate) retention: Duration,
+}
+
+impl Shared {
+    pub(crate) fn now(&self) -> SystemTime {
+        self.clock.now()
+    }
+}
+
+/// A received request, fully buffered.
+#[derive(Debug, Clone)]
+pub(crate) struct Incoming {
+    pub(crate) method: String,
+    /// Path plus `?query`, as on the request line.
+    pub(crate) target: String,
+    pub(crate) path: String,
+    pub(crate) query: String,
+    /// Header names lower-case, values as received (non-UTF-8 values dropped).
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Bytes,
+    pub(crate) host: String,
+}
+
+impl Incoming {
+    /// The first value of header `name` (case-insensitive).
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Builds an `Incoming` from raw parts (used by the server and by tests).
+    pub(crate) fn from_parts(
+        method: &str,
+        target: &str,
+        headers: Vec<(String, String)>,
+        body: Bytes,
+    ) -> Self {
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        let host = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("host"))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        Self {
+            method: method.to_owned(),
+            target: target.to_owned(),
+            path: path.to_owned(),
+            query: query.to_owned(),
+            headers,
+            body,
+            host,
+        }
+    }
+}
+
+/// Which cloud a request speaks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Route {
+    Tencent,
+    Alibaba,
+    Aws,
+    Unknown,
+}
+
+/// Routes by protocol: `X-TC-Action` → Tencent; a SigV4 Authorization → AWS; `x-acs-action`,
+/// an ACS3 Authorization or an `Action=` query → Alibaba; an `Action=` form body → AWS.
+pub(crate) fn route(req: &Incoming) -> Route {
+    if req.header("x-tc-action").is_some() {
+        return Route::Tencent;
+    }
+    let auth = req.header("authorization").unwrap_or_default();
+    if auth.starts_with("AWS4-HMAC-SHA256") {
+        return Route::Aws;
+    }
+    if req.header("x-acs-action").is_some()
+        || auth.starts_with("ACS3-")
+        || req.query.split('&').any(|p| p.starts_with("Action="))
+    {
+        return Route::Alibaba;
+    }
+    if String::from_utf8_lossy(&req.body)
+        .split('&')
+        .any(|p| p.starts_with("Action="))
+    {
+        return Route::Aws;
+    }
+    Route::Unknown
+}
+
+/// The axum handler behind every path.
+pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let body = match axum::body::to_bytes(body, 32 * 1024 * 1024).await {
+        Ok(b) => b,
+        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
+    };
+    let mut headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
+    if !headers.iter().any(|(k, _)| k == "host") {
+        if let Some(a) = parts.uri.authority() {
+            headers.push(("host".to_owned(), a.to_string()));
+        }
+    }
+    let target = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
+    let incoming = Incoming::from_parts(parts.method.as_str(), &target, headers, body);
+    match route(&incoming) {
+        Route::Tencent => tencent::handle(&shared, incoming).await,
+        Route::Alibaba => alibaba::handle(&shared, incoming).await,
+        Route::Aws => aws::handle(&shared, incoming).await,
+        Route::Unknown => {
+            if incoming.method == "GET" && incoming.path == "/" {
+                (StatusCode::OK, "unicloud-emulator\n").into_response()
+            } else {
+                (
+                    StatusCode::BAD_REQUEST,
+                    "unicloud-emulator: cannot tell which cloud this request is for \
+                     (no X-TC-Action, x-acs-action, Action= or SigV4 Authorization)\n",
+                )
+                    .into_response()
+            }
+        }
+    }
+}
+
+/// Runs `apply` under the fault rules for (`provider`, `action`): latency first, then maybe a
+/// throttling or server error instead of `apply`, then maybe a dropped connection after it.
+pub(crate) async fn with_faults(
+    shared: &Shared,
+    provider: Provider,
+    action: &str,
+    error: impl Fn(ApiError) -> Response,
+    throttle: ApiError,
+    server_error: ApiError,
+    apply: impl FnOnce() -> Response,
+) -> Response {
+    let d = shared.faults.decide(provider, action);
+    if !d.latency.is_zero() {
+        tokio::time::sleep(d.latency).await;
+    }
+    if d.throttle {
+        return error(throttle);
+    }
+    if d.server_error {
+        return error(server_error);
+    }
+    let resp = apply();
+    if d.drop_after_apply {
+        shared
+            .faults
+            .count(provider, action, FaultKind::DropAfterApply);
+        return dropped_connection();
+    }
+    resp
+}
+
+/// A response whose body fails at once: hyper then closes the connection without a complete
+/// response, which clients see as a dropped connection.
+fn dropped_connection() -> Response {
+    let stream = futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "fault injection: connection dropped after apply",
+        ))
+    });
+    let mut r = Response::new(Body::from_stream(stream));
+    r.headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from_static("1"));
+    r
+}

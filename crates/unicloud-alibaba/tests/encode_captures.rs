@@ -6,6 +6,14 @@
 //! parameters with the capture's query string, as sorted (name, value) pairs after
 //! percent-decoding. A missing capture file fails the test.
 
+// Test helpers fail by panicking, like the tests that call them.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// With only some service features on, some helpers have no caller.
+#![cfg_attr(
+    not(all(feature = "ecs", feature = "slb", feature = "vpc")),
+    allow(dead_code)
+)]
+
 use std::path::PathBuf;
 use unicloud_alibaba::action::Action;
 use unicloud_alibaba::encode::to_query_pairs;
@@ -85,6 +93,7 @@ fn check<R: Action>(prefix: &str, request: &R) {
 
 /// The JSON body of the capture's response half. The README says that half was written by
 /// hand, so it only shows that the XML-era wrappers parse, not what the vendor sends.
+#[cfg(feature = "ecs")]
 fn response_body(prefix: &str) -> String {
     let text = capture(prefix);
     let response = text.split("=== RESPONSE SENT ===").nth(1).unwrap();
@@ -142,7 +151,6 @@ fn capture_013_slb_add_backend_servers() {
         backend_servers: Some(
             r#"[{"ServerId": "i-bp67acfmxazb4p****", "Weight": "100", "Type": "ecs"}]"#.into(),
         ),
-        ..Default::default()
     };
     check("013", &request);
 }
@@ -194,7 +202,6 @@ fn capture_025_slb_remove_backend_servers() {
         region_id: Some("cn-hangzhou".into()),
         load_balancer_id: "lb-bp1qjwo61pqz3ah****".into(),
         backend_servers: r#"[{"ServerId": "i-bp67acfmxazb4p****", "Type": "ecs"}]"#.into(),
-        ..Default::default()
     };
     check("025", &request);
 }

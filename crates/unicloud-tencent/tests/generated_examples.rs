@@ -6,6 +6,20 @@
 //! type, every field the type knows survives a round trip unchanged, and key fields hold the
 //! example's values. A missing examples file fails the test.
 
+// Test helpers fail by panicking, like the tests that call them.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// With only some service features on, some helpers have no caller.
+#![cfg_attr(
+    not(all(
+        feature = "cvm",
+        feature = "vpc",
+        feature = "clb",
+        feature = "sts",
+        feature = "cam"
+    )),
+    allow(dead_code)
+)]
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};

@@ -1,7 +1,8 @@
 //! Project automation, run as `cargo xtask <command>`.
 //!
-//! - `import-specs [--from DIR]`: normalise the vendor specs (default
-//!   `../shared/specs-upstream`, relative to the workspace root) into `specs/`.
+//! - `import-specs [--from DIR] [--check]`: normalise the vendor specs (default
+//!   `../shared/specs-upstream`, relative to the workspace root) into `specs/`; with `--check`,
+//!   write nothing and fail if the checked-in specs differ from a fresh import.
 //! - `codegen [--check]`: write `crates/unicloud-{tencent,alibaba}/src/generated/` from `specs/`;
 //!   with `--check`, write nothing and fail if the checked-in files are stale.
 
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 use unicloud_codegen::pipeline;
 
 const USAGE: &str =
-    "usage: cargo xtask import-specs [--from DIR]\n       cargo xtask codegen [--check]";
+    "usage: cargo xtask import-specs [--from DIR] [--check]\n       cargo xtask codegen [--check]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -48,36 +49,61 @@ fn workspace_root() -> PathBuf {
 }
 
 fn import_specs(root: &Path, args: &[String]) -> Result<(), String> {
-    let from = match args {
-        [] => root.join("../shared/specs-upstream"),
-        [flag, dir] if flag == "--from" => {
-            let dir = PathBuf::from(dir);
-            if dir.is_absolute() {
-                dir
-            } else {
-                root.join(dir)
+    let mut from = root.join("../shared/specs-upstream");
+    let mut check = false;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--check" => check = true,
+            "--from" => {
+                let dir = PathBuf::from(rest.next().ok_or_else(|| USAGE.to_owned())?);
+                from = if dir.is_absolute() {
+                    dir
+                } else {
+                    root.join(dir)
+                };
             }
+            _ => return Err(USAGE.to_owned()),
         }
-        _ => return Err(USAGE.to_owned()),
-    };
+    }
     let manifest = pipeline::load_manifest(root).map_err(|e| e.to_string())?;
     let files = pipeline::import_specs(&manifest, &from).map_err(|e| e.to_string())?;
     let keep: BTreeSet<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
+    let mut stale = Vec::new();
     for (rel, contents) in &files {
-        write_if_changed(&root.join(rel), contents)?;
+        let path = root.join(rel);
+        if check {
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(contents.as_str()) {
+                stale.push(format!("{} is out of date", rel.display()));
+            }
+        } else {
+            write_if_changed(&path, contents)?;
+        }
     }
     // Specs of services that left the manifest would otherwise linger.
     for dir in ["specs/tencent", "specs/alibaba"] {
         for rel in files_in(root, dir, "json")? {
-            if !keep.contains(&rel) {
+            if keep.contains(&rel) {
+                continue;
+            }
+            if check {
+                stale.push(format!("{} is not in the manifest", rel.display()));
+            } else {
                 std::fs::remove_file(root.join(&rel))
                     .map_err(|e| format!("{}: {e}", rel.display()))?;
                 say(&format!("removed {}", rel.display()));
             }
         }
     }
+    if !stale.is_empty() {
+        return Err(format!(
+            "specs/ is stale; run `cargo xtask import-specs`:\n  {}",
+            stale.join("\n  ")
+        ));
+    }
+    let verb = if check { "checked" } else { "imported" };
     say(&format!(
-        "imported {} specs from {}",
+        "{verb} {} specs from {}",
         files.len(),
         from.display()
     ));

@@ -67,8 +67,8 @@ impl Endpoint {
 ///     .build()?;
 /// let out = client
 ///     .call(&CreatePolicyRequest {
-///         policy_name: "ReadOnlyEcs".into(),
-///         policy_document: r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":["ecs:Describe*"],"Resource":["*"]}]}"#.into(),
+///         policy_name: Some("ReadOnlyEcs".into()),
+///         policy_document: Some(r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":["ecs:Describe*"],"Resource":["*"]}]}"#.into()),
 ///         ..Default::default()
 ///     })
 ///     .await?;

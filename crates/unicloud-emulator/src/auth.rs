@@ -43,22 +43,6 @@ impl ApiError {
             status,
         }
     }
-
-    /// True for signature / credential failures (used by tests and by fault accounting).
-    pub(crate) fn is_auth(&self) -> bool {
-        let c = self.code.as_str();
-        c.starts_with("AuthFailure")
-            || c.starts_with("SignatureDoesNotMatch")
-            || c.starts_with("InvalidAccessKeyId")
-            || c.starts_with("InvalidTimeStamp")
-            || c.starts_with("SignatureNonceUsed")
-            || c.starts_with("InvalidSecurityToken")
-            || c == "RequestExpired"
-            || c == "InvalidClientTokenId"
-            || c == "ExpiredToken"
-            || c == "IncompleteSignature"
-            || c == "MissingAuthenticationToken"
-    }
 }
 
 /// Who made a request, once its signature checked out.
@@ -212,7 +196,10 @@ pub(crate) fn verify_tencent(
     use unicloud_tencent::sign::{VerifyError, WireRequest, tc3};
     let fail = |code: &str, msg: &str| Err(ApiError::new(200, code, msg));
     let Some(auth) = req.header("authorization") else {
-        return fail("AuthFailure.SignatureFailure", "The Authorization header is missing.");
+        return fail(
+            "AuthFailure.SignatureFailure",
+            "The Authorization header is missing.",
+        );
     };
     let parsed = match tc3::parse_authorization(auth) {
         Ok(p) => p,
@@ -238,7 +225,10 @@ pub(crate) fn verify_tencent(
         .header("x-tc-timestamp")
         .and_then(|t| t.trim().parse::<i64>().ok());
     let Some(ts) = ts else {
-        return fail("MissingParameter", "The request is missing a valid X-TC-Timestamp.");
+        return fail(
+            "MissingParameter",
+            "The request is missing a valid X-TC-Timestamp.",
+        );
     };
     if (unix(now) - ts).abs() > MAX_SKEW_SECS {
         return fail(
@@ -274,13 +264,23 @@ pub(crate) fn verify_tencent(
     }
     if let Some(t) = &temp {
         if req.header("x-tc-token") != Some(t.token.as_str()) {
-            return fail("AuthFailure.TokenFailure", "The X-TC-Token is missing or invalid.");
+            return fail(
+                "AuthFailure.TokenFailure",
+                "The X-TC-Token is missing or invalid.",
+            );
         }
         if now >= t.expires {
-            return fail("AuthFailure.TokenFailure", "The temporary credentials have expired.");
+            return fail(
+                "AuthFailure.TokenFailure",
+                "The temporary credentials have expired.",
+            );
         }
     }
-    Ok(principal(Provider::Tencent, &parsed.secret_id, temp.as_ref()))
+    Ok(principal(
+        Provider::Tencent,
+        &parsed.secret_id,
+        temp.as_ref(),
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -307,7 +307,10 @@ pub(crate) fn acs3_signature(
     secret: &str,
 ) -> Option<(String, String)> {
     let pairs = parse_pairs(&req.query, true);
-    let mut names: Vec<String> = signed_headers.iter().map(|h| h.to_ascii_lowercase()).collect();
+    let mut names: Vec<String> = signed_headers
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
     names.sort();
     let mut canon_headers = String::new();
     for name in &names {
@@ -371,75 +374,84 @@ pub(crate) fn verify_alibaba(
     let acs3 = req
         .header("authorization")
         .filter(|a| a.starts_with("ACS3-HMAC-SHA256"));
-    let (key_id, ts, nonce, token, checker): (String, Option<i64>, Option<String>, Option<String>, Box<dyn Fn(&str) -> bool + '_>) =
-        if let Some(auth) = acs3 {
-            let mut cred = None;
-            let mut signed = None;
-            let mut sig = None;
-            for field in auth.trim_start_matches("ACS3-HMAC-SHA256").split(',') {
-                match field.trim().split_once('=') {
-                    Some(("Credential", v)) => cred = Some(v.to_owned()),
-                    Some(("SignedHeaders", v)) => signed = Some(v.to_owned()),
-                    Some(("Signature", v)) => sig = Some(v.to_owned()),
-                    _ => {}
-                }
+    let (key_id, ts, nonce, token, checker): (
+        String,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        Box<dyn Fn(&str) -> bool + '_>,
+    ) = if let Some(auth) = acs3 {
+        let mut cred = None;
+        let mut signed = None;
+        let mut sig = None;
+        for field in auth.trim_start_matches("ACS3-HMAC-SHA256").split(',') {
+            match field.trim().split_once('=') {
+                Some(("Credential", v)) => cred = Some(v.to_owned()),
+                Some(("SignedHeaders", v)) => signed = Some(v.to_owned()),
+                Some(("Signature", v)) => sig = Some(v.to_owned()),
+                _ => {}
             }
-            let (Some(cred), Some(signed), Some(sig)) = (cred, signed, sig) else {
-                return Err(ApiError::new(
-                    400,
-                    "IncompleteSignature",
-                    "The request signature does not conform to Aliyun standards.",
-                ));
-            };
-            let signed: Vec<String> = signed.split(';').map(str::to_owned).collect();
-            let ts = req.header("x-acs-date").and_then(parse_iso8601);
-            let nonce = req.header("x-acs-signature-nonce").map(str::to_owned);
-            let token = req.header("x-acs-security-token").map(str::to_owned);
-            let body_ok = req
-                .header("x-acs-content-sha256")
-                .is_none_or(|h| h == sha256_hex(&req.body) || h == "UNSIGNED-PAYLOAD");
-            (
-                cred,
-                ts,
-                nonce,
-                token,
-                Box::new(move |secret: &str| {
-                    body_ok
-                        && acs3_signature(req, &signed, secret)
-                            .is_some_and(|(_, s)| ct_eq(s.as_bytes(), sig.as_bytes()))
-                }),
-            )
-        } else if let Some(sig) = param("Signature") {
-            let Some(id) = param("AccessKeyId") else {
-                return Err(ApiError::new(400, "MissingAccessKeyId", "AccessKeyId is mandatory for this action."));
-            };
-            let ts = param("Timestamp").and_then(parse_iso8601);
-            let nonce = param("SignatureNonce").map(str::to_owned);
-            let token = param("SecurityToken").map(str::to_owned);
-            let unsigned: Vec<(String, String)> = params
-                .iter()
-                .filter(|(k, _)| k != "Signature")
-                .cloned()
-                .collect();
-            let sig = sig.to_owned();
-            let method = req.method.clone();
-            (
-                id.to_owned(),
-                ts,
-                nonce,
-                token,
-                Box::new(move |secret: &str| {
-                    let want = rpc_v1_signature(&method, &unsigned, secret);
-                    ct_eq(want.as_bytes(), sig.as_bytes())
-                }),
-            )
-        } else {
+        }
+        let (Some(cred), Some(signed), Some(sig)) = (cred, signed, sig) else {
             return Err(ApiError::new(
                 400,
-                "MissingSignature",
-                "Signature is mandatory for this action.",
+                "IncompleteSignature",
+                "The request signature does not conform to Aliyun standards.",
             ));
         };
+        let signed: Vec<String> = signed.split(';').map(str::to_owned).collect();
+        let ts = req.header("x-acs-date").and_then(parse_iso8601);
+        let nonce = req.header("x-acs-signature-nonce").map(str::to_owned);
+        let token = req.header("x-acs-security-token").map(str::to_owned);
+        let body_ok = req
+            .header("x-acs-content-sha256")
+            .is_none_or(|h| h == sha256_hex(&req.body) || h == "UNSIGNED-PAYLOAD");
+        (
+            cred,
+            ts,
+            nonce,
+            token,
+            Box::new(move |secret: &str| {
+                body_ok
+                    && acs3_signature(req, &signed, secret)
+                        .is_some_and(|(_, s)| ct_eq(s.as_bytes(), sig.as_bytes()))
+            }),
+        )
+    } else if let Some(sig) = param("Signature") {
+        let Some(id) = param("AccessKeyId") else {
+            return Err(ApiError::new(
+                400,
+                "MissingAccessKeyId",
+                "AccessKeyId is mandatory for this action.",
+            ));
+        };
+        let ts = param("Timestamp").and_then(parse_iso8601);
+        let nonce = param("SignatureNonce").map(str::to_owned);
+        let token = param("SecurityToken").map(str::to_owned);
+        let unsigned: Vec<(String, String)> = params
+            .iter()
+            .filter(|(k, _)| k != "Signature")
+            .cloned()
+            .collect();
+        let sig = sig.to_owned();
+        let method = req.method.clone();
+        (
+            id.to_owned(),
+            ts,
+            nonce,
+            token,
+            Box::new(move |secret: &str| {
+                let want = rpc_v1_signature(&method, &unsigned, secret);
+                ct_eq(want.as_bytes(), sig.as_bytes())
+            }),
+        )
+    } else {
+        return Err(ApiError::new(
+            400,
+            "MissingSignature",
+            "Signature is mandatory for this action.",
+        ));
+    };
     let (secret, temp) = match keys.lookup(Provider::Alibaba, &key_id) {
         None => {
             return Err(ApiError::new(
@@ -689,7 +701,11 @@ pub(crate) fn verify_aws(
             return Err(if ec2_style {
                 ApiError::new(400, "RequestExpired", "Request has expired.")
             } else {
-                ApiError::new(403, "ExpiredToken", "The security token included in the request is expired")
+                ApiError::new(
+                    403,
+                    "ExpiredToken",
+                    "The security token included in the request is expired",
+                )
             });
         }
     }

@@ -120,7 +120,9 @@ impl FaultRule {
     pub fn parse_flag(s: &str) -> Result<Self, String> {
         let mut parts = s.splitn(3, ':');
         let provider = parts.next().unwrap_or_default();
-        let action = parts.next().ok_or("expected PROVIDER:ACTION:key=value,...")?;
+        let action = parts
+            .next()
+            .ok_or("expected PROVIDER:ACTION:key=value,...")?;
         let settings = parts.next().unwrap_or_default();
         let mut rule = Self {
             provider: (provider != "*").then(|| provider.to_owned()),
@@ -133,7 +135,9 @@ impl FaultRule {
             }
         }
         for kv in settings.split(',').filter(|kv| !kv.is_empty()) {
-            let (k, v) = kv.split_once('=').ok_or(format!("expected key=value, got `{kv}`"))?;
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or(format!("expected key=value, got `{kv}`"))?;
             let prob = || {
                 v.parse::<f64>()
                     .ok()
@@ -249,7 +253,12 @@ impl FaultEngine {
 
     /// Draws the faults for one request and counts them.
     pub(crate) fn decide(&self, provider: Provider, action: &str) -> Decision {
-        let Some(rule) = self.config.rules.iter().find(|r| r.matches(provider, action)) else {
+        let Some(rule) = self
+            .config
+            .rules
+            .iter()
+            .find(|r| r.matches(provider, action))
+        else {
             return Decision::default();
         };
         let mut d = Decision {
@@ -328,9 +337,15 @@ mod tests {
         assert_eq!(a, b);
         let n = a.iter().filter(|t| **t).count() as u64;
         assert!(n > 0 && n < 64);
-        assert_eq!(ca.get(Provider::Aws, "RunInstances", FaultKind::Throttle), n);
+        assert_eq!(
+            ca.get(Provider::Aws, "RunInstances", FaultKind::Throttle),
+            n
+        );
         let e = FaultEngine::new(cfg);
-        assert_eq!(e.decide(Provider::Tencent, "RunInstances"), Decision::default());
+        assert_eq!(
+            e.decide(Provider::Tencent, "RunInstances"),
+            Decision::default()
+        );
     }
 
     #[test]

@@ -176,7 +176,12 @@ impl EmulatorBuilder {
 
     /// Accepts the key pair `id`/`secret` for `provider`. Once any key is given, the demo keys
     /// are no longer accepted (add them back with [`EmulatorBuilder::demo_keys`]).
-    pub fn key(mut self, provider: Provider, id: impl Into<String>, secret: impl Into<String>) -> Self {
+    pub fn key(
+        mut self,
+        provider: Provider,
+        id: impl Into<String>,
+        secret: impl Into<String>,
+    ) -> Self {
         self.keys.push((provider, id.into(), secret.into()));
         self
     }

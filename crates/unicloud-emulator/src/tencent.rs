@@ -57,7 +57,11 @@ pub(crate) async fn handle(shared: &Shared, req: Incoming) -> Response {
             "RequestLimitExceeded",
             "Your current request times exceeds the limit, please try again later.",
         ),
-        ApiError::new(500, "InternalError", "An internal error has occurred. Retry your request."),
+        ApiError::new(
+            500,
+            "InternalError",
+            "An internal error has occurred. Retry your request.",
+        ),
         || match dispatch(shared, &action, &region, &principal, params, &rid) {
             Ok(body) => ok_response(&rid, body),
             Err(e) => error_response(&rid, &e),
@@ -165,7 +169,11 @@ fn typed<T: serde::de::DeserializeOwned>(params: Value) -> Result<T, ApiError> {
                 format!("The request is missing a required parameter `{name}`."),
             )
         } else {
-            ApiError::new(200, "InvalidParameter", format!("Invalid parameter: {msg}."))
+            ApiError::new(
+                200,
+                "InvalidParameter",
+                format!("Invalid parameter: {msg}."),
+            )
         }
     })
 }
@@ -314,9 +322,10 @@ fn compute(
     rid: &str,
 ) -> Result<Map<String, Value>, ApiError> {
     let now = shared.now();
-    let mut world = shared.world.lock().map_err(|_| {
-        ApiError::new(500, "InternalError", "The emulator state is unavailable.")
-    })?;
+    let mut world = shared
+        .world
+        .lock()
+        .map_err(|_| ApiError::new(500, "InternalError", "The emulator state is unavailable."))?;
     let seq_base = world.next_seq();
     let rs = world.region(P, region);
     settle_region(P, rs, now, shared.retention);
@@ -461,13 +470,19 @@ fn compute(
                     id: id.clone(),
                     region: region.to_owned(),
                     zone: zone.clone(),
-                    name: req.instance_name.clone().unwrap_or_else(|| "未命名".to_owned()),
+                    name: req
+                        .instance_name
+                        .clone()
+                        .unwrap_or_else(|| "未命名".to_owned()),
                     image_id: image.clone(),
                     instance_type: req
                         .instance_type
                         .clone()
                         .unwrap_or_else(|| "S1.SMALL1".to_owned()),
-                    vpc_id: vpc.vpc_id.clone().unwrap_or_else(|| "vpc-emu00001".to_owned()),
+                    vpc_id: vpc
+                        .vpc_id
+                        .clone()
+                        .unwrap_or_else(|| "vpc-emu00001".to_owned()),
                     subnet_id: vpc
                         .subnet_id
                         .clone()
@@ -555,7 +570,9 @@ fn compute(
                         return Err(ApiError::new(
                             200,
                             format!("UnsupportedOperation.InstanceState{camel}"),
-                            format!("Instance {id} is {st}; {action} is not allowed in this state."),
+                            format!(
+                                "Instance {id} is {st}; {action} is not allowed in this state."
+                            ),
                         ));
                     }
                 }

@@ -1,6 +1,6 @@
 //! Small helpers shared by the protocol front-ends: encoding, hashing, ids, time formats.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
 use rand::Rng;
@@ -94,11 +94,12 @@ pub(crate) fn unix(t: SystemTime) -> i64 {
 }
 
 /// A `SystemTime` from Unix seconds.
+#[cfg(test)]
 pub(crate) fn from_unix(secs: i64) -> SystemTime {
     if secs >= 0 {
-        UNIX_EPOCH + Duration::from_secs(secs.unsigned_abs())
+        UNIX_EPOCH + std::time::Duration::from_secs(secs.unsigned_abs())
     } else {
-        UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
+        UNIX_EPOCH - std::time::Duration::from_secs(secs.unsigned_abs())
     }
 }
 
@@ -232,7 +233,10 @@ mod tests {
     fn times_round_trip() {
         let t = parse_iso8601("2026-11-23T14:15:25Z").unwrap();
         assert_eq!(iso8601(from_unix(t)), "2026-11-23T14:15:25Z");
-        assert_eq!(parse_amz_date("20150830T123600Z"), parse_iso8601("2015-08-30T12:36:00Z"));
+        assert_eq!(
+            parse_amz_date("20150830T123600Z"),
+            parse_iso8601("2015-08-30T12:36:00Z")
+        );
         assert_eq!(iso8601_minutes(from_unix(t)), "2026-11-23T14:15Z");
         assert!(parse_iso8601("garbage").is_none());
         assert!(parse_amz_date("2015083XT123600Z").is_none());

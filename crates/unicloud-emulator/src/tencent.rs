@@ -632,7 +632,7 @@ fn instance_json(i: &Instance) -> Value {
         "InstanceName": i.name,
         "InstanceChargeType": "POSTPAID_BY_HOUR",
         "SystemDisk": {"DiskType": "CLOUD_PREMIUM", "DiskId": format!("disk-{}", i.id.trim_start_matches("ins-")), "DiskSize": 50, "CdcId": null},
-        "DataDisks": [],
+        "DataDisks": [{"DiskSize": 50, "DiskType": "CLOUD_PREMIUM", "DiskId": format!("disk-d{}", i.id.trim_start_matches("ins-")), "DeleteWithInstance": true, "SnapshotId": null, "Encrypt": false, "KmsKeyId": null, "ThroughputPerformance": 0, "CdcId": null}],
         "PrivateIpAddresses": [i.private_ip],
         "PublicIpAddresses": [],
         "InternetAccessible": {"InternetChargeType": "TRAFFIC_POSTPAID_BY_HOUR", "InternetMaxBandwidthOut": 0, "PublicIpAssigned": false},

@@ -1,0 +1,143 @@
+//! Helpers shared by the integration tests: raw HTTP over TCP and a TC3 signer.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use unicloud_tencent::sign::{Credential, Payload, tc3};
+
+/// A parsed HTTP response.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// Sends raw bytes (which must ask for `Connection: close`) and reads the whole answer.
+pub async fn send_raw(addr: SocketAddr, raw: &[u8]) -> Resp {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(raw).await.unwrap();
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf).await;
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    Resp {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
+}
+
+/// Builds a raw request from a method, target, headers and body (adds Content-Length and
+/// `Connection: close`).
+pub fn build_raw(method: &str, target: &str, headers: &[(String, String)], body: &[u8]) -> Vec<u8> {
+    let mut out = format!("{method} {target} HTTP/1.1\r\n");
+    for (k, v) in headers {
+        if k.eq_ignore_ascii_case("connection") || k.eq_ignore_ascii_case("content-length") {
+            continue;
+        }
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !body.is_empty() || method == "POST" {
+        out.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    out.push_str("Connection: close\r\n\r\n");
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// Signs and sends a Tencent API 3.0 call; returns the `Response` object.
+#[allow(clippy::too_many_arguments)]
+pub async fn tc_call(
+    addr: SocketAddr,
+    id: &str,
+    key: &str,
+    token: Option<&str>,
+    service: &str,
+    action: &str,
+    region: &str,
+    body: &str,
+    ts: i64,
+) -> serde_json::Value {
+    let host = format!("{service}.tencentcloudapi.com");
+    let mut headers = vec![
+        ("Host".to_owned(), host),
+        ("Content-Type".to_owned(), "application/json".to_owned()),
+        ("X-TC-Action".to_owned(), action.to_owned()),
+        (
+            "X-TC-Version".to_owned(),
+            if service == "sts" {
+                "2018-08-13"
+            } else {
+                "2017-03-12"
+            }
+            .to_owned(),
+        ),
+        ("X-TC-Timestamp".to_owned(), ts.to_string()),
+        ("X-TC-Region".to_owned(), region.to_owned()),
+    ];
+    if let Some(t) = token {
+        headers.push(("X-TC-Token".to_owned(), t.to_owned()));
+    }
+    let hdrs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let req = tc3::Tc3Request {
+        method: "POST",
+        canonical_uri: "/",
+        canonical_query: "",
+        headers: &hdrs,
+        signed_headers: &["content-type", "host"],
+        payload: Payload::Bytes(body.as_bytes()),
+    };
+    let sig = tc3::sign(&req, &Credential::new(id, key), service, ts).unwrap();
+    headers.push(("Authorization".to_owned(), sig.authorization));
+    let resp = send_raw(addr, &build_raw("POST", "/", &headers, body.as_bytes())).await;
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    assert_eq!(resp.header("content-type"), Some("application/json"));
+    resp.json()["Response"].clone()
+}
+
+/// A file under the shared vendor material; panics (fails the test) when it is missing.
+pub fn shared_file(rel: &str) -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared")
+        .join(rel);
+    assert!(p.exists(), "missing shared vendor file {}", p.display());
+    p
+}
+
+/// Unix seconds now.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}

@@ -339,7 +339,8 @@ impl AlibabaClientBuilder {
         self
     }
 
-    /// Builds the client. Without explicit credentials, Alibaba Cloud's default chain is used.
+    /// Builds the client. Without explicit credentials, Alibaba Cloud's default chain is used
+    /// (with profiles that name a role assumed through STS when the `sts` feature is on).
     pub fn build(self) -> Result<AlibabaClient, Error> {
         if self.region.provider() != Provider::Alibaba {
             return Err(Error::new(
@@ -349,13 +350,17 @@ impl AlibabaClientBuilder {
         }
         let credentials = match self.credentials {
             Some(c) => c,
-            None => unicloud_core::credentials::default_chain(
-                Provider::Alibaba,
-                unicloud_core::credentials::DefaultChainOptions {
+            None => {
+                let opts = unicloud_core::credentials::DefaultChainOptions {
                     clock: self.config.clock().clone(),
                     ..Default::default()
-                },
-            )?,
+                };
+                #[cfg(feature = "sts")]
+                let chain = crate::sts::default_chain_with_sts(opts, &self.region, &self.config)?;
+                #[cfg(not(feature = "sts"))]
+                let chain = unicloud_core::credentials::default_chain(Provider::Alibaba, opts)?;
+                chain
+            }
         };
         let mut endpoint = self.endpoint;
         if let Some(e) = self.config.endpoint() {

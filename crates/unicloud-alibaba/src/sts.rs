@@ -7,9 +7,12 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use unicloud_core::clock::BoxFuture;
-use unicloud_core::credentials::CachingProvider;
+use unicloud_core::credentials::{
+    AssumeRole, CachingProvider, DefaultChainOptions, RoleSpec, default_chain,
+};
 use unicloud_core::{
-    Credentials, Error, ErrorKind, ProvideCredentials, Provider, SharedCredentialsProvider,
+    ClientConfig, Credentials, Error, ErrorKind, ProvideCredentials, Provider, Region,
+    SharedCredentialsProvider,
 };
 
 use crate::client::AlibabaClient;
@@ -153,4 +156,64 @@ impl ProvideCredentials for AssumeRoleProvider {
     fn name(&self) -> &'static str {
         "sts assume-role"
     }
+}
+
+/// The [`AssumeRole`] hook for the core credential chain: profiles that name a role
+/// are exchanged for temporary credentials through STS `AssumeRole`.
+#[derive(Debug, Clone)]
+pub struct StsRoleAssumer {
+    region: Region,
+    config: ClientConfig,
+}
+
+impl StsRoleAssumer {
+    /// Calls STS in `region` with `config` (endpoint override, time-outs, retries, clock).
+    pub fn new(region: Region, config: ClientConfig) -> Self {
+        Self { region, config }
+    }
+
+    async fn assume(&self, source: Credentials, role: &RoleSpec) -> Result<Credentials, Error> {
+        let client = AlibabaClient::builder(self.region.clone())
+            .credentials(source)
+            .config(self.config.clone())
+            .build()?;
+        let mut p =
+            AssumeRoleProvider::new(client, role.role_arn.clone(), role.session_name.clone())?;
+        if let Some(d) = role.duration {
+            p = p.with_duration(d);
+        }
+        if let Some(e) = &role.external_id {
+            p = p.with_external_id(e.clone());
+        }
+        if let Some(pol) = &role.policy {
+            p = p.with_policy(pol.clone());
+        }
+        p.assume().await
+    }
+}
+
+impl AssumeRole for StsRoleAssumer {
+    fn assume_role<'a>(
+        &'a self,
+        source: Credentials,
+        role: &'a RoleSpec,
+    ) -> BoxFuture<'a, Result<Credentials, Error>> {
+        Box::pin(self.assume(source, role))
+    }
+}
+
+/// The default Alibaba Cloud credential chain with role profiles enabled: `opts` as given, plus
+/// an [`StsRoleAssumer`] for `region` and `config` unless `opts` already has a role assumer.
+pub fn default_chain_with_sts(
+    mut opts: DefaultChainOptions,
+    region: &Region,
+    config: &ClientConfig,
+) -> Result<SharedCredentialsProvider, Error> {
+    if opts.role_assumer.is_none() {
+        opts.role_assumer = Some(Arc::new(StsRoleAssumer::new(
+            region.clone(),
+            config.clone(),
+        )));
+    }
+    default_chain(Provider::Alibaba, opts)
 }

@@ -2,6 +2,7 @@
 //! ACS3 verifier that reproduces the published vector and SDK captures), success, HTTP errors,
 //! throttling retried on a manual clock, STS credentials, time-outs and malformed replies.
 
+#![cfg(all(feature = "ecs", feature = "sts"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::VecDeque;
@@ -146,7 +147,7 @@ fn capture_011_request() -> DescribeInstancesRequest {
         tag: Some(vec![DescribeInstancesTag {
             key: Some("Name".into()),
             value: Some("web".into()),
-        ..Default::default()
+            ..Default::default()
         }]),
         ..Default::default()
     }

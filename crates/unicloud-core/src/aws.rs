@@ -18,7 +18,7 @@ use aws_credential_types::provider::{
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 
 use crate::clock::BoxFuture;
-use crate::credentials::{Credentials, ProvideCredentials};
+use crate::credentials::{Credentials, ProvideCredentials, RoleSpec};
 use crate::error::{Error, ErrorKind};
 use crate::provider::Provider;
 use crate::region::Region;
@@ -79,6 +79,30 @@ pub async fn load_sdk_config(opts: &AwsConfigOptions) -> SdkConfig {
         loader = loader.credentials_provider(to_aws_credentials(c));
     }
     loader.load().await
+}
+
+/// A copy of `config` whose credentials are `role`'s, obtained with STS `AssumeRole` signed by
+/// `config`'s own credentials (through `aws-config`'s assume-role provider; the SDK caches and
+/// refreshes them). Roles named in `~/.aws/config` (`role_arn` + `source_profile`) need nothing
+/// from here: [`load_sdk_config`] already follows them.
+pub async fn assume_role(config: &SdkConfig, role: &RoleSpec) -> SdkConfig {
+    let mut b = aws_config::sts::AssumeRoleProvider::builder(role.role_arn.clone())
+        .session_name(role.session_name.clone())
+        .configure(config);
+    if let Some(d) = role.duration {
+        b = b.session_length(d);
+    }
+    if let Some(e) = &role.external_id {
+        b = b.external_id(e.clone());
+    }
+    if let Some(p) = &role.policy {
+        b = b.policy(p.clone());
+    }
+    let provider = b.build().await;
+    config
+        .to_builder()
+        .credentials_provider(AwsShared::new(provider))
+        .build()
 }
 
 /// Converts unicloud credentials to the AWS SDK's type.
@@ -251,6 +275,71 @@ mod tests {
             matches!(err.kind(), ErrorKind::Auth | ErrorKind::Config),
             "{err}"
         );
+    }
+
+    /// `AssumeRole` goes through aws-config's provider to the configured endpoint and the
+    /// returned session credentials are what the new configuration hands out.
+    #[tokio::test]
+    async fn assume_role_through_aws_config() {
+        use std::sync::{Arc, Mutex};
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let record = seen.clone();
+        let app = axum::Router::new().fallback(move |body: String| {
+            let record = record.clone();
+            async move {
+                record.lock().unwrap().push(body);
+                (
+                    [("content-type", "text/xml")],
+                    r#"<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleResult>
+    <AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/demo/nightly</Arn><AssumedRoleId>AROA3XFRBF535PLBIFPI4:nightly</AssumedRoleId></AssumedRoleUser>
+    <Credentials><AccessKeyId>ASIAIOSFODNN7EXAMPLE</AccessKeyId><SecretAccessKey>role-secret</SecretAccessKey><SessionToken>role-token</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>
+  </AssumeRoleResult>
+  <ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ResponseMetadata>
+</AssumeRoleResponse>"#,
+                )
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+        let base = load_sdk_config(&AwsConfigOptions {
+            explicit: Some(Credentials::new("AKIDSOURCE", "source-secret")),
+            region: Some(Region::new(Provider::Aws, "us-east-1").unwrap()),
+            endpoint: Some(format!("http://{addr}")),
+            ..Default::default()
+        })
+        .await;
+        let role = RoleSpec {
+            role_arn: "arn:aws:iam::123456789012:role/demo".into(),
+            session_name: "nightly".into(),
+            duration: Some(std::time::Duration::from_secs(900)),
+            external_id: None,
+            policy: None,
+        };
+        let assumed = assume_role(&base, &role).await;
+        let c = AwsCredentialsProvider::from_sdk_config(&assumed)
+            .unwrap()
+            .provide_credentials()
+            .await
+            .unwrap();
+        assert_eq!(c.access_key_id(), "ASIAIOSFODNN7EXAMPLE");
+        assert_eq!(c.session_token().unwrap().expose(), "role-token");
+        let bodies = seen.lock().unwrap().clone();
+        assert_eq!(bodies.len(), 1);
+        for part in [
+            "Action=AssumeRole",
+            "RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fdemo",
+            "RoleSessionName=nightly",
+            "DurationSeconds=900",
+        ] {
+            assert!(
+                bodies[0].contains(part),
+                "{part} missing from {}",
+                bodies[0]
+            );
+        }
     }
 
     #[test]

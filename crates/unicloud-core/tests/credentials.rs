@@ -5,19 +5,21 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, UNIX_EPOCH};
 
 use axum::Router;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, put};
+use unicloud_core::clock::BoxFuture;
 use unicloud_core::clock::ManualClock;
 use unicloud_core::credentials::{
-    AlibabaCredentialsFileProvider, AliyunCliConfigProvider, DefaultChainOptions, Env,
-    InstanceRoleProvider, MetadataOptions, TencentCredentialsFileProvider, default_chain,
+    AlibabaCredentialsFileProvider, AliyunCliConfigProvider, AssumeRole, DefaultChainOptions, Env,
+    InstanceRoleProvider, MetadataOptions, RoleSpec, TencentCredentialsFileProvider, default_chain,
 };
+use unicloud_core::{Credentials, Error};
 use unicloud_core::{ErrorKind, ProvideCredentials, Provider};
 
 const T0: u64 = 1_800_000_000;
@@ -47,6 +49,7 @@ fn opts(env: Env, profile: Option<&str>, clock: &ManualClock) -> DefaultChainOpt
         env,
         clock: Arc::new(clock.clone()),
         metadata: Some(no_metadata()),
+        role_assumer: None,
     }
 }
 
@@ -532,4 +535,94 @@ async fn unreachable_metadata_is_not_fatal() {
     let err = p.provide_credentials().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert!(err.to_string().contains("unreachable"), "{err}");
+}
+
+// ---------- Roles named by profiles ----------
+
+/// Records what it was asked and answers with fixed temporary credentials.
+#[derive(Debug, Default)]
+struct FakeSts {
+    calls: Mutex<Vec<(String, RoleSpec)>>,
+}
+
+impl AssumeRole for FakeSts {
+    fn assume_role<'a>(
+        &'a self,
+        source: Credentials,
+        role: &'a RoleSpec,
+    ) -> BoxFuture<'a, Result<Credentials, Error>> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push((source.access_key_id().to_owned(), role.clone()));
+        Box::pin(async move {
+            Ok(Credentials::new("STS.TEMP", "temp-secret")
+                .with_session_token("temp-token")
+                .with_expiry(UNIX_EPOCH + Duration::from_secs(T0 + 3600)))
+        })
+    }
+}
+
+#[tokio::test]
+async fn profiles_that_name_a_role_assume_it_through_the_hook() {
+    let home = tempfile::tempdir().unwrap();
+    write(
+        &home.path().join(".alibabacloud/credentials"),
+        "[default]\ntype = ram_role_arn\naccess_key_id = LTAISRC\naccess_key_secret = src-secret\n\
+         role_arn = acs:ram::123:role/ops\nrole_session_name = nightly\nduration_seconds = 900\n",
+    );
+    write(
+        &home.path().join(".aliyun/config.json"),
+        r#"{"current":"r","profiles":[{"name":"r","mode":"RamRoleArn","access_key_id":"LTAICLI","access_key_secret":"s","ram_role_arn":"acs:ram::123:role/cli","ram_session_name":"cli-session","expired_seconds":1800}]}"#,
+    );
+    write(
+        &home.path().join(".tencentcloud/credentials"),
+        "[default]\nsecret_id = AKIDSRC\nsecret_key = s\nrole_arn = qcs::cam::uin/1:roleName/ops\n",
+    );
+    let sts = Arc::new(FakeSts::default());
+    let c = clock();
+    let env = home_env(home.path(), &[]);
+
+    let file =
+        AlibabaCredentialsFileProvider::new(env.clone(), None).with_role_assumer(Some(sts.clone()));
+    let creds = file.provide_credentials().await.unwrap();
+    assert_eq!(creds.access_key_id(), "STS.TEMP");
+    assert_eq!(creds.session_token().unwrap().expose(), "temp-token");
+    let cli = AliyunCliConfigProvider::new(env.clone(), None).with_role_assumer(Some(sts.clone()));
+    assert_eq!(
+        cli.provide_credentials().await.unwrap().access_key_id(),
+        "STS.TEMP"
+    );
+
+    let mut o = opts(env.clone(), None, &c);
+    o.role_assumer = Some(sts.clone());
+    let chain = default_chain(Provider::Tencent, o).unwrap();
+    assert_eq!(
+        chain.provide_credentials().await.unwrap().access_key_id(),
+        "STS.TEMP"
+    );
+
+    let calls = sts.calls.lock().unwrap().clone();
+    assert_eq!(calls.len(), 3);
+    assert_eq!(calls[0].0, "LTAISRC");
+    assert_eq!(calls[0].1.role_arn, "acs:ram::123:role/ops");
+    assert_eq!(calls[0].1.session_name, "nightly");
+    assert_eq!(calls[0].1.duration, Some(Duration::from_secs(900)));
+    assert_eq!(
+        (calls[1].0.as_str(), calls[1].1.session_name.as_str()),
+        ("LTAICLI", "cli-session")
+    );
+    assert_eq!(calls[1].1.duration, Some(Duration::from_secs(1800)));
+    assert_eq!(
+        (calls[2].0.as_str(), calls[2].1.role_arn.as_str()),
+        ("AKIDSRC", "qcs::cam::uin/1:roleName/ops")
+    );
+
+    // Without an STS client the chain says so instead of silently using the source keys.
+    let err = AlibabaCredentialsFileProvider::new(env, None)
+        .provide_credentials()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    assert!(err.to_string().contains("assumes a role"), "{err}");
 }

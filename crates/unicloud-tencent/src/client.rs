@@ -349,7 +349,8 @@ impl TencentClientBuilder {
         self
     }
 
-    /// Builds the client. Without explicit credentials, Tencent Cloud's default chain is used.
+    /// Builds the client. Without explicit credentials, Tencent Cloud's default chain is used
+    /// (with profiles that name a role assumed through STS when the `sts` feature is on).
     pub fn build(self) -> Result<TencentClient, Error> {
         if self.region.provider() != Provider::Tencent {
             return Err(Error::new(
@@ -359,13 +360,17 @@ impl TencentClientBuilder {
         }
         let credentials = match self.credentials {
             Some(c) => c,
-            None => unicloud_core::credentials::default_chain(
-                Provider::Tencent,
-                unicloud_core::credentials::DefaultChainOptions {
+            None => {
+                let opts = unicloud_core::credentials::DefaultChainOptions {
                     clock: self.config.clock().clone(),
                     ..Default::default()
-                },
-            )?,
+                };
+                #[cfg(feature = "sts")]
+                let chain = crate::sts::default_chain_with_sts(opts, &self.region, &self.config)?;
+                #[cfg(not(feature = "sts"))]
+                let chain = unicloud_core::credentials::default_chain(Provider::Tencent, opts)?;
+                chain
+            }
         };
         let mut endpoint = self.endpoint;
         if let Some(e) = self.config.endpoint() {

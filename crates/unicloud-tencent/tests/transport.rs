@@ -2,6 +2,7 @@
 //! TC3 verifier that reproduces the published vectors), success, envelope errors, HTTP errors,
 //! throttling retried with back-off on a manual clock, time-outs and malformed replies.
 
+#![cfg(all(feature = "cvm", feature = "sts"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::VecDeque;
@@ -425,4 +426,58 @@ fn assume_role_validates_input_before_sending() {
     let err =
         AssumeRoleProvider::new(source, "qcs::cam::uin/1:roleName/r", "bad name!").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
+}
+
+/// A credentials-file profile naming a CAM role: the chain assumes it through STS (the hook in
+/// unicloud-core, implemented here) and later calls use the role's temporary key and token.
+#[tokio::test]
+async fn profile_role_is_assumed_through_sts() {
+    use unicloud_core::credentials::{DefaultChainOptions, Env};
+    use unicloud_tencent::sts::default_chain_with_sts;
+    let assume = r#"{"Response":{"Credentials":{"Token":"role-token","TmpSecretId":"AKIDROLE","TmpSecretKey":"role-secret"},"ExpiredTime":1795446923,"Expiration":"2026-11-23T15:15:23Z","RequestId":"r"}}"#;
+    let (server, addr) = start(vec![(200, assume, 0), (200, INSTANCES, 0)]).await;
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".tencentcloud")).unwrap();
+    std::fs::write(
+        home.path().join(".tencentcloud/credentials"),
+        format!("[ops]\nsecret_id = {ID}\nsecret_key = {KEY}\nrole_arn = qcs::cam::uin/1:roleName/ops\nrole_session_name = nightly\n"),
+    )
+    .unwrap();
+    let c = clock();
+    let config = ClientConfig::default()
+        .with_endpoint(format!("http://{addr}"))
+        .unwrap()
+        .with_clock(Arc::new(c.clone()))
+        .with_retry(RetryPolicy::disabled());
+    let region = Region::new(Provider::Tencent, "ap-guangzhou").unwrap();
+    let opts = DefaultChainOptions {
+        profile: Some("ops".into()),
+        env: Env::from_pairs([("HOME", home.path().to_str().unwrap())]),
+        clock: Arc::new(c.clone()),
+        ..Default::default()
+    };
+    let chain = default_chain_with_sts(opts, &region, &config).unwrap();
+    let client = TencentClient::builder(region)
+        .credentials(chain)
+        .config(config)
+        .build()
+        .unwrap();
+    client
+        .call(&DescribeInstancesRequest::default())
+        .await
+        .unwrap();
+    let seen = server.seen.lock().unwrap().clone();
+    assert_eq!(header(&seen[0], "x-tc-action"), Some("AssumeRole"));
+    assert!(
+        seen[0].signature_ok,
+        "AssumeRole is signed with the profile's keys"
+    );
+    let body: serde_json::Value = serde_json::from_slice(&seen[0].body).unwrap();
+    assert_eq!(body["RoleSessionName"], "nightly");
+    assert_eq!(header(&seen[1], "x-tc-token"), Some("role-token"));
+    assert!(
+        header(&seen[1], "authorization")
+            .unwrap()
+            .contains("Credential=AKIDROLE/")
+    );
 }

@@ -10,6 +10,7 @@ use crate::credentials::files::{
     AlibabaCredentialsFileProvider, AliyunCliConfigProvider, TencentCredentialsFileProvider,
 };
 use crate::credentials::metadata::{InstanceRoleProvider, MetadataOptions};
+use crate::credentials::role::AssumeRole;
 use crate::credentials::{
     Credentials, ProvideCredentials, SharedCredentialsProvider, StaticProvider,
 };
@@ -100,6 +101,9 @@ pub struct DefaultChainOptions {
     pub clock: SharedClock,
     /// Override of the metadata service settings (the vendor's address by default).
     pub metadata: Option<MetadataOptions>,
+    /// Assumes the roles that profiles name (an STS client from the provider crate); without
+    /// one, such profiles are an [`ErrorKind::Unsupported`] error.
+    pub role_assumer: Option<Arc<dyn AssumeRole>>,
 }
 
 impl Default for DefaultChainOptions {
@@ -110,6 +114,7 @@ impl Default for DefaultChainOptions {
             env: Env::real(),
             clock: Arc::new(SystemClock),
             metadata: None,
+            role_assumer: None,
         }
     }
 }
@@ -121,6 +126,7 @@ impl fmt::Debug for DefaultChainOptions {
             .field("profile", &self.profile)
             .field("env", &self.env)
             .field("metadata", &self.metadata)
+            .field("role_assumer", &self.role_assumer)
             .finish()
     }
 }
@@ -163,7 +169,8 @@ pub fn default_chain(
             let metadata = opts
                 .metadata
                 .unwrap_or_else(|| MetadataOptions::for_provider(Provider::Tencent));
-            let file = TencentCredentialsFileProvider::new(env.clone(), opts.profile.clone());
+            let file = TencentCredentialsFileProvider::new(env.clone(), opts.profile.clone())
+                .with_role_assumer(opts.role_assumer.clone());
             let environment = EnvProvider::new(provider, env.clone());
             if opts.profile.is_some() {
                 ChainProvider::new(provider)
@@ -188,9 +195,11 @@ pub fn default_chain(
                 metadata = metadata.with_role_name(role);
             }
             let cli = AliyunCliConfigProvider::new(env.clone(), opts.profile.clone())
-                .with_metadata(metadata.clone());
+                .with_metadata(metadata.clone())
+                .with_role_assumer(opts.role_assumer.clone());
             let file = AlibabaCredentialsFileProvider::new(env.clone(), opts.profile.clone())
-                .with_metadata(metadata.clone());
+                .with_metadata(metadata.clone())
+                .with_role_assumer(opts.role_assumer.clone());
             let environment = EnvProvider::new(provider, env.clone());
             if opts.profile.is_some() {
                 ChainProvider::new(provider)

@@ -1,6 +1,8 @@
 //! The vendors' credential files.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -8,6 +10,7 @@ use crate::clock::BoxFuture;
 use crate::credentials::env::Env;
 use crate::credentials::ini::{FileParseError, IniFile, IniSection};
 use crate::credentials::metadata::{InstanceRoleProvider, MetadataOptions};
+use crate::credentials::role::{AssumeRole, RoleSpec};
 use crate::credentials::{Credentials, ProvideCredentials};
 use crate::error::{Error, ErrorKind};
 use crate::provider::Provider;
@@ -88,8 +91,53 @@ fn required<'a>(section: &'a IniSection, path: &Path, key: &str) -> Result<&'a s
     })
 }
 
+/// Assumes `role` with `source` through `assumer`, or explains that no STS client was given.
+async fn assume_with(
+    assumer: Option<&Arc<dyn AssumeRole>>,
+    provider: Provider,
+    path: &Path,
+    profile: &str,
+    source: Credentials,
+    role: RoleSpec,
+) -> Result<Credentials, Error> {
+    let Some(assumer) = assumer else {
+        return Err(Error::new(
+            ErrorKind::Unsupported,
+            format!(
+                "profile `{profile}` in {} assumes a role, but this chain has no STS client \
+                 (build the client through unicloud, or set DefaultChainOptions::role_assumer)",
+                path.display()
+            ),
+        )
+        .with_provider(provider));
+    };
+    assumer
+        .assume_role(source.with_source(SOURCE), &role)
+        .await
+        .map(|c| c.with_source("profile role"))
+}
+
+fn parse_duration(path: &Path, section: &IniSection, key: &str) -> Result<Option<Duration>, Error> {
+    match section.get(key) {
+        None => Ok(None),
+        Some(v) => v
+            .parse::<u64>()
+            .map(|s| Some(Duration::from_secs(s)))
+            .map_err(|_| {
+                FileParseError {
+                    path: path.to_owned(),
+                    line: section.line_of(key).unwrap_or(0),
+                    reason: format!("`{key}` must be a number of seconds"),
+                }
+                .into_error()
+            }),
+    }
+}
+
 /// `~/.tencentcloud/credentials`: an INI file with `secret_id`, `secret_key` and optionally
-/// `token` per profile, as tccli writes it.
+/// `token` per profile, as tccli writes it. A profile may also name a CAM role to assume with
+/// those keys (`role_arn`, optional `role_session_name` and `duration_seconds`); that needs a
+/// role assumer (see [`AssumeRole`]).
 ///
 /// ```text
 /// [default]
@@ -101,6 +149,7 @@ pub struct TencentCredentialsFileProvider {
     env: Env,
     path: Option<PathBuf>,
     profile: Option<String>,
+    role_assumer: Option<Arc<dyn AssumeRole>>,
 }
 
 impl TencentCredentialsFileProvider {
@@ -113,7 +162,15 @@ impl TencentCredentialsFileProvider {
                 .map(|h| h.join(".tencentcloud").join("credentials")),
             env,
             profile,
+            role_assumer: None,
         }
+    }
+
+    /// Lets profiles with `role_arn` assume that role through `assumer`.
+    #[must_use]
+    pub fn with_role_assumer(mut self, assumer: Option<Arc<dyn AssumeRole>>) -> Self {
+        self.role_assumer = assumer;
+        self
     }
 
     /// Reads this file instead of the default location.
@@ -142,6 +199,20 @@ impl TencentCredentialsFileProvider {
         if let Some(token) = section.get("token") {
             c = c.with_session_token(token);
         }
+        if let Some(role_arn) = section.get("role_arn") {
+            let role = RoleSpec {
+                role_arn: role_arn.to_owned(),
+                session_name: section
+                    .get("role_session_name")
+                    .unwrap_or("unicloud")
+                    .to_owned(),
+                duration: parse_duration(&path, section, "duration_seconds")
+                    .map_err(|e| e.with_provider(p))?,
+                external_id: section.get("external_id").map(str::to_owned),
+                policy: None,
+            };
+            return assume_with(self.role_assumer.as_ref(), p, &path, &profile, c, role).await;
+        }
         Ok(c)
     }
 }
@@ -157,8 +228,9 @@ impl ProvideCredentials for TencentCredentialsFileProvider {
 }
 
 /// `~/.alibabacloud/credentials`: an INI file whose profiles have a `type`:
-/// `access_key` (`access_key_id`, `access_key_secret`), `sts` (plus `security_token`) or
-/// `ecs_ram_role` (`role_name`, read from the instance metadata service).
+/// `access_key` (`access_key_id`, `access_key_secret`), `sts` (plus `security_token`),
+/// `ram_role_arn` (keys plus `role_arn`, `role_session_name`; needs a role assumer, see
+/// [`AssumeRole`]) or `ecs_ram_role` (`role_name`, read from the instance metadata service).
 /// `ALIBABA_CLOUD_CREDENTIALS_FILE` overrides the location.
 #[derive(Debug, Clone)]
 pub struct AlibabaCredentialsFileProvider {
@@ -166,6 +238,7 @@ pub struct AlibabaCredentialsFileProvider {
     path: Option<PathBuf>,
     profile: Option<String>,
     metadata: MetadataOptions,
+    role_assumer: Option<Arc<dyn AssumeRole>>,
 }
 
 impl AlibabaCredentialsFileProvider {
@@ -184,7 +257,15 @@ impl AlibabaCredentialsFileProvider {
             path,
             profile,
             metadata: MetadataOptions::for_provider(Provider::Alibaba),
+            role_assumer: None,
         }
+    }
+
+    /// Lets `ram_role_arn` profiles assume their role through `assumer`.
+    #[must_use]
+    pub fn with_role_assumer(mut self, assumer: Option<Arc<dyn AssumeRole>>) -> Self {
+        self.role_assumer = assumer;
+        self
     }
 
     /// Reads this file instead of the default location.
@@ -228,6 +309,24 @@ impl AlibabaCredentialsFileProvider {
                 required(section, &path, "access_key_secret")?,
             )
             .with_session_token(required(section, &path, "security_token")?),
+            "ram_role_arn" => {
+                let source = Credentials::new(
+                    required(section, &path, "access_key_id")?,
+                    required(section, &path, "access_key_secret")?,
+                );
+                let role = RoleSpec {
+                    role_arn: required(section, &path, "role_arn")?.to_owned(),
+                    session_name: section
+                        .get("role_session_name")
+                        .unwrap_or("unicloud")
+                        .to_owned(),
+                    duration: parse_duration(&path, section, "duration_seconds")?,
+                    external_id: section.get("external_id").map(str::to_owned),
+                    policy: section.get("policy").map(str::to_owned),
+                };
+                return assume_with(self.role_assumer.as_ref(), p, &path, &profile, source, role)
+                    .await;
+            }
             "ecs_ram_role" => {
                 let role = required(section, &path, "role_name")?;
                 return InstanceRoleProvider::new(p, self.metadata.clone().with_role_name(role))
@@ -239,7 +338,7 @@ impl AlibabaCredentialsFileProvider {
                     ErrorKind::Unsupported,
                     format!(
                         "credential type `{other}` of profile `{profile}` in {} is not supported \
-                         (use access_key, sts or ecs_ram_role)",
+                         (use access_key, sts, ram_role_arn or ecs_ram_role)",
                         path.display()
                     ),
                 )
@@ -265,7 +364,8 @@ impl ProvideCredentials for AlibabaCredentialsFileProvider {
 }
 
 /// `~/.aliyun/config.json`, the aliyun CLI's profiles. Modes `AK` and `StsToken` are read
-/// directly, `EcsRamRole` through the instance metadata service. The profile is the explicit one,
+/// directly, `RamRoleArn` through a role assumer (see [`AssumeRole`]), `EcsRamRole` through the
+/// instance metadata service. The profile is the explicit one,
 /// else `ALIBABA_CLOUD_PROFILE`, else the file's `current`, else `default`.
 #[derive(Debug, Clone)]
 pub struct AliyunCliConfigProvider {
@@ -273,6 +373,7 @@ pub struct AliyunCliConfigProvider {
     path: Option<PathBuf>,
     profile: Option<String>,
     metadata: MetadataOptions,
+    role_assumer: Option<Arc<dyn AssumeRole>>,
 }
 
 impl AliyunCliConfigProvider {
@@ -285,7 +386,15 @@ impl AliyunCliConfigProvider {
             env,
             profile,
             metadata: MetadataOptions::for_provider(Provider::Alibaba),
+            role_assumer: None,
         }
+    }
+
+    /// Lets `RamRoleArn` profiles assume their role through `assumer`.
+    #[must_use]
+    pub fn with_role_assumer(mut self, assumer: Option<Arc<dyn AssumeRole>>) -> Self {
+        self.role_assumer = assumer;
+        self
     }
 
     /// Reads this file instead of the default location.
@@ -377,6 +486,36 @@ impl AliyunCliConfigProvider {
             "AK" => Credentials::new(field("access_key_id")?, field("access_key_secret")?),
             "StsToken" => Credentials::new(field("access_key_id")?, field("access_key_secret")?)
                 .with_session_token(field("sts_token")?),
+            "RamRoleArn" => {
+                let source = Credentials::new(field("access_key_id")?, field("access_key_secret")?);
+                let duration = profile
+                    .get("expired_seconds")
+                    .and_then(Value::as_u64)
+                    .filter(|s| *s > 0)
+                    .map(Duration::from_secs);
+                let role = RoleSpec {
+                    role_arn: field("ram_role_arn")?.to_owned(),
+                    session_name: profile
+                        .get("ram_session_name")
+                        .and_then(Value::as_str)
+                        .filter(|s| !s.is_empty())
+                        .unwrap_or("unicloud")
+                        .to_owned(),
+                    duration,
+                    external_id: None,
+                    policy: None,
+                };
+                let name = profile.get("name").and_then(Value::as_str).unwrap_or("");
+                return assume_with(
+                    self.role_assumer.as_ref(),
+                    Provider::Alibaba,
+                    &path,
+                    name,
+                    source,
+                    role,
+                )
+                .await;
+            }
             "EcsRamRole" => {
                 let role = field("ram_role_name")?;
                 return InstanceRoleProvider::new(
@@ -390,7 +529,7 @@ impl AliyunCliConfigProvider {
                 return Err(Error::new(
                     ErrorKind::Unsupported,
                     format!(
-                        "aliyun CLI profile mode `{other}` in {} is not supported (use AK, StsToken or EcsRamRole)",
+                        "aliyun CLI profile mode `{other}` in {} is not supported (use AK, StsToken, RamRoleArn or EcsRamRole)",
                         path.display()
                     ),
                 ));

@@ -22,6 +22,7 @@ mod env;
 mod files;
 mod ini;
 mod metadata;
+mod role;
 
 use std::fmt;
 use std::sync::Arc;
@@ -35,6 +36,7 @@ pub use files::{
 };
 pub use ini::{IniFile, IniSection};
 pub use metadata::{InstanceRoleProvider, MetadataOptions};
+pub use role::{AssumeRole, RoleSpec};
 
 use crate::clock::BoxFuture;
 use crate::error::Error;

@@ -9,27 +9,27 @@ use unicloud_tencent::sign::{Credential, Payload, tc3};
 
 /// A parsed HTTP response.
 #[derive(Debug)]
-pub struct Resp {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
+pub(crate) struct Resp {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: String,
 }
 
 impl Resp {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
 
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 }
 
 /// Sends raw bytes (which must ask for `Connection: close`) and reads the whole answer.
-pub async fn send_raw(addr: SocketAddr, raw: &[u8]) -> Resp {
+pub(crate) async fn send_raw(addr: SocketAddr, raw: &[u8]) -> Resp {
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     s.write_all(raw).await.unwrap();
     let mut buf = Vec::new();
@@ -55,7 +55,7 @@ pub async fn send_raw(addr: SocketAddr, raw: &[u8]) -> Resp {
 
 /// Builds a raw request from a method, target, headers and body (adds Content-Length and
 /// `Connection: close`).
-pub fn build_raw(method: &str, target: &str, headers: &[(String, String)], body: &[u8]) -> Vec<u8> {
+pub(crate) fn build_raw(method: &str, target: &str, headers: &[(String, String)], body: &[u8]) -> Vec<u8> {
     let mut out = format!("{method} {target} HTTP/1.1\r\n");
     for (k, v) in headers {
         if k.eq_ignore_ascii_case("connection") || k.eq_ignore_ascii_case("content-length") {
@@ -74,7 +74,7 @@ pub fn build_raw(method: &str, target: &str, headers: &[(String, String)], body:
 
 /// Signs and sends a Tencent API 3.0 call; returns the `Response` object.
 #[allow(clippy::too_many_arguments)]
-pub async fn tc_call(
+pub(crate) async fn tc_call(
     addr: SocketAddr,
     id: &str,
     key: &str,
@@ -126,7 +126,7 @@ pub async fn tc_call(
 }
 
 /// A file under the shared vendor material; panics (fails the test) when it is missing.
-pub fn shared_file(rel: &str) -> PathBuf {
+pub(crate) fn shared_file(rel: &str) -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared")
         .join(rel);
@@ -135,7 +135,7 @@ pub fn shared_file(rel: &str) -> PathBuf {
 }
 
 /// Unix seconds now.
-pub fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

@@ -1,0 +1,61 @@
+//! Small helpers shared by the backends.
+
+use std::time::SystemTime;
+
+use base64::Engine as _;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Parses a vendor timestamp: RFC 3339 (`2024-05-01T08:00:00Z`, `…+08:00`), or Alibaba Cloud's
+/// minute-precision form (`2024-05-01T08:00Z`).
+pub(crate) fn parse_time(s: &str) -> Option<SystemTime> {
+    let s = s.trim();
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Some(t.into());
+    }
+    // `YYYY-MM-DDTHH:MMZ`: add the seconds.
+    let (head, tail) = s.split_at(s.len().checked_sub(1)?);
+    if tail == "Z" && head.len() == 16 {
+        return OffsetDateTime::parse(&format!("{head}:00Z"), &Rfc3339)
+            .ok()
+            .map(Into::into);
+    }
+    None
+}
+
+/// User data as the vendors want it: standard base64.
+pub(crate) fn base64(data: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(data.as_bytes())
+}
+
+/// Whether `s` is non-empty and made only of ASCII letters and digits.
+pub(crate) fn alnum(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::*;
+
+    #[test]
+    fn vendor_timestamps() {
+        let t = UNIX_EPOCH + Duration::from_secs(1_714_550_400); // 2024-05-01T08:00:00Z
+        assert_eq!(parse_time("2024-05-01T08:00:00Z"), Some(t));
+        assert_eq!(parse_time("2024-05-01T08:00:00.000Z"), Some(t));
+        assert_eq!(parse_time("2024-05-01T16:00:00+08:00"), Some(t));
+        assert_eq!(parse_time("2024-05-01T08:00Z"), Some(t));
+        assert_eq!(parse_time("yesterday"), None);
+        assert_eq!(parse_time(""), None);
+    }
+
+    #[test]
+    fn user_data_is_base64() {
+        assert_eq!(base64("#!/bin/sh\n"), "IyEvYmluL3NoCg==");
+        assert!(alnum("abc123"));
+        assert!(!alnum(""));
+        assert!(!alnum("ab-c"));
+    }
+}

@@ -356,6 +356,16 @@ pub(crate) fn alibaba_params(req: &Incoming) -> Vec<(String, String)> {
     pairs
 }
 
+/// What an Alibaba request carries for authentication: key id, timestamp, nonce, token and a
+/// signature checker taking the secret.
+type AliAuthParts<'a> = (
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Box<dyn Fn(&str) -> bool + 'a>,
+);
+
 /// Verifies an Alibaba OpenAPI request signed with ACS3-HMAC-SHA256 or RPC v1 HMAC-SHA1.
 pub(crate) fn verify_alibaba(
     keys: &KeyStore,
@@ -374,13 +384,7 @@ pub(crate) fn verify_alibaba(
     let acs3 = req
         .header("authorization")
         .filter(|a| a.starts_with("ACS3-HMAC-SHA256"));
-    let (key_id, ts, nonce, token, checker): (
-        String,
-        Option<i64>,
-        Option<String>,
-        Option<String>,
-        Box<dyn Fn(&str) -> bool + '_>,
-    ) = if let Some(auth) = acs3 {
+    let (key_id, ts, nonce, token, checker): AliAuthParts<'_> = if let Some(auth) = acs3 {
         let mut cred = None;
         let mut signed = None;
         let mut sig = None;

@@ -123,11 +123,9 @@ pub(crate) fn unflatten(pairs: &[(String, String)]) -> Value {
             let next_is_index = segs.get(i + 1).is_some_and(|s| s.parse::<usize>().is_ok());
             let fresh = || {
                 if last {
-                    let parsed = v
-                        .parse::<i64>()
+                    v.parse::<i64>()
                         .map(Value::from)
-                        .unwrap_or_else(|_| Value::String(v.clone()));
-                    parsed
+                        .unwrap_or_else(|_| Value::String(v.clone()))
                 } else if next_is_index {
                     Value::Array(Vec::new())
                 } else {

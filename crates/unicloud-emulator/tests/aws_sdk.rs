@@ -1,6 +1,9 @@
 //! The official AWS SDK for Rust drives the emulator's EC2 and STS front-ends through a whole
 //! lifecycle. (The only test binary that builds aws-sdk-ec2: it is the slowest crate here.)
 
+// Test helpers outside #[test] fns may unwrap: a failure is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_ec2::error::ProvideErrorMetadata;
 use aws_sdk_ec2::types::{Filter, InstanceStateName, ResourceType, Tag, TagSpecification};

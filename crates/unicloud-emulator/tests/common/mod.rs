@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests: raw HTTP over TCP and a TC3 signer.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -55,7 +55,12 @@ pub(crate) async fn send_raw(addr: SocketAddr, raw: &[u8]) -> Resp {
 
 /// Builds a raw request from a method, target, headers and body (adds Content-Length and
 /// `Connection: close`).
-pub(crate) fn build_raw(method: &str, target: &str, headers: &[(String, String)], body: &[u8]) -> Vec<u8> {
+pub(crate) fn build_raw(
+    method: &str,
+    target: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Vec<u8> {
     let mut out = format!("{method} {target} HTTP/1.1\r\n");
     for (k, v) in headers {
         if k.eq_ignore_ascii_case("connection") || k.eq_ignore_ascii_case("content-length") {

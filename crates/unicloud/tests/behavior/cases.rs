@@ -432,7 +432,7 @@ pub async fn throttling(ctx: &Ctx) {
 /// A wrong secret is `Auth`, not retried, and the secret appears nowhere.
 pub async fn wrong_secret(ctx: &Ctx) {
     let p = ctx.provider;
-    if ctx.is_moto() && std::env::var("UNICLOUD_TEST_MOTO_AUTH").as_deref() != Ok("1") {
+    if ctx.is_moto() && !ctx.moto_auth() {
         ctx.skip_on_moto(
             "wrong_secret",
             "moto checks signatures only once IAM auth is turned on (.ci/moto.sh does that and \
@@ -522,8 +522,8 @@ pub async fn sts_credentials(ctx: &Ctx) {
     ctx.destroy_all(&compute, &ids).await;
 
     // The token is really checked: the temporary key without it is refused (the emulator
-    // verifies it; moto does not check signatures unless auth is on).
-    if !ctx.is_moto() {
+    // verifies it; moto only once IAM auth is on).
+    if !ctx.is_moto() || ctx.moto_auth() {
         let bare = unicloud::core::Credentials::new(temp.access_key_id(), temp.secret().expose());
         let compute = ctx.compute_with(bare, ctx.config()).await;
         let e = compute

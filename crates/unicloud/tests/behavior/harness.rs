@@ -152,6 +152,11 @@ impl Ctx {
         matches!(self.target, Target::Moto(_))
     }
 
+    /// Whether moto checks signatures (`UNICLOUD_TEST_MOTO_AUTH=1`).
+    pub fn moto_auth(&self) -> bool {
+        self.is_moto() && std::env::var("UNICLOUD_TEST_MOTO_AUTH").as_deref() == Ok("1")
+    }
+
     /// Prints why a case is skipped on moto and says whether to skip.
     pub fn skip_on_moto(&self, case: &str, reason: &str) -> bool {
         if self.is_moto() {

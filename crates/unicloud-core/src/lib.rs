@@ -11,7 +11,9 @@
 //!   message, HTTP status and request id kept for diagnosis;
 //! - [`RetryPolicy`] — exponential back-off with full jitter, bounded attempts and time;
 //! - [`clock`] — real and manual clocks, so tests of retries, refresh and waiters never sleep;
-//! - [`ClientConfig`] — endpoint override, time-outs and the `unicloud/<version>` user agent.
+//! - [`ClientConfig`] — endpoint override, time-outs and the `unicloud/<version>` user agent;
+//! - [`signing`] — the provider-neutral parts of request signing and verification, shared by
+//!   the Tencent and Alibaba signers, and the parser of captured SDK requests.
 //!
 //! ```
 //! use unicloud_core::credentials::{default_chain, DefaultChainOptions, Env};
@@ -46,6 +48,7 @@ mod error;
 mod provider;
 mod region;
 mod retry;
+pub mod signing;
 mod time_fmt;
 
 pub use config::{ClientConfig, USER_AGENT};

@@ -13,10 +13,12 @@
 //!
 //! The SDKs sign every header they send; the caller chooses the list.
 
-use super::util::{
-    constant_time_eq, header_values, hmac_sha256, is_lower_hex, normalize_names, parse_form,
-    percent_decode, rfc3986, sha256_hex,
+use unicloud_core::signing::{
+    AuthorizationFields, FieldSeparator, borrow_pairs, check_signature, constant_time_eq,
+    header_values, hmac_sha256, is_lower_hex, normalize_header_names, parse_form,
+    parse_header_list, percent_decode, rfc3986_encode, sha256_hex, split_algorithm,
 };
+
 use super::{AuthorizationError, Credential, Payload, SignError, VerifyError, WireRequest};
 
 /// The algorithm name that starts the `Authorization` header and the string to sign.
@@ -62,7 +64,7 @@ pub struct Acs3Signature {
 pub fn canonical_query(query: &[(&str, &str)]) -> String {
     let mut pairs: Vec<(String, String)> = query
         .iter()
-        .map(|(k, v)| (rfc3986(k), rfc3986(v)))
+        .map(|(k, v)| (rfc3986_encode(k), rfc3986_encode(v)))
         .collect();
     pairs.sort();
     let joined: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -71,7 +73,7 @@ pub fn canonical_query(query: &[(&str, &str)]) -> String {
 
 /// Builds the canonical request and the `SignedHeaders` string.
 pub fn canonical_request(req: &Acs3Request<'_>) -> Result<(String, String), SignError> {
-    let names = normalize_names(req.signed_headers).map_err(SignError::InvalidHeaderName)?;
+    let names = normalize_header_names(req.signed_headers)?;
     if names.is_empty() {
         return Err(SignError::InvalidHeaderName(String::new()));
     }
@@ -85,15 +87,11 @@ pub fn canonical_request(req: &Acs3Request<'_>) -> Result<(String, String), Sign
         canonical_headers.push_str(&format!("{name}:{}\n", trimmed.join(",")));
     }
     let signed_headers = names.join(";");
-    let payload_hash = match req.payload {
-        Payload::Bytes(body) => sha256_hex(body),
-        Payload::Sha256Hex(hash) if is_lower_hex(hash, 64) => hash.to_owned(),
-        Payload::Sha256Hex(_) => return Err(SignError::InvalidPayloadHash),
-    };
+    let payload_hash = req.payload.sha256_hex()?;
     let uri = req
         .path
         .split('/')
-        .map(rfc3986)
+        .map(rfc3986_encode)
         .collect::<Vec<_>>()
         .join("/");
     let canonical = format!(
@@ -183,49 +181,21 @@ pub struct Acs3Authorization {
 /// # Ok::<(), unicloud_alibaba::sign::AuthorizationError>(())
 /// ```
 pub fn parse_authorization(value: &str) -> Result<Acs3Authorization, AuthorizationError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(AuthorizationError::Empty);
-    }
-    let (algorithm, rest) = value.split_once(' ').unwrap_or((value, ""));
-    if algorithm != ALGORITHM {
-        return Err(AuthorizationError::UnsupportedAlgorithm(
-            algorithm.to_owned(),
-        ));
-    }
-    let mut credential = None;
-    let mut signed = None;
-    let mut signature = None;
-    for field in rest.split(',') {
-        let field = field.trim();
-        let (name, v) = field
-            .split_once('=')
-            .ok_or_else(|| AuthorizationError::MalformedField(field.to_owned()))?;
-        let slot = match name {
-            "Credential" => &mut credential,
-            "SignedHeaders" => &mut signed,
-            "Signature" => &mut signature,
-            other => return Err(AuthorizationError::UnknownField(other.to_owned())),
-        };
-        if slot.replace(v).is_some() {
-            return Err(AuthorizationError::DuplicateField(name.to_owned()));
-        }
-    }
-    let credential = credential.ok_or(AuthorizationError::MissingField("Credential"))?;
-    let signed = signed.ok_or(AuthorizationError::MissingField("SignedHeaders"))?;
-    let signature = signature.ok_or(AuthorizationError::MissingField("Signature"))?;
+    let rest = split_algorithm(value, ALGORITHM)?;
+    let fields = AuthorizationFields::parse(
+        rest,
+        FieldSeparator::Comma,
+        ["Credential", "SignedHeaders", "Signature"],
+    )?;
+    let credential = fields.require("Credential")?;
+    let signed = fields.require("SignedHeaders")?;
+    let signature = fields.require("Signature")?;
     if credential.is_empty() || credential.chars().any(|c| c.is_whitespace() || c == '/') {
         return Err(AuthorizationError::MalformedCredential(
             credential.to_owned(),
         ));
     }
-    let signed_headers: Vec<String> = signed.split(';').map(str::to_ascii_lowercase).collect();
-    if signed_headers
-        .iter()
-        .any(|h| h.is_empty() || h.chars().any(|c| c.is_whitespace() || c == ':'))
-    {
-        return Err(AuthorizationError::MalformedList(signed.to_owned()));
-    }
+    let signed_headers = parse_header_list(signed)?;
     if !is_lower_hex(signature, 64) {
         return Err(AuthorizationError::MalformedSignature);
     }
@@ -249,10 +219,11 @@ pub fn verify(
     secret: &str,
 ) -> Result<Acs3Signature, VerifyError> {
     let body_hash = sha256_hex(wire.body);
-    if let Some(sent) = wire.header("x-acs-content-sha256") {
-        if !constant_time_eq(sent.trim().as_bytes(), body_hash.as_bytes()) {
-            return Err(VerifyError::BodyHashMismatch);
-        }
+    let body_matches = wire
+        .header("x-acs-content-sha256")
+        .is_none_or(|sent| constant_time_eq(sent.trim().as_bytes(), body_hash.as_bytes()));
+    if !body_matches {
+        return Err(VerifyError::BodyHashMismatch);
     }
     if !auth.signed_headers.iter().any(|h| h == "host") {
         return Err(VerifyError::HeaderNotSigned("host"));
@@ -265,10 +236,7 @@ pub fn verify(
     }
     let path = percent_decode(wire.path()).ok_or(VerifyError::InvalidTarget)?;
     let query = parse_form(wire.query()).ok_or(VerifyError::InvalidTarget)?;
-    let query_refs: Vec<(&str, &str)> = query
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let query_refs = borrow_pairs(&query);
     let signed: Vec<&str> = auth.signed_headers.iter().map(String::as_str).collect();
     let req = Acs3Request {
         method: wire.method,
@@ -279,19 +247,14 @@ pub fn verify(
         payload: Payload::Sha256Hex(&body_hash),
     };
     let sig = sign(&req, &Credential::new(&auth.access_key_id, secret))?;
-    if constant_time_eq(sig.signature.as_bytes(), auth.signature.as_bytes()) {
-        Ok(sig)
-    } else {
-        Err(VerifyError::SignatureMismatch {
-            string_to_sign: sig.string_to_sign,
-        })
-    }
+    check_signature(&sig.signature, &auth.signature, &sig.string_to_sign)?;
+    Ok(sig)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sign::capture_tests::Capture;
+    use unicloud_core::signing::capture::Capture;
 
     const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
@@ -352,7 +315,7 @@ mod tests {
     /// Re-signs a captured SDK request from decoded parts and checks `Authorization` byte for
     /// byte, then verifies the request as received (and with a wrong secret).
     fn check_capture(prefix: &str) {
-        let cap = Capture::load(prefix);
+        let cap = Capture::load(prefix).unwrap();
         let headers = cap.header_pairs();
         let wire = cap.wire(&headers);
         let sent = wire.header("Authorization").unwrap();
@@ -420,7 +383,7 @@ mod tests {
 
     #[test]
     fn plus_in_the_query_is_a_space_and_signs_as_percent_20() {
-        let cap = Capture::load("013");
+        let cap = Capture::load("013").unwrap();
         let headers = cap.header_pairs();
         let wire = cap.wire(&headers);
         let auth = parse_authorization(wire.header("Authorization").unwrap()).unwrap();
@@ -432,7 +395,7 @@ mod tests {
 
     #[test]
     fn verify_rejects_tampering() {
-        let cap = Capture::load("011");
+        let cap = Capture::load("011").unwrap();
         let mut headers = cap.header_pairs();
         let wire = cap.wire(&headers);
         let auth = parse_authorization(wire.header("Authorization").unwrap()).unwrap();

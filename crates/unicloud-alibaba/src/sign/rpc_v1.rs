@@ -14,7 +14,10 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::util::{constant_time_eq, hmac_sha1, parse_form, rfc3986};
+use unicloud_core::signing::{
+    borrow_pairs, check_signature, hmac_sha1, parse_form, rfc3986_encode,
+};
+
 use super::{VerifyError, WireRequest};
 
 /// The only `SignatureMethod` this module implements.
@@ -40,7 +43,7 @@ pub fn canonicalized_query(params: &[(&str, &str)]) -> String {
     sorted.sort();
     let parts: Vec<String> = sorted
         .iter()
-        .map(|(k, v)| format!("{}={}", rfc3986(k), rfc3986(v)))
+        .map(|(k, v)| format!("{}={}", rfc3986_encode(k), rfc3986_encode(v)))
         .collect();
     parts.join("&")
 }
@@ -70,8 +73,8 @@ pub fn sign(method: &str, params: &[(&str, &str)], access_key_secret: &str) -> R
     let string_to_sign = format!(
         "{}&{}&{}",
         method.to_ascii_uppercase(),
-        rfc3986("/"),
-        rfc3986(&canonicalized_query)
+        rfc3986_encode("/"),
+        rfc3986_encode(&canonicalized_query)
     );
     let key = format!("{access_key_secret}&");
     let signature = STANDARD.encode(hmac_sha1(key.as_bytes(), string_to_sign.as_bytes()));
@@ -147,25 +150,16 @@ pub fn verify(
     parsed: &RpcV1Params,
     access_key_secret: &str,
 ) -> Result<RpcV1Signature, VerifyError> {
-    let pairs: Vec<(&str, &str)> = parsed
-        .params
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let pairs = borrow_pairs(&parsed.params);
     let sig = sign(wire.method, &pairs, access_key_secret);
-    if constant_time_eq(sig.signature.as_bytes(), parsed.signature.as_bytes()) {
-        Ok(sig)
-    } else {
-        Err(VerifyError::SignatureMismatch {
-            string_to_sign: sig.string_to_sign,
-        })
-    }
+    check_signature(&sig.signature, &parsed.signature, &sig.string_to_sign)?;
+    Ok(sig)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sign::capture_tests::Capture;
+    use unicloud_core::signing::capture::Capture;
 
     #[test]
     fn published_vector_describe_regions() {
@@ -214,7 +208,7 @@ mod tests {
     }
 
     fn check_capture(prefix: &str) {
-        let cap = Capture::load(prefix);
+        let cap = Capture::load(prefix).unwrap();
         let headers = cap.header_pairs();
         let wire = cap.wire(&headers);
         let parsed = parse_request(&wire).unwrap();
@@ -233,7 +227,11 @@ mod tests {
             .split('&')
             .find_map(|p| p.strip_prefix("Signature="))
             .unwrap();
-        assert_eq!(rfc3986(&sig.signature), sent_param, "capture {prefix}");
+        assert_eq!(
+            rfc3986_encode(&sig.signature),
+            sent_param,
+            "capture {prefix}"
+        );
         assert_eq!(verify(&wire, &parsed, "testsecret").unwrap(), sig);
         assert!(matches!(
             verify(&wire, &parsed, "wrong"),

@@ -9,7 +9,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::util::{constant_time_eq, hmac_sha1, hmac_sha256, parse_form};
+use unicloud_core::signing::{borrow_pairs, check_signature, hmac_sha1, hmac_sha256, parse_form};
+
 use super::{VerifyError, WireRequest};
 
 /// The HMAC used by a v1 signature (the `SignatureMethod` parameter).
@@ -133,11 +134,7 @@ pub fn verify(
     let host = wire
         .header("Host")
         .ok_or(VerifyError::MissingHeader("Host"))?;
-    let pairs: Vec<(&str, &str)> = parsed
-        .params
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let pairs = borrow_pairs(&parsed.params);
     let sig = sign(
         &wire.method.to_ascii_uppercase(),
         host,
@@ -146,23 +143,18 @@ pub fn verify(
         secret_key,
         parsed.signature_method,
     );
-    if constant_time_eq(sig.signature.as_bytes(), parsed.signature.as_bytes()) {
-        Ok(sig)
-    } else {
-        Err(VerifyError::SignatureMismatch {
-            string_to_sign: sig.string_to_sign,
-        })
-    }
+    check_signature(&sig.signature, &parsed.signature, &sig.string_to_sign)?;
+    Ok(sig)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sign::capture_tests::Capture;
+    use unicloud_core::signing::capture::Capture;
 
     #[test]
     fn capture_010_hmacsha256_v1() {
-        let cap = Capture::load("010");
+        let cap = Capture::load("010").unwrap();
         let headers = cap.header_pairs();
         let wire = cap.wire(&headers);
         let parsed = parse_request(&wire).unwrap();

@@ -14,10 +14,12 @@
 
 use std::fmt;
 
-use super::util::{
-    constant_time_eq, header_values, hmac_sha256, is_lower_hex, normalize_names, sha256_hex,
+use unicloud_core::signing::{
+    AuthorizationFields, FieldSeparator, check_signature, header_values, hmac_sha256, is_lower_hex,
+    normalize_header_names, parse_header_list, sha256_hex, split_algorithm, split_credential_scope,
     utc_date,
 };
+
 use super::{AuthorizationError, Credential, Payload, SignError, VerifyError, WireRequest};
 
 /// The algorithm name that starts the `Authorization` header and the string to sign.
@@ -100,7 +102,7 @@ pub struct Tc3Signature {
 ///
 /// Fails when a header named in `signed_headers` is absent or the list holds an empty name.
 pub fn canonical_request(req: &Tc3Request<'_>) -> Result<(String, String), SignError> {
-    let names = normalize_names(req.signed_headers).map_err(SignError::InvalidHeaderName)?;
+    let names = normalize_header_names(req.signed_headers)?;
     if names.is_empty() {
         return Err(SignError::InvalidHeaderName(String::new()));
     }
@@ -120,11 +122,7 @@ pub fn canonical_request(req: &Tc3Request<'_>) -> Result<(String, String), SignE
         canonical_headers.push('\n');
     }
     let signed_headers = names.join(";");
-    let payload_hash = match req.payload {
-        Payload::Bytes(body) => sha256_hex(body),
-        Payload::Sha256Hex(hash) if is_lower_hex(hash, 64) => hash.to_owned(),
-        Payload::Sha256Hex(_) => return Err(SignError::InvalidPayloadHash),
-    };
+    let payload_hash = req.payload.sha256_hex()?;
     let canonical = format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         req.method,
@@ -231,44 +229,19 @@ pub struct Tc3Authorization {
 /// # Ok::<(), unicloud_tencent::sign::AuthorizationError>(())
 /// ```
 pub fn parse_authorization(value: &str) -> Result<Tc3Authorization, AuthorizationError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(AuthorizationError::Empty);
-    }
-    let (algorithm, rest) = value.split_once(' ').unwrap_or((value, ""));
-    if algorithm != ALGORITHM {
-        return Err(AuthorizationError::UnsupportedAlgorithm(
-            algorithm.to_owned(),
-        ));
-    }
-    let mut credential = None;
-    let mut signed = None;
-    let mut signature = None;
-    for field in rest.split(',') {
-        let field = field.trim();
-        let (name, v) = field
-            .split_once('=')
-            .ok_or_else(|| AuthorizationError::MalformedField(field.to_owned()))?;
-        let slot = match name {
-            "Credential" => &mut credential,
-            "SignedHeaders" => &mut signed,
-            "Signature" => &mut signature,
-            other => return Err(AuthorizationError::UnknownField(other.to_owned())),
-        };
-        if slot.replace(v).is_some() {
-            return Err(AuthorizationError::DuplicateField(name.to_owned()));
-        }
-    }
-    let credential = credential.ok_or(AuthorizationError::MissingField("Credential"))?;
-    let signed = signed.ok_or(AuthorizationError::MissingField("SignedHeaders"))?;
-    let signature = signature.ok_or(AuthorizationError::MissingField("Signature"))?;
+    let rest = split_algorithm(value, ALGORITHM)?;
+    let fields = AuthorizationFields::parse(
+        rest,
+        FieldSeparator::Comma,
+        ["Credential", "SignedHeaders", "Signature"],
+    )?;
+    let credential = fields.require("Credential")?;
+    let signed = fields.require("SignedHeaders")?;
+    let signature = fields.require("Signature")?;
 
     let malformed = || AuthorizationError::MalformedCredential(credential.to_owned());
-    let mut parts = credential.rsplitn(4, '/');
-    let terminator = parts.next().ok_or_else(malformed)?;
-    let service = parts.next().ok_or_else(malformed)?;
-    let date = parts.next().ok_or_else(malformed)?;
-    let secret_id = parts.next().ok_or_else(malformed)?;
+    let [secret_id, date, service, terminator] =
+        split_credential_scope(credential).ok_or_else(malformed)?;
     let date_ok = date.len() == 10
         && date.bytes().enumerate().all(|(i, b)| {
             if i == 4 || i == 7 {
@@ -285,13 +258,7 @@ pub fn parse_authorization(value: &str) -> Result<Tc3Authorization, Authorizatio
     {
         return Err(malformed());
     }
-    let signed_headers: Vec<String> = signed.split(';').map(str::to_ascii_lowercase).collect();
-    if signed_headers
-        .iter()
-        .any(|h| h.is_empty() || h.chars().any(|c| c.is_whitespace() || c == ':'))
-    {
-        return Err(AuthorizationError::MalformedList(signed.to_owned()));
-    }
+    let signed_headers = parse_header_list(signed)?;
     if !is_lower_hex(signature, 64) {
         return Err(AuthorizationError::MalformedSignature);
     }
@@ -347,19 +314,15 @@ pub fn verify(
     };
     let credential = Credential::new(&auth.secret_id, secret_key);
     let sig = sign(&req, &credential, &auth.service, timestamp)?;
-    if constant_time_eq(sig.signature.as_bytes(), auth.signature.as_bytes()) {
-        Ok(sig)
-    } else {
-        Err(VerifyError::SignatureMismatch {
-            string_to_sign: sig.string_to_sign,
-        })
-    }
+    check_signature(&sig.signature, &auth.signature, &sig.string_to_sign)?;
+    Ok(sig)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sign::capture_tests::Capture;
+    use unicloud_core::signing::capture::Capture;
+    use unicloud_core::signing::find_header;
 
     const ID: &str = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE";
     const KEY: &str = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE";
@@ -516,7 +479,7 @@ mod tests {
     /// Re-signs a captured SDK request and checks the `Authorization` header byte for byte,
     /// then runs the verifier on it (and with a wrong secret).
     fn check_capture(prefix: &str, expected_canonical_prefix: &str) {
-        let cap = Capture::load(prefix);
+        let cap = Capture::load(prefix).unwrap();
         let headers = cap.header_pairs();
         let wire = cap.wire(&headers);
         let sent = wire.header("Authorization").unwrap();
@@ -577,11 +540,9 @@ mod tests {
 
     #[test]
     fn verify_rejects_tampering_and_scope_errors() {
-        let cap = Capture::load("001");
+        let cap = Capture::load("001").unwrap();
         let mut headers = cap.header_pairs();
-        let auth =
-            parse_authorization(crate::sign::util::find_header(&headers, "Authorization").unwrap())
-                .unwrap();
+        let auth = parse_authorization(find_header(&headers, "Authorization").unwrap()).unwrap();
         // Tampered body.
         let wire = WireRequest {
             body: b"{}",

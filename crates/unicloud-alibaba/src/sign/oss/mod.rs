@@ -12,8 +12,9 @@
 pub mod v1;
 pub mod v4;
 
+use unicloud_core::signing::percent_decode;
+
 use super::VerifyError;
-use super::util::percent_decode;
 
 /// The bucket and object key a request addresses (both decoded).
 #[derive(Debug, Clone, PartialEq, Eq)]

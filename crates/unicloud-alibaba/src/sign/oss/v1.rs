@@ -10,7 +10,11 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::super::util::{constant_time_eq, find_header, header_values, hmac_sha1, parse_form};
+use unicloud_core::signing::{
+    borrow_pairs, check_signature, find_header, header_values, hmac_sha1, parse_form,
+    split_algorithm,
+};
+
 use super::super::{AuthorizationError, Credential, VerifyError, WireRequest};
 use super::ObjectAddress;
 
@@ -228,16 +232,7 @@ pub struct OssV1Authorization {
 /// # Ok::<(), unicloud_alibaba::sign::AuthorizationError>(())
 /// ```
 pub fn parse_authorization(value: &str) -> Result<OssV1Authorization, AuthorizationError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(AuthorizationError::Empty);
-    }
-    let (algorithm, rest) = value.split_once(' ').unwrap_or((value, ""));
-    if algorithm != "OSS" {
-        return Err(AuthorizationError::UnsupportedAlgorithm(
-            algorithm.to_owned(),
-        ));
-    }
+    let rest = split_algorithm(value, "OSS")?;
     let (id, signature) = rest
         .rsplit_once(':')
         .ok_or(AuthorizationError::MissingField("Signature"))?;
@@ -263,10 +258,7 @@ pub fn verify(
     secret: &str,
 ) -> Result<OssV1Signature, VerifyError> {
     let params = parse_form(wire.query()).ok_or(VerifyError::InvalidTarget)?;
-    let param_refs: Vec<(&str, &str)> = params
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let param_refs = borrow_pairs(&params);
     let req = OssV1Request {
         method: wire.method,
         bucket: address.bucket.as_deref(),
@@ -275,19 +267,14 @@ pub fn verify(
         headers: wire.headers,
     };
     let sig = sign(&req, &Credential::new(&auth.access_key_id, secret));
-    if constant_time_eq(sig.signature.as_bytes(), auth.signature.as_bytes()) {
-        Ok(sig)
-    } else {
-        Err(VerifyError::SignatureMismatch {
-            string_to_sign: sig.string_to_sign,
-        })
-    }
+    check_signature(&sig.signature, &auth.signature, &sig.string_to_sign)?;
+    Ok(sig)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sign::capture_tests::Capture;
+    use unicloud_core::signing::capture::Capture;
 
     #[test]
     fn published_vector() {
@@ -327,7 +314,7 @@ mod tests {
     }
 
     fn check_capture(prefix: &str, resource: &str) {
-        let cap = Capture::load(prefix);
+        let cap = Capture::load(prefix).unwrap();
         let headers = cap.header_pairs();
         let wire = cap.wire(&headers);
         let sent = wire.header("authorization").unwrap();

@@ -235,10 +235,10 @@ fn to_instance(i: &ec2::Instance) -> Result<Instance, Error> {
     }
     for ni in i.network_interfaces() {
         for p in ni.private_ip_addresses() {
-            if let Some(ip) = p.private_ip_address() {
-                if !out.private_ips.iter().any(|x| x == ip) {
-                    out.private_ips.push(ip.to_owned());
-                }
+            if let Some(ip) = p.private_ip_address()
+                && !out.private_ips.iter().any(|x| x == ip)
+            {
+                out.private_ips.push(ip.to_owned());
             }
         }
     }

@@ -653,12 +653,12 @@ impl CreateInstancesSpec {
                 "the instance count must be at least 1",
             ));
         }
-        if let Some(t) = &self.client_token {
-            if t.is_empty() || t.len() > 64 || !t.is_ascii() {
-                return Err(Error::invalid_input(
-                    "the client token must be 1-64 ASCII characters",
-                ));
-            }
+        if let Some(t) = &self.client_token
+            && (t.is_empty() || t.len() > 64 || !t.is_ascii())
+        {
+            return Err(Error::invalid_input(
+                "the client token must be 1-64 ASCII characters",
+            ));
         }
         if self.tags.keys().any(|k| k.trim().is_empty()) {
             return Err(Error::invalid_input("a tag key is empty"));

@@ -1,14 +1,14 @@
 //! Small helpers shared by the backends.
 
-use std::time::SystemTime;
-
 use base64::Engine as _;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
+#[cfg(any(feature = "tencent", feature = "alibaba", test))]
 /// Parses a vendor timestamp: RFC 3339 (`2024-05-01T08:00:00Z`, `…+08:00`), or Alibaba Cloud's
 /// minute-precision form (`2024-05-01T08:00Z`).
-pub(crate) fn parse_time(s: &str) -> Option<SystemTime> {
+pub(crate) fn parse_time(s: &str) -> Option<std::time::SystemTime> {
+    use time::OffsetDateTime;
+    use time::format_description::well_known::Rfc3339;
+
     let s = s.trim();
     if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
         return Some(t.into());
@@ -24,11 +24,16 @@ pub(crate) fn parse_time(s: &str) -> Option<SystemTime> {
 }
 
 /// User data as the vendors want it: standard base64.
+#[cfg_attr(
+    not(any(feature = "aws", feature = "tencent", feature = "alibaba")),
+    allow(dead_code)
+)]
 pub(crate) fn base64(data: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(data.as_bytes())
 }
 
 /// Whether `s` is non-empty and made only of ASCII letters and digits.
+#[cfg(any(feature = "alibaba", test))]
 pub(crate) fn alnum(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }

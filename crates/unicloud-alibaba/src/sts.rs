@@ -36,11 +36,7 @@ use crate::generated::sts::AssumeRoleRequest;
 #[derive(Clone)]
 pub struct AssumeRoleProvider {
     client: AlibabaClient,
-    role_arn: String,
-    session_name: String,
-    duration: Option<Duration>,
-    policy: Option<String>,
-    external_id: Option<String>,
+    role: RoleSpec,
 }
 
 impl AssumeRoleProvider {
@@ -70,32 +66,44 @@ impl AssumeRoleProvider {
         }
         Ok(Self {
             client,
-            role_arn,
-            session_name,
-            duration: None,
-            policy: None,
-            external_id: None,
+            role: RoleSpec {
+                role_arn,
+                session_name,
+                duration: None,
+                external_id: None,
+                policy: None,
+            },
         })
+    }
+
+    /// A provider for `role` as a profile or the core chain describes it (validated like
+    /// [`AssumeRoleProvider::new`]).
+    pub fn from_spec(client: AlibabaClient, role: &RoleSpec) -> Result<Self, Error> {
+        let mut p = Self::new(client, role.role_arn.clone(), role.session_name.clone())?;
+        p.role.duration = role.duration;
+        p.role.external_id = role.external_id.clone();
+        p.role.policy = role.policy.clone();
+        Ok(p)
     }
 
     /// How long the credentials live (at least 15 minutes; default 1 hour).
     #[must_use]
     pub fn with_duration(mut self, duration: Duration) -> Self {
-        self.duration = Some(duration);
+        self.role.duration = Some(duration);
         self
     }
 
     /// A policy (JSON) that further restricts the role's permissions.
     #[must_use]
     pub fn with_policy(mut self, policy: impl Into<String>) -> Self {
-        self.policy = Some(policy.into());
+        self.role.policy = Some(policy.into());
         self
     }
 
     /// The external id the role's trust policy requires.
     #[must_use]
     pub fn with_external_id(mut self, external_id: impl Into<String>) -> Self {
-        self.external_id = Some(external_id.into());
+        self.role.external_id = Some(external_id.into());
         self
     }
 
@@ -107,13 +115,14 @@ impl AssumeRoleProvider {
 
     async fn assume(&self) -> Result<Credentials, Error> {
         let request = AssumeRoleRequest {
-            role_arn: self.role_arn.clone(),
-            role_session_name: self.session_name.clone(),
+            role_arn: self.role.role_arn.clone(),
+            role_session_name: self.role.session_name.clone(),
             duration_seconds: self
+                .role
                 .duration
                 .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
-            policy: self.policy.clone(),
-            external_id: self.external_id.clone(),
+            policy: self.role.policy.clone(),
+            external_id: self.role.external_id.clone(),
         };
         let out = self.client.call(&request).await?;
         let bad = |what: &str| {
@@ -141,9 +150,7 @@ impl AssumeRoleProvider {
 impl fmt::Debug for AssumeRoleProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AssumeRoleProvider")
-            .field("role_arn", &self.role_arn)
-            .field("session_name", &self.session_name)
-            .field("duration", &self.duration)
+            .field("role", &self.role)
             .finish_non_exhaustive()
     }
 }
@@ -177,18 +184,7 @@ impl StsRoleAssumer {
             .credentials(source)
             .config(self.config.clone())
             .build()?;
-        let mut p =
-            AssumeRoleProvider::new(client, role.role_arn.clone(), role.session_name.clone())?;
-        if let Some(d) = role.duration {
-            p = p.with_duration(d);
-        }
-        if let Some(e) = &role.external_id {
-            p = p.with_external_id(e.clone());
-        }
-        if let Some(pol) = &role.policy {
-            p = p.with_policy(pol.clone());
-        }
-        p.assume().await
+        AssumeRoleProvider::from_spec(client, role)?.assume().await
     }
 }
 

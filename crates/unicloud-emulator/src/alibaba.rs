@@ -421,20 +421,20 @@ fn compute(
             fp.sort();
             let fingerprint = format!("{fp:?}");
             let token = p.get("ClientToken").map(str::to_owned);
-            if let Some(t) = &token {
-                if let Some(rec) = rs.tokens.get(t) {
-                    if rec.fingerprint != fingerprint {
-                        return Err(ApiError::new(
-                            400,
-                            "IdempotentParameterMismatch",
-                            "The specified parameters are different from before with the same ClientToken.",
-                        ));
-                    }
-                    out.insert("InstanceIdSets".into(), json!({ "InstanceIdSet": rec.ids }));
-                    out.insert("OrderId".into(), json!(rec.reservation_id));
-                    out.insert("TradePrice".into(), json!(0.0));
-                    return Ok(out);
+            if let Some(t) = &token
+                && let Some(rec) = rs.tokens.get(t)
+            {
+                if rec.fingerprint != fingerprint {
+                    return Err(ApiError::new(
+                        400,
+                        "IdempotentParameterMismatch",
+                        "The specified parameters are different from before with the same ClientToken.",
+                    ));
                 }
+                out.insert("InstanceIdSets".into(), json!({ "InstanceIdSet": rec.ids }));
+                out.insert("OrderId".into(), json!(rec.reservation_id));
+                out.insert("TradePrice".into(), json!(0.0));
+                return Ok(out);
             }
             let zone = p
                 .get("ZoneId")
@@ -545,17 +545,17 @@ fn compute(
                 ),
             };
             for id in &ids {
-                if let Some(i) = rs.instances.get(id) {
-                    if !allowed.contains(&i.state) {
-                        return Err(ApiError::new(
-                            403,
-                            "IncorrectInstanceStatus",
-                            format!(
-                                "The current status of the resource does not support this operation: {id} is {}.",
-                                i.state.alibaba_name()
-                            ),
-                        ));
-                    }
+                if let Some(i) = rs.instances.get(id)
+                    && !allowed.contains(&i.state)
+                {
+                    return Err(ApiError::new(
+                        403,
+                        "IncorrectInstanceStatus",
+                        format!(
+                            "The current status of the resource does not support this operation: {id} is {}.",
+                            i.state.alibaba_name()
+                        ),
+                    ));
                 }
             }
             let mut responses = Vec::new();

@@ -440,23 +440,23 @@ fn ec2(
                 .get("ClientToken")
                 .filter(|t| !t.is_empty())
                 .map(str::to_owned);
-            if let Some(t) = &token {
-                if let Some(rec) = rs.tokens.get(t) {
-                    if rec.fingerprint != fingerprint {
-                        return Err(ApiError::new(
-                            400,
-                            "IdempotentParameterMismatch",
-                            "The client token you have provided is associated with a resource that is already deleted or has different parameters.",
-                        ));
-                    }
-                    let items: String = rec
-                        .ids
-                        .iter()
-                        .filter_map(|id| rs.instances.get(id))
-                        .map(instance_xml)
-                        .collect();
-                    return Ok(reservation_xml(&rec.reservation_id, &items));
+            if let Some(t) = &token
+                && let Some(rec) = rs.tokens.get(t)
+            {
+                if rec.fingerprint != fingerprint {
+                    return Err(ApiError::new(
+                        400,
+                        "IdempotentParameterMismatch",
+                        "The client token you have provided is associated with a resource that is already deleted or has different parameters.",
+                    ));
                 }
+                let items: String = rec
+                    .ids
+                    .iter()
+                    .filter_map(|id| rs.instances.get(id))
+                    .map(instance_xml)
+                    .collect();
+                return Ok(reservation_xml(&rec.reservation_id, &items));
             }
             let mut tags = Vec::new();
             for n in 1..=20 {
@@ -541,16 +541,16 @@ fn ec2(
                     "The parameter instancesSet cannot be used with the parameter maxResults",
                 ));
             }
-            if let Some(m) = max {
-                if !(5..=1000).contains(&m) {
-                    return Err(ApiError::new(
-                        400,
-                        "InvalidParameterValue",
-                        format!(
-                            "Value ( {m} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000."
-                        ),
-                    ));
-                }
+            if let Some(m) = max
+                && !(5..=1000).contains(&m)
+            {
+                return Err(ApiError::new(
+                    400,
+                    "InvalidParameterValue",
+                    format!(
+                        "Value ( {m} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000."
+                    ),
+                ));
             }
             check_ids(&ids)?;
             let missing: Vec<&String> = ids

@@ -129,10 +129,10 @@ impl FaultRule {
             action: (action != "*").then(|| action.to_owned()),
             ..Self::default()
         };
-        if let Some(p) = &rule.provider {
-            if !matches!(p.as_str(), "aws" | "tencent" | "alibaba") {
-                return Err(format!("unknown provider `{p}`"));
-            }
+        if let Some(p) = &rule.provider
+            && !matches!(p.as_str(), "aws" | "tencent" | "alibaba")
+        {
+            return Err(format!("unknown provider `{p}`"));
         }
         for kv in settings.split(',').filter(|kv| !kv.is_empty()) {
             let (k, v) = kv

@@ -126,10 +126,10 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
         .iter()
         .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
         .collect();
-    if !headers.iter().any(|(k, _)| k == "host") {
-        if let Some(a) = parts.uri.authority() {
-            headers.push(("host".to_owned(), a.to_string()));
-        }
+    if !headers.iter().any(|(k, _)| k == "host")
+        && let Some(a) = parts.uri.authority()
+    {
+        headers.push(("host".to_owned(), a.to_string()));
     }
     let target = parts
         .uri

@@ -187,13 +187,13 @@ pub(crate) fn settle_region(
     retention: Duration,
 ) {
     region.instances.retain(|_, inst| {
-        if let Some((target, at)) = inst.pending {
-            if at <= now {
-                inst.state = target;
-                inst.pending = None;
-                if target == InstanceState::Terminated {
-                    inst.terminated_at = Some(at);
-                }
+        if let Some((target, at)) = inst.pending
+            && at <= now
+        {
+            inst.state = target;
+            inst.pending = None;
+            if target == InstanceState::Terminated {
+                inst.terminated_at = Some(at);
             }
         }
         if inst.state != InstanceState::Terminated {

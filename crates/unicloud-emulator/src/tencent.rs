@@ -432,18 +432,18 @@ fn compute(
                 ));
             }
             let fingerprint = serde_json::to_string(&req).unwrap_or_default();
-            if let Some(token) = req.client_token.as_deref().filter(|t| !t.is_empty()) {
-                if let Some(rec) = rs.tokens.get(token) {
-                    if rec.fingerprint != fingerprint {
-                        return Err(ApiError::new(
-                            200,
-                            "InvalidParameterValue.ClientTokenConflict",
-                            "The ClientToken was already used with different parameters.",
-                        ));
-                    }
-                    out.insert("InstanceIdSet".into(), json!(rec.ids));
-                    return Ok(out);
+            if let Some(token) = req.client_token.as_deref().filter(|t| !t.is_empty())
+                && let Some(rec) = rs.tokens.get(token)
+            {
+                if rec.fingerprint != fingerprint {
+                    return Err(ApiError::new(
+                        200,
+                        "InvalidParameterValue.ClientTokenConflict",
+                        "The ClientToken was already used with different parameters.",
+                    ));
                 }
+                out.insert("InstanceIdSet".into(), json!(rec.ids));
+                return Ok(out);
             }
             let vpc = req.virtual_private_cloud.clone().unwrap_or_default();
             let tags: Vec<(String, String)> = req
@@ -554,25 +554,23 @@ fn compute(
                 ),
             };
             for id in &ids {
-                if let Some(i) = rs.instances.get(id) {
-                    if !allowed.contains(&i.state) {
-                        let st = i.state.tencent_name();
-                        let camel = match i.state {
-                            InstanceState::Pending => "Pending",
-                            InstanceState::Starting => "Starting",
-                            InstanceState::Running => "Running",
-                            InstanceState::Stopping => "Stopping",
-                            InstanceState::Stopped => "Stopped",
-                            _ => "Terminating",
-                        };
-                        return Err(ApiError::new(
-                            200,
-                            format!("UnsupportedOperation.InstanceState{camel}"),
-                            format!(
-                                "Instance {id} is {st}; {action} is not allowed in this state."
-                            ),
-                        ));
-                    }
+                if let Some(i) = rs.instances.get(id)
+                    && !allowed.contains(&i.state)
+                {
+                    let st = i.state.tencent_name();
+                    let camel = match i.state {
+                        InstanceState::Pending => "Pending",
+                        InstanceState::Starting => "Starting",
+                        InstanceState::Running => "Running",
+                        InstanceState::Stopping => "Stopping",
+                        InstanceState::Stopped => "Stopped",
+                        _ => "Terminating",
+                    };
+                    return Err(ApiError::new(
+                        200,
+                        format!("UnsupportedOperation.InstanceState{camel}"),
+                        format!("Instance {id} is {st}; {action} is not allowed in this state."),
+                    ));
                 }
             }
             for id in &ids {

@@ -325,7 +325,8 @@ mod tests {
             let r = Request { region_id: "r".into(), instance_ids: Some(ids.clone()), ..Default::default() };
             let got = pairs(&r);
             let text = &got.iter().find(|(k, _)| k == "InstanceIds").unwrap().1;
-            prop_assert!(!text.contains(", "));
+            // Compact: exactly serde_json's compact form (no space after `,` or `:`).
+            prop_assert_eq!(text, &serde_json::to_string(&ids).unwrap());
             let back: Vec<String> = serde_json::from_str(text).unwrap();
             prop_assert_eq!(back, ids);
         }

@@ -164,6 +164,44 @@ fn json_list(items: &[String]) -> Result<String, Error> {
     })
 }
 
+/// The ECS `RunInstances` request for `spec` in `region_id`, carrying `token`.
+fn run_request(
+    region_id: String,
+    spec: &CreateInstancesSpec,
+    token: &str,
+) -> ecs::RunInstancesRequest {
+    let tags: Vec<ecs::RunInstancesTag> = spec
+        .tags
+        .iter()
+        .map(|(k, v)| ecs::RunInstancesTag {
+            key: Some(k.clone()),
+            value: Some(v.clone()),
+        })
+        .collect();
+    let (one_group, groups) = match spec.security_group_ids.as_slice() {
+        [] => (None, None),
+        [one] => (Some(one.clone()), None),
+        many => (None, Some(many.to_vec())),
+    };
+    ecs::RunInstancesRequest {
+        region_id,
+        image_id: Some(spec.image_id.clone()),
+        instance_type: Some(spec.instance_type.clone()),
+        security_group_id: one_group,
+        security_group_ids: groups,
+        v_switch_id: spec.subnet_id.clone(),
+        instance_name: spec.name.clone(),
+        zone_id: spec.zone.clone(),
+        user_data: spec.user_data.as_deref().map(base64),
+        key_pair_name: spec.key_pair.clone(),
+        amount: Some(i32::try_from(spec.count).unwrap_or(i32::MAX)),
+        client_token: Some(token.to_owned()),
+        dry_run: spec.dry_run.then_some(true),
+        tag: (!tags.is_empty()).then_some(tags),
+        ..Default::default()
+    }
+}
+
 fn is_dry_run_ok(e: &Error) -> bool {
     e.code() == Some("DryRunOperation")
 }
@@ -259,36 +297,7 @@ impl Backend for AlibabaBackend {
         token: &'a str,
     ) -> BoxFuture<'a, Result<Vec<String>, Error>> {
         Box::pin(async move {
-            let tags: Vec<ecs::RunInstancesTag> = spec
-                .tags
-                .iter()
-                .map(|(k, v)| ecs::RunInstancesTag {
-                    key: Some(k.clone()),
-                    value: Some(v.clone()),
-                })
-                .collect();
-            let (one_group, groups) = match spec.security_group_ids.as_slice() {
-                [] => (None, None),
-                [one] => (Some(one.clone()), None),
-                many => (None, Some(many.to_vec())),
-            };
-            let req = ecs::RunInstancesRequest {
-                region_id: self.region_id(),
-                image_id: Some(spec.image_id.clone()),
-                instance_type: Some(spec.instance_type.clone()),
-                security_group_id: one_group,
-                security_group_ids: groups,
-                v_switch_id: spec.subnet_id.clone(),
-                instance_name: spec.name.clone(),
-                zone_id: spec.zone.clone(),
-                user_data: spec.user_data.as_deref().map(base64),
-                key_pair_name: spec.key_pair.clone(),
-                amount: Some(i32::try_from(spec.count).unwrap_or(i32::MAX)),
-                client_token: Some(token.to_owned()),
-                dry_run: spec.dry_run.then_some(true),
-                tag: (!tags.is_empty()).then_some(tags),
-                ..Default::default()
-            };
+            let req = run_request(self.region_id(), spec, token);
             match self.client.call(&req).await {
                 Ok(out) => Ok(out
                     .instance_id_sets
@@ -500,5 +509,76 @@ mod tests {
             c[1],
             StateChange::new("i-b", Some(InstanceState::Stopped), InstanceState::Starting)
         );
+    }
+
+    /// Our DescribeInstances query for ids + `state=running` + `tag:Name=web` has exactly the
+    /// parameters the official Python SDK sent for the same call (wire capture 011), except the
+    /// page parameters (we page with MaxResults/NextToken).
+    #[test]
+    fn describe_query_matches_the_sdk_capture() {
+        let capture = "InstanceIds=%5B%22i-bp67acfmxazb4p%2A%2A%2A%2A%22%5D&PageSize=10&RegionId=cn-hangzhou&Status=Running&Tag.1.Key=Name&Tag.1.Value=web";
+        let sdk: Vec<(String, String)> = capture
+            .split('&')
+            .filter(|kv| !kv.starts_with("PageSize="))
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap();
+                let v = v
+                    .replace("%5B", "[")
+                    .replace("%5D", "]")
+                    .replace("%22", "\"")
+                    .replace("%2A", "*");
+                (k.to_owned(), v)
+            })
+            .collect();
+        let mut req = ecs::DescribeInstancesRequest {
+            region_id: "cn-hangzhou".into(),
+            instance_ids: Some(json_list(&["i-bp67acfmxazb4p****".into()]).unwrap()),
+            ..Default::default()
+        };
+        let f = Filters::new()
+            .state([InstanceState::Running])
+            .tag("Name", ["web"]);
+        assert!(apply_filters(&mut req, &f).unwrap());
+        assert_eq!(pairs(&req), sdk);
+    }
+
+    #[test]
+    fn run_request_parameters() {
+        let spec =
+            CreateInstancesSpec::new("aliyun_3_x64_20G_alibase_20240819.vhd", "ecs.g7.large")
+                .count(3)
+                .zone("cn-hangzhou-i")
+                .subnet("vsw-1")
+                .security_group("sg-1")
+                .name("web")
+                .tag("env", "prod")
+                .key_pair("ops")
+                .user_data("#!/bin/sh\n")
+                .dry_run(true);
+        let p = to_query_pairs(&run_request("cn-hangzhou".into(), &spec, "tok-1")).unwrap();
+        let get = |k: &str| p.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("RegionId"), Some("cn-hangzhou"));
+        assert_eq!(
+            get("ImageId"),
+            Some("aliyun_3_x64_20G_alibase_20240819.vhd")
+        );
+        assert_eq!(get("InstanceType"), Some("ecs.g7.large"));
+        assert_eq!(get("Amount"), Some("3"));
+        assert_eq!(get("ZoneId"), Some("cn-hangzhou-i"));
+        assert_eq!(get("VSwitchId"), Some("vsw-1"));
+        assert_eq!(get("SecurityGroupId"), Some("sg-1"));
+        assert_eq!(get("InstanceName"), Some("web"));
+        assert_eq!(get("Tag.1.Key"), Some("env"));
+        assert_eq!(get("Tag.1.Value"), Some("prod"));
+        assert_eq!(get("KeyPairName"), Some("ops"));
+        assert_eq!(get("UserData"), Some("IyEvYmluL3NoCg=="));
+        assert_eq!(get("ClientToken"), Some("tok-1"));
+        assert_eq!(get("DryRun"), Some("true"));
+        // Several security groups go in the list parameter.
+        let spec = spec.security_group("sg-2");
+        let p = to_query_pairs(&run_request("cn-hangzhou".into(), &spec, "t")).unwrap();
+        assert!(p.contains(&("SecurityGroupIds.1".into(), "sg-1".into())));
+        assert!(p.contains(&("SecurityGroupIds.2".into(), "sg-2".into())));
+        assert!(!p.iter().any(|(k, _)| k == "SecurityGroupId"));
     }
 }

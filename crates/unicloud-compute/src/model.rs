@@ -114,39 +114,67 @@ impl Serialize for InstanceState {
 }
 
 /// A compute instance, as every provider describes it.
+///
+/// It serializes with the seed's field names (`InstanceId`, `InstanceName`, `State`, ...), the
+/// stable JSON shape for scripts; `CreatedAt` is RFC 3339.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Instance {
     /// Which cloud it lives in.
-    #[serde(serialize_with = "provider_name")]
+    #[serde(rename = "Provider", serialize_with = "provider_name")]
     pub provider: Provider,
     /// The instance id (`i-…` on AWS and Alibaba Cloud, `ins-…` on Tencent Cloud).
+    #[serde(rename = "InstanceId")]
     pub id: String,
     /// The display name (AWS: the `Name` tag), if any.
+    #[serde(rename = "InstanceName")]
     pub name: Option<String>,
     /// The unified state.
+    #[serde(rename = "State")]
     pub state: InstanceState,
     /// The vendor's own state string (`running`, `RUNNING`, `Running`, ...).
+    #[serde(rename = "RawState")]
     pub raw_state: String,
     /// The instance type (`t3.micro`, `S5.MEDIUM2`, `ecs.g7.large`).
+    #[serde(rename = "InstanceType")]
     pub instance_type: Option<String>,
     /// The image it was created from.
+    #[serde(rename = "ImageId")]
     pub image_id: Option<String>,
     /// The availability zone.
+    #[serde(rename = "Zone")]
     pub zone: Option<String>,
     /// The VPC.
+    #[serde(rename = "VpcId")]
     pub vpc_id: Option<String>,
     /// The subnet (Alibaba Cloud: the vSwitch).
+    #[serde(rename = "SubnetId")]
     pub subnet_id: Option<String>,
     /// Private IPv4 addresses, primary first.
+    #[serde(rename = "PrivateIpAddresses")]
     pub private_ips: Vec<String>,
     /// Public IPv4 addresses.
+    #[serde(rename = "PublicIpAddresses")]
     pub public_ips: Vec<String>,
     /// Tags (key → value).
+    #[serde(rename = "Tags")]
     pub tags: BTreeMap<String, String>,
     /// When the instance was created (launched), when the provider says.
-    #[serde(skip)]
+    #[serde(rename = "CreatedAt", serialize_with = "rfc3339")]
     pub created_at: Option<SystemTime>,
+}
+
+fn rfc3339<S: serde::Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
+    use time::format_description::well_known::Rfc3339;
+    match t {
+        None => s.serialize_none(),
+        Some(t) => {
+            let text = time::OffsetDateTime::from(*t)
+                .format(&Rfc3339)
+                .map_err(serde::ser::Error::custom)?;
+            s.serialize_str(&text)
+        }
+    }
 }
 
 fn provider_name<S: serde::Serializer>(p: &Provider, s: S) -> Result<S::Ok, S::Error> {
@@ -699,11 +727,14 @@ impl fmt::Debug for CreateInstancesSpec {
 #[non_exhaustive]
 pub struct StateChange {
     /// The instance.
+    #[serde(rename = "InstanceId")]
     pub id: String,
     /// The state before the call, when the provider reports it (AWS, Alibaba Cloud start/stop).
+    #[serde(rename = "PreviousState")]
     pub previous: Option<InstanceState>,
     /// The state right after the call: the provider's answer, or — for providers that answer
     /// only "accepted" — the transition the call starts (`starting`, `stopping`, `terminating`).
+    #[serde(rename = "CurrentState")]
     pub current: InstanceState,
 }
 
@@ -825,6 +856,27 @@ mod tests {
             Filters::new()
                 .state([InstanceState::Stopped, InstanceState::Running])
                 .matches(&i)
+        );
+    }
+
+    #[test]
+    fn json_uses_the_seed_names() {
+        let mut i = Instance::new(Provider::Tencent, "ins-abcd1234", InstanceState::Running);
+        i.raw_state = "RUNNING".into();
+        i.tags.insert("env".into(), "prod".into());
+        i.created_at = Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000));
+        let v = serde_json::to_value(&i).unwrap();
+        assert_eq!(v["InstanceId"], "ins-abcd1234");
+        assert_eq!(v["Provider"], "tencent");
+        assert_eq!(v["State"], "running");
+        assert_eq!(v["RawState"], "RUNNING");
+        assert_eq!(v["InstanceName"], serde_json::Value::Null);
+        assert_eq!(v["Tags"]["env"], "prod");
+        assert_eq!(v["CreatedAt"], "2023-11-14T22:13:20Z");
+        let c = StateChange::new("i-1", Some(InstanceState::Running), InstanceState::Stopping);
+        assert_eq!(
+            serde_json::to_value(&c).unwrap(),
+            serde_json::json!({"InstanceId": "i-1", "PreviousState": "running", "CurrentState": "stopping"})
         );
     }
 

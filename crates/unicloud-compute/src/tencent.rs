@@ -116,6 +116,64 @@ fn native_filters(filters: &crate::Filters) -> Vec<cvm::Filter> {
         .collect()
 }
 
+/// The CVM `RunInstances` request for `spec`, carrying `token`.
+fn run_request(spec: &CreateInstancesSpec, token: &str) -> Result<cvm::RunInstancesRequest, Error> {
+    let zone = spec.zone.clone().ok_or_else(|| {
+        Error::invalid_input("Tencent Cloud needs a zone to create instances")
+            .with_provider(Provider::Tencent)
+    })?;
+    let vpc = match (&spec.vpc_id, &spec.subnet_id) {
+        (None, None) => None,
+        (Some(v), Some(s)) => Some(cvm::VirtualPrivateCloud {
+            vpc_id: Some(v.clone()),
+            subnet_id: Some(s.clone()),
+            ..Default::default()
+        }),
+        _ => {
+            return Err(Error::invalid_input(
+                "Tencent Cloud needs both a VPC and a subnet (or neither)",
+            )
+            .with_provider(Provider::Tencent));
+        }
+    };
+    let tags: Vec<cvm::Tag> = spec
+        .tags
+        .iter()
+        .map(|(k, v)| cvm::Tag {
+            key: Some(k.clone()),
+            value: Some(v.clone()),
+        })
+        .collect();
+    let req = cvm::RunInstancesRequest {
+        placement: Some(cvm::Placement {
+            zone: Some(zone),
+            ..Default::default()
+        }),
+        instance_type: Some(spec.instance_type.clone()),
+        image_id: Some(spec.image_id.clone()),
+        virtual_private_cloud: vpc,
+        instance_count: Some(i64::from(spec.count)),
+        instance_name: spec.name.clone(),
+        login_settings: spec.key_pair.as_ref().map(|k| cvm::LoginSettings {
+            key_ids: Some(vec![k.clone()]),
+            ..Default::default()
+        }),
+        security_group_ids: (!spec.security_group_ids.is_empty())
+            .then(|| spec.security_group_ids.clone()),
+        client_token: Some(token.to_owned()),
+        tag_specification: (!tags.is_empty()).then(|| {
+            vec![cvm::TagSpecification {
+                resource_type: "instance".into(),
+                tags,
+            }]
+        }),
+        user_data: spec.user_data.as_deref().map(base64),
+        dry_run: spec.dry_run.then_some(true),
+        ..Default::default()
+    };
+    Ok(req)
+}
+
 fn is_dry_run_ok(e: &Error) -> bool {
     e.code() == Some("DryRunOperation")
 }
@@ -193,59 +251,7 @@ impl Backend for TencentBackend {
         token: &'a str,
     ) -> BoxFuture<'a, Result<Vec<String>, Error>> {
         Box::pin(async move {
-            let zone = spec.zone.clone().ok_or_else(|| {
-                Error::invalid_input("Tencent Cloud needs a zone to create instances")
-                    .with_provider(Provider::Tencent)
-            })?;
-            let vpc = match (&spec.vpc_id, &spec.subnet_id) {
-                (None, None) => None,
-                (Some(v), Some(s)) => Some(cvm::VirtualPrivateCloud {
-                    vpc_id: Some(v.clone()),
-                    subnet_id: Some(s.clone()),
-                    ..Default::default()
-                }),
-                _ => {
-                    return Err(Error::invalid_input(
-                        "Tencent Cloud needs both a VPC and a subnet (or neither)",
-                    )
-                    .with_provider(Provider::Tencent));
-                }
-            };
-            let tags: Vec<cvm::Tag> = spec
-                .tags
-                .iter()
-                .map(|(k, v)| cvm::Tag {
-                    key: Some(k.clone()),
-                    value: Some(v.clone()),
-                })
-                .collect();
-            let req = cvm::RunInstancesRequest {
-                placement: Some(cvm::Placement {
-                    zone: Some(zone),
-                    ..Default::default()
-                }),
-                instance_type: Some(spec.instance_type.clone()),
-                image_id: Some(spec.image_id.clone()),
-                virtual_private_cloud: vpc,
-                instance_count: Some(i64::from(spec.count)),
-                instance_name: spec.name.clone(),
-                login_settings: spec.key_pair.as_ref().map(|k| cvm::LoginSettings {
-                    key_ids: Some(vec![k.clone()]),
-                    ..Default::default()
-                }),
-                security_group_ids: (!spec.security_group_ids.is_empty())
-                    .then(|| spec.security_group_ids.clone()),
-                client_token: Some(token.to_owned()),
-                tag_specification: (!tags.is_empty()).then(|| {
-                    vec![cvm::TagSpecification {
-                        resource_type: "instance".into(),
-                        tags,
-                    }]
-                }),
-                user_data: spec.user_data.as_deref().map(base64),
-                dry_run: spec.dry_run.then_some(true),
-                ..Default::default()
-            };
+            let req = run_request(spec, token)?;
             match self.client.call(&req).await {
                 Ok(out) => Ok(out.instance_id_set.unwrap_or_default()),
                 Err(e) if spec.dry_run && is_dry_run_ok(&e) => Ok(Vec::new()),
@@ -398,5 +404,56 @@ mod tests {
         assert_eq!(u.public_ips, ["139.199.1.1"]);
         assert_eq!(u.tag("env"), Some("prod"));
         assert!(u.created_at.is_some());
+    }
+
+    /// The body we send for the documented "2 instances in a VPC" RunInstances example carries
+    /// the example's fields with the example's values (CVM 2017-03-12 API examples).
+    #[test]
+    fn run_request_matches_the_documented_example() {
+        let documented = serde_json::json!({
+            "VirtualPrivateCloud": {"SubnetId": "subnet-dcs9x3gz", "VpcId": "vpc-1urkhbj4"},
+            "InstanceCount": 2,
+            "Placement": {"Zone": "ap-shanghai-2"},
+            "ImageId": "img-dkwyg6sr",
+            "InstanceType": "S5.16XLARGE256"
+        });
+        let spec = CreateInstancesSpec::new("img-dkwyg6sr", "S5.16XLARGE256")
+            .count(2)
+            .zone("ap-shanghai-2")
+            .vpc("vpc-1urkhbj4")
+            .subnet("subnet-dcs9x3gz")
+            .name("web")
+            .tag("env", "prod")
+            .key_pair("skey-123")
+            .user_data("#!/bin/sh\n");
+        let body = serde_json::to_value(run_request(&spec, "tok-1").unwrap()).unwrap();
+        for (k, v) in documented.as_object().unwrap() {
+            assert_eq!(&body[k], v, "{k}");
+        }
+        assert_eq!(body["ClientToken"], "tok-1");
+        assert_eq!(body["InstanceName"], "web");
+        assert_eq!(
+            body["LoginSettings"],
+            serde_json::json!({"KeyIds": ["skey-123"]})
+        );
+        assert_eq!(body["UserData"], "IyEvYmluL3NoCg==");
+        assert_eq!(
+            body["TagSpecification"],
+            serde_json::json!([{"ResourceType": "instance", "Tags": [{"Key": "env", "Value": "prod"}]}])
+        );
+        assert!(body.get("DryRun").is_none());
+        // Tencent needs a zone, and a subnet needs its VPC.
+        let no_zone = CreateInstancesSpec::new("img", "S5.SMALL1");
+        assert_eq!(
+            run_request(&no_zone, "t").unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
+        let half = CreateInstancesSpec::new("img", "S5.SMALL1")
+            .zone("z")
+            .subnet("subnet-1");
+        assert_eq!(
+            run_request(&half, "t").unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
     }
 }

@@ -105,6 +105,14 @@ pub async fn assume_role(config: &SdkConfig, role: &RoleSpec) -> SdkConfig {
         .build()
 }
 
+/// A copy of `config` that uses `region`.
+pub fn with_region(config: &SdkConfig, region: &Region) -> SdkConfig {
+    config
+        .to_builder()
+        .region(aws_config::Region::new(region.as_str().to_owned()))
+        .build()
+}
+
 /// Converts unicloud credentials to the AWS SDK's type.
 pub fn to_aws_credentials(c: &Credentials) -> aws_credential_types::Credentials {
     aws_credential_types::Credentials::new(

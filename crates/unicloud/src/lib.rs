@@ -1,32 +1,51 @@
 //! unicloud: one Rust API over AWS, Tencent Cloud and Alibaba Cloud.
 //!
-//! This umbrella crate re-exports the pieces under one name:
-//!
-//! - [`core`] — providers, regions, credentials and their chains, errors, retries, clocks and
-//!   client configuration ([`unicloud_core`]);
-//! - [`compute`] — instances on EC2, CVM and ECS behind one API ([`unicloud_compute`]).
-//!
-//! Cargo features `aws`, `tencent` and `alibaba` (all on by default) pass through to the
-//! service crates, so `default-features = false, features = ["tencent"]` compiles only the
-//! Tencent Cloud backends.
+//! [`Cloud`] is the entry point: pick a provider, optionally a region, a profile, explicit keys,
+//! an endpoint (the emulator, moto, a private endpoint) and retry settings, then ask it for a
+//! service. The same code then runs on every cloud:
 //!
 //! ```no_run
-//! # #[cfg(feature = "tencent")]
+//! # #[cfg(feature = "compute")]
 //! # async fn example() -> Result<(), unicloud::core::Error> {
-//! use unicloud::compute::{Compute, Filters, InstanceState};
-//! use unicloud::core::{Credentials, Provider, Region};
-//! use unicloud_tencent::client::TencentClient;
+//! use std::time::Duration;
+//! use unicloud::Cloud;
+//! use unicloud::compute::{CreateInstancesSpec, Filters, InstanceState};
+//! use unicloud::core::Provider;
 //!
-//! let client = TencentClient::builder(Region::new(Provider::Tencent, "ap-guangzhou")?)
-//!     .credentials(Credentials::new("AKID...", "secret"))
-//!     .build()?;
-//! let compute = Compute::tencent(client);
-//! let running = compute
-//!     .list_instances(&[] as &[String], &Filters::new().state([InstanceState::Running]))
-//!     .await?;
-//! println!("{} running instances", running.len());
+//! for (provider, region, image, itype) in [
+//!     (Provider::Aws, "us-east-1", "ami-0abcdef1234567890", "t3.micro"),
+//!     (Provider::Tencent, "ap-guangzhou", "img-pi0ii46r", "S5.MEDIUM2"),
+//!     (Provider::Alibaba, "cn-hangzhou", "aliyun_3_x64_20G_alibase_20240819.vhd", "ecs.g7.large"),
+//! ] {
+//!     // Credentials from each provider's usual chain; `.profile("prod")` picks a profile.
+//!     let cloud = Cloud::builder(provider).region(region).build().await?;
+//!     let compute = cloud.compute()?;
+//!     let ids = compute
+//!         .create_instances(&CreateInstancesSpec::new(image, itype).count(2).name("web"))
+//!         .await?;
+//!     compute.wait_until(&ids, InstanceState::Running, Duration::from_secs(300)).await?;
+//!     let web = compute.list_instances(&[] as &[String], &Filters::new().name("web")).await?;
+//!     println!("{provider}: {} instances named web", web.len());
+//!     compute.destroy_instances(&ids).await?;
+//! }
 //! # Ok(()) }
 //! ```
+//!
+//! The crate re-exports the pieces: [`core`] (providers, regions, credentials and their chains,
+//! errors, retries, clocks), [`compute`] (instances), and the provider runtimes [`tencent`] and
+//! [`alibaba`] (`client.call(any generated action)` for what the unified API does not cover).
+//!
+//! Cargo features: services (`compute`) × providers (`aws`, `tencent`, `alibaba`), all on by
+//! default, so `default-features = false, features = ["compute", "tencent"]` compiles only the
+//! Tencent Cloud backend of the compute API (no AWS SDK at all).
 
+mod cloud;
+
+pub use cloud::{Cloud, CloudBuilder};
+#[cfg(feature = "alibaba")]
+pub use unicloud_alibaba as alibaba;
+#[cfg(feature = "compute")]
 pub use unicloud_compute as compute;
 pub use unicloud_core as core;
+#[cfg(feature = "tencent")]
+pub use unicloud_tencent as tencent;

@@ -3,11 +3,8 @@
 use std::time::Duration;
 
 use unicloud::compute::{Compute, CreateInstancesSpec, InstanceState};
-use unicloud::core::aws::{AwsConfigOptions, load_sdk_config};
 use unicloud::core::{ClientConfig, Credentials, Provider, Region, RetryPolicy};
-use unicloud_alibaba::client::AlibabaClient;
 use unicloud_emulator::{EmulatorHandle, FaultConfig};
-use unicloud_tencent::client::TencentClient;
 
 /// Where the suite runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,35 +199,24 @@ impl Ctx {
         self.compute_with(self.credentials(), self.config()).await
     }
 
-    /// A `Compute` with other credentials or configuration.
+    /// A `Compute` with other credentials or configuration, built through the public entry
+    /// point, [`unicloud::Cloud`].
     pub async fn compute_with(&self, creds: Credentials, config: ClientConfig) -> Compute {
-        let compute = match self.provider {
-            Provider::Aws => {
-                let sdk = load_sdk_config(&AwsConfigOptions {
-                    explicit: Some(creds),
-                    region: Some(self.region()),
-                    endpoint: Some(self.endpoint.clone()),
-                    ..Default::default()
-                })
-                .await;
-                Compute::aws(&sdk, config).unwrap()
-            }
-            Provider::Tencent => Compute::tencent(
-                TencentClient::builder(self.region())
-                    .credentials(creds)
-                    .config(config)
-                    .build()
-                    .unwrap(),
-            ),
-            _ => Compute::alibaba(
-                AlibabaClient::builder(self.region())
-                    .credentials(creds)
-                    .config(config)
-                    .build()
-                    .unwrap(),
-            ),
-        };
-        compute.with_poll_interval(Duration::from_millis(50))
+        let mut b = unicloud::Cloud::builder(self.provider)
+            .region(self.region().as_str())
+            .credentials(creds)
+            .retry(config.retry().clone())
+            .timeouts(config.connect_timeout(), config.timeout())
+            .clock(config.clock().clone());
+        if let Some(e) = config.endpoint() {
+            b = b.endpoint(e);
+        }
+        let cloud = b.build().await.unwrap();
+        assert_eq!(cloud.region(), &self.region());
+        cloud
+            .compute()
+            .unwrap()
+            .with_poll_interval(Duration::from_millis(50))
     }
 
     /// `count` small instances tagged with this run.

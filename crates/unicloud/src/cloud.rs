@@ -1,0 +1,363 @@
+//! The [`Cloud`] entry point: one builder for every provider.
+
+use std::fmt;
+use std::time::Duration;
+
+#[cfg(any(feature = "tencent", feature = "alibaba"))]
+use unicloud_core::SharedCredentialsProvider;
+use unicloud_core::clock::SharedClock;
+#[cfg(any(feature = "tencent", feature = "alibaba"))]
+use unicloud_core::credentials::DefaultChainOptions;
+use unicloud_core::{ClientConfig, Credentials, Error, ErrorKind, Provider, Region, RetryPolicy};
+
+/// A configured connection to one provider in one region; hands out the service APIs.
+///
+/// ```no_run
+/// # async fn example() -> Result<(), unicloud::core::Error> {
+/// use unicloud::{Cloud, core::Provider};
+///
+/// let cloud = Cloud::builder(Provider::Tencent)
+///     .region("ap-guangzhou")
+///     .profile("prod")
+///     .build()
+///     .await?;
+/// let instances = cloud.compute()?.list_instances(&[] as &[String], &Default::default()).await?;
+/// println!("{} instances in {}", instances.len(), cloud.region());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Cloud {
+    region: Region,
+    config: ClientConfig,
+    // Empty (and never read) when no provider feature is enabled.
+    #[cfg_attr(
+        not(any(feature = "aws", feature = "tencent", feature = "alibaba")),
+        allow(dead_code)
+    )]
+    backend: Backend,
+}
+
+#[derive(Clone)]
+enum Backend {
+    #[cfg(feature = "aws")]
+    Aws(Box<unicloud_core::aws::SdkConfig>),
+    #[cfg(feature = "tencent")]
+    Tencent(unicloud_tencent::client::TencentClient),
+    #[cfg(feature = "alibaba")]
+    Alibaba(unicloud_alibaba::client::AlibabaClient),
+}
+
+/// Builds a [`Cloud`]; see [`Cloud::builder`].
+#[derive(Clone)]
+pub struct CloudBuilder {
+    provider: Provider,
+    region: Option<String>,
+    profile: Option<String>,
+    credentials: Option<Credentials>,
+    endpoint: Option<String>,
+    retry: Option<RetryPolicy>,
+    timeouts: Option<(Duration, Duration)>,
+    clock: Option<SharedClock>,
+}
+
+impl Cloud {
+    /// Starts a builder for `provider`.
+    ///
+    /// Everything is optional: without a region, the provider's environment variable
+    /// (`AWS_REGION` through aws-config, `TENCENTCLOUD_REGION`, `ALIBABA_CLOUD_REGION_ID`) or
+    /// the aliyun CLI profile's region is used, else the provider's usual default
+    /// (`us-east-1`, `ap-guangzhou`, `cn-hangzhou`); without keys, the provider's default
+    /// credential chain (environment, profile files, instance role; roles named by profiles
+    /// are assumed through STS).
+    pub fn builder(provider: Provider) -> CloudBuilder {
+        CloudBuilder {
+            provider,
+            region: None,
+            profile: None,
+            credentials: None,
+            endpoint: None,
+            retry: None,
+            timeouts: None,
+            clock: None,
+        }
+    }
+
+    /// The provider.
+    pub fn provider(&self) -> Provider {
+        self.region.provider()
+    }
+
+    /// The region.
+    pub fn region(&self) -> &Region {
+        &self.region
+    }
+
+    /// The client configuration in use (endpoint, time-outs, retries, clock).
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// The AWS SDK configuration (credentials, region, endpoint), for AWS services unicloud does
+    /// not wrap.
+    #[cfg(feature = "aws")]
+    pub fn aws_sdk_config(&self) -> Option<&unicloud_core::aws::SdkConfig> {
+        match &self.backend {
+            Backend::Aws(sdk) => Some(sdk),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// The Tencent Cloud client, to `call` any generated action.
+    #[cfg(feature = "tencent")]
+    pub fn tencent_client(&self) -> Option<&unicloud_tencent::client::TencentClient> {
+        match &self.backend {
+            Backend::Tencent(c) => Some(c),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// The Alibaba Cloud client, to `call` any generated action.
+    #[cfg(feature = "alibaba")]
+    pub fn alibaba_client(&self) -> Option<&unicloud_alibaba::client::AlibabaClient> {
+        match &self.backend {
+            Backend::Alibaba(c) => Some(c),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// Instances: describe, create, start, stop, destroy, wait.
+    #[cfg(feature = "compute")]
+    pub fn compute(&self) -> Result<unicloud_compute::Compute, Error> {
+        match &self.backend {
+            #[cfg(feature = "aws")]
+            Backend::Aws(sdk) => unicloud_compute::Compute::aws(sdk, self.config.clone()),
+            #[cfg(feature = "tencent")]
+            Backend::Tencent(c) => Ok(unicloud_compute::Compute::tencent(c.clone())),
+            #[cfg(feature = "alibaba")]
+            Backend::Alibaba(c) => Ok(unicloud_compute::Compute::alibaba(c.clone())),
+        }
+    }
+}
+
+impl fmt::Debug for Cloud {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cloud")
+            .field("provider", &self.provider())
+            .field("region", &self.region)
+            .field("endpoint", &self.config.endpoint())
+            .finish_non_exhaustive()
+    }
+}
+
+impl CloudBuilder {
+    /// The region (validated for the provider when the cloud is built).
+    #[must_use]
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// The profile to read from the provider's credential files.
+    #[must_use]
+    pub fn profile(mut self, profile: impl Into<String>) -> Self {
+        self.profile = Some(profile.into());
+        self
+    }
+
+    /// Explicit keys; the default chain is then not consulted.
+    #[must_use]
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Sends every request to this endpoint (the emulator, moto or a private endpoint).
+    #[must_use]
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// The retry policy (default: [`RetryPolicy::default`]).
+    #[must_use]
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Connect and per-request time-outs.
+    #[must_use]
+    pub fn timeouts(mut self, connect: Duration, request: Duration) -> Self {
+        self.timeouts = Some((connect, request));
+        self
+    }
+
+    /// The clock for retries, waiters and credential refresh (tests use a manual clock).
+    #[must_use]
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    fn client_config(&self) -> Result<ClientConfig, Error> {
+        let mut config = ClientConfig::default();
+        if let Some(e) = &self.endpoint {
+            config = config.with_endpoint(e.clone())?;
+        }
+        if let Some(r) = &self.retry {
+            config = config.with_retry(r.clone());
+        }
+        if let Some((c, r)) = self.timeouts {
+            config = config.with_timeouts(c, r);
+        }
+        if let Some(c) = &self.clock {
+            config = config.with_clock(c.clone());
+        }
+        Ok(config)
+    }
+
+    /// Resolves credentials, region and endpoint and builds the cloud. Bad input (unknown
+    /// region shape, malformed endpoint, a provider not compiled in) fails here, before any
+    /// request.
+    pub async fn build(self) -> Result<Cloud, Error> {
+        let config = self.client_config()?;
+        match self.provider {
+            #[cfg(feature = "aws")]
+            Provider::Aws => self.build_aws(config).await,
+            #[cfg(feature = "tencent")]
+            Provider::Tencent => {
+                let region = self.resolve_region("TENCENTCLOUD_REGION").await?;
+                let creds = self.credentials_for(&region, &config)?;
+                let client = unicloud_tencent::client::TencentClient::builder(region.clone())
+                    .credentials(creds)
+                    .config(config.clone())
+                    .build()?;
+                Ok(Cloud {
+                    region,
+                    config,
+                    backend: Backend::Tencent(client),
+                })
+            }
+            #[cfg(feature = "alibaba")]
+            Provider::Alibaba => {
+                let region = self.resolve_region("ALIBABA_CLOUD_REGION_ID").await?;
+                let creds = self.credentials_for(&region, &config)?;
+                let client = unicloud_alibaba::client::AlibabaClient::builder(region.clone())
+                    .credentials(creds)
+                    .config(config.clone())
+                    .build()?;
+                Ok(Cloud {
+                    region,
+                    config,
+                    backend: Backend::Alibaba(client),
+                })
+            }
+            #[allow(unreachable_patterns)]
+            other => Err({
+                drop(config);
+                Error::new(
+                    ErrorKind::Unsupported,
+                    format!("unicloud was built without the `{other}` feature"),
+                )
+                .with_provider(other)
+            }),
+        }
+    }
+
+    #[cfg(feature = "aws")]
+    async fn build_aws(self, config: ClientConfig) -> Result<Cloud, Error> {
+        use unicloud_core::aws::{AwsConfigOptions, load_sdk_config};
+        let region = match &self.region {
+            Some(r) => Some(Region::new(Provider::Aws, r.clone())?),
+            None => None,
+        };
+        let sdk = load_sdk_config(&AwsConfigOptions {
+            explicit: self.credentials.clone(),
+            profile: self.profile.clone(),
+            region: region.clone(),
+            endpoint: config.endpoint().map(str::to_owned),
+            profile_files: None,
+        })
+        .await;
+        let region = match region {
+            Some(r) => r,
+            None => match sdk.region() {
+                Some(r) => Region::new(Provider::Aws, r.as_ref())?,
+                None => Region::default_for(Provider::Aws),
+            },
+        };
+        let sdk = unicloud_core::aws::with_region(&sdk, &region);
+        Ok(Cloud {
+            region,
+            config,
+            backend: Backend::Aws(Box::new(sdk)),
+        })
+    }
+
+    #[cfg(any(feature = "tencent", feature = "alibaba"))]
+    async fn resolve_region(&self, env_var: &str) -> Result<Region, Error> {
+        let name = match &self.region {
+            Some(r) => Some(r.clone()),
+            None => std::env::var(env_var).ok().filter(|s| !s.trim().is_empty()),
+        };
+        #[cfg(feature = "alibaba")]
+        let name = match name {
+            Some(n) => Some(n),
+            None if self.provider == Provider::Alibaba => {
+                unicloud_core::credentials::AliyunCliConfigProvider::new(
+                    unicloud_core::credentials::Env::real(),
+                    self.profile.clone(),
+                )
+                .region()
+                .await
+            }
+            None => None,
+        };
+        match name {
+            Some(n) => Region::new(self.provider, n.trim()),
+            None => Ok(Region::default_for(self.provider)),
+        }
+    }
+
+    #[cfg(any(feature = "tencent", feature = "alibaba"))]
+    fn credentials_for(
+        &self,
+        region: &Region,
+        config: &ClientConfig,
+    ) -> Result<SharedCredentialsProvider, Error> {
+        if let Some(c) = &self.credentials {
+            return Ok(c.clone().into());
+        }
+        let opts = DefaultChainOptions {
+            profile: self.profile.clone(),
+            clock: config.clock().clone(),
+            ..Default::default()
+        };
+        match self.provider {
+            #[cfg(feature = "tencent")]
+            Provider::Tencent => {
+                unicloud_tencent::sts::default_chain_with_sts(opts, region, config)
+            }
+            #[cfg(feature = "alibaba")]
+            Provider::Alibaba => {
+                unicloud_alibaba::sts::default_chain_with_sts(opts, region, config)
+            }
+            other => unicloud_core::credentials::default_chain(other, opts),
+        }
+    }
+}
+
+impl fmt::Debug for CloudBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CloudBuilder")
+            .field("provider", &self.provider)
+            .field("region", &self.region)
+            .field("profile", &self.profile)
+            .field("credentials", &self.credentials)
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}

@@ -94,6 +94,7 @@
 mod alibaba;
 mod auth;
 mod aws;
+pub mod cli;
 pub mod faults;
 mod server;
 mod state;

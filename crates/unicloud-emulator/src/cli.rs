@@ -1,0 +1,123 @@
+//! The emulator's command-line flags, shared by the `unicloud-emulator` binary and the
+//! `unicloud emulator` subcommand.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use unicloud_core::Provider;
+
+use crate::{DEMO_KEYS, Emulator, EmulatorBuilder, FaultConfig, FaultRule};
+
+/// Flags of a foreground emulator.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:4566")]
+    pub listen: SocketAddr,
+    /// A key pair to accept, `PROVIDER:ID:SECRET` (provider: aws, tencent, alibaba). Repeatable.
+    /// Without any, the documented demo keys are accepted.
+    #[arg(long = "key", value_name = "PROVIDER:ID:SECRET")]
+    pub keys: Vec<String>,
+    /// How long transitional states last, in milliseconds (0 = instant).
+    #[arg(long, default_value_t = 0)]
+    pub transition_delay_ms: u64,
+    /// Freeze the clock at this Unix time (seconds), e.g. to replay captured requests.
+    #[arg(long)]
+    pub fixed_time: Option<u64>,
+    /// A fault rule, `PROVIDER:ACTION:key=value,...` (`*` for any). Repeatable.
+    #[arg(long = "fault", value_name = "RULE")]
+    pub faults: Vec<String>,
+    /// A TOML fault configuration file.
+    #[arg(long)]
+    pub fault_config: Option<PathBuf>,
+    /// Seed for the fault draws.
+    #[arg(long)]
+    pub fault_seed: Option<u64>,
+}
+
+/// Parses `PROVIDER:ID:SECRET`.
+pub fn parse_key(s: &str) -> Result<(Provider, String, String), String> {
+    let mut it = s.splitn(3, ':');
+    let (Some(p), Some(id), Some(secret)) = (it.next(), it.next(), it.next()) else {
+        return Err("--key: expected PROVIDER:ID:SECRET".to_owned());
+    };
+    let provider: Provider = p
+        .parse()
+        .map_err(|_| format!("--key: unknown provider `{p}` (aws, tencent, alibaba)"))?;
+    if id.is_empty() || secret.is_empty() {
+        return Err("--key: empty id or secret".to_owned());
+    }
+    Ok((provider, id.to_owned(), secret.to_owned()))
+}
+
+impl EmulatorArgs {
+    /// The builder these flags describe.
+    pub fn builder(&self) -> Result<EmulatorBuilder, String> {
+        let mut b = Emulator::builder()
+            .listen(self.listen)
+            .transition_delay(Duration::from_millis(self.transition_delay_ms));
+        for k in &self.keys {
+            let (p, id, secret) = parse_key(k)?;
+            b = b.key(p, id, secret);
+        }
+        if let Some(t) = self.fixed_time {
+            b = b.fixed_time(std::time::UNIX_EPOCH + Duration::from_secs(t));
+        }
+        let mut faults = match &self.fault_config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                FaultConfig::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            None => FaultConfig::default(),
+        };
+        for f in &self.faults {
+            faults =
+                faults.rule(FaultRule::parse_flag(f).map_err(|e| format!("--fault `{f}`: {e}"))?);
+        }
+        if let Some(seed) = self.fault_seed {
+            faults = faults.seed(seed);
+        }
+        Ok(b.faults(faults))
+    }
+
+    /// Runs the emulator until Ctrl-C, logging where it listens.
+    pub async fn run(self) -> Result<(), String> {
+        let handle = self
+            .builder()?
+            .start()
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", self.listen))?;
+        tracing::info!("unicloud-emulator listening on {}", handle.base_url());
+        if self.keys.is_empty() {
+            for (p, id, _) in DEMO_KEYS {
+                tracing::info!("demo key for {p}: {id} (secret in the crate docs)");
+            }
+        }
+        let _ = tokio::signal::ctrl_c().await;
+        handle.shutdown().await;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_parse_and_secrets_may_hold_colons() {
+        let (p, id, secret) = parse_key("tencent:AKID1:se:cr:et").unwrap();
+        assert_eq!(
+            (p, id.as_str(), secret.as_str()),
+            (Provider::Tencent, "AKID1", "se:cr:et")
+        );
+        assert!(parse_key("gcp:a:b").is_err());
+        assert!(parse_key("aws::b").is_err());
+        let err = parse_key("aws-only").unwrap_err();
+        assert!(
+            !err.contains("aws-only"),
+            "the flag may hold a secret: {err}"
+        );
+    }
+}

@@ -9,6 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use unicloud_core::Provider;
 use unicloud_core::clock::Clock;
+use unicloud_core::signing::WireRequest;
 
 use crate::auth::{ApiError, KeyStore};
 use crate::faults::{FaultEngine, FaultKind};
@@ -55,6 +56,25 @@ impl Incoming {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The headers as borrowed pairs, for [`Incoming::wire`].
+    pub(crate) fn header_pairs(&self) -> Vec<(&str, &str)> {
+        self.headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+
+    /// The request as the signers' verifiers take it, over `headers` (from
+    /// [`Incoming::header_pairs`]).
+    pub(crate) fn wire<'a>(&'a self, headers: &'a [(&'a str, &'a str)]) -> WireRequest<'a> {
+        WireRequest {
+            method: &self.method,
+            target: &self.target,
+            headers,
+            body: &self.body,
+        }
+    }
+
     /// Builds an `Incoming` from raw parts (used by the server and by tests).
     pub(crate) fn from_parts(
         method: &str,
@@ -89,8 +109,16 @@ pub(crate) enum Route {
     Unknown,
 }
 
-/// Routes by protocol: `X-TC-Action` → Tencent; a SigV4 Authorization → AWS; `x-acs-action`,
-/// an ACS3 Authorization or an `Action=` query → Alibaba; an `Action=` form body → AWS.
+/// Whether the raw query or form `raw` has a parameter named `name`.
+fn has_param(raw: &str, name: &str) -> bool {
+    raw.split('&')
+        .any(|p| p.split_once('=').map_or(p, |(k, _)| k) == name)
+}
+
+/// Routes by protocol: `X-TC-Action` → Tencent; a SigV4 Authorization → AWS; a `SecretId`
+/// parameter (Tencent's legacy v1 signature, in the query or a form body) → Tencent;
+/// `x-acs-action`, an ACS3 Authorization or an `Action=` query → Alibaba; an `Action=` form
+/// body → AWS.
 pub(crate) fn route(req: &Incoming) -> Route {
     if req.header("x-tc-action").is_some() {
         return Route::Tencent;
@@ -98,6 +126,14 @@ pub(crate) fn route(req: &Incoming) -> Route {
     let auth = req.header("authorization").unwrap_or_default();
     if auth.starts_with("AWS4-HMAC-SHA256") {
         return Route::Aws;
+    }
+    let form = req
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+    if has_param(&req.query, "SecretId")
+        || (form && has_param(&String::from_utf8_lossy(&req.body), "SecretId"))
+    {
+        return Route::Tencent;
     }
     if req.header("x-acs-action").is_some()
         || auth.starts_with("ACS3-")

@@ -9,27 +9,69 @@ use serde_json::{Map, Value, json};
 use unicloud_core::Provider;
 use unicloud_tencent::generated::{cvm, sts};
 
-use crate::auth::{ApiError, Principal, TENCENT_ACCOUNT, verify_tencent};
+use crate::auth::{ApiError, Principal, TENCENT_ACCOUNT, verify_tencent, verify_tencent_v1};
 use crate::server::{Incoming, Shared, with_faults};
 use crate::state::{Instance, InstanceState, TokenRecord, settle_region};
 use crate::util::{LOWER_ALNUM, iso8601, parse_pairs, random_from, request_id, unix};
 
 const P: Provider = Provider::Tencent;
 
+/// The common parameters of a legacy v1 request (signature, routing and client metadata),
+/// which are not the action's own parameters.
+const V1_COMMON_PARAMS: [&str; 11] = [
+    "Action",
+    "Version",
+    "Region",
+    "Timestamp",
+    "Nonce",
+    "SecretId",
+    "Signature",
+    "SignatureMethod",
+    "Token",
+    "Language",
+    "RequestClient",
+];
+
 /// Handles one Tencent request.
 pub(crate) async fn handle(shared: &Shared, req: Incoming) -> Response {
     let rid = request_id();
-    let action = req.header("x-tc-action").unwrap_or_default().to_owned();
     let err = |e: ApiError| error_response(&rid, &e);
-    let principal = match verify_tencent(&shared.keys, shared.now(), &req) {
-        Ok(p) => p,
-        Err(e) => return err(e),
+    let (principal, action, region, params) = if req.header("x-tc-action").is_some() {
+        let principal = match verify_tencent(&shared.keys, shared.now(), &req) {
+            Ok(p) => p,
+            Err(e) => return err(e),
+        };
+        let params = match params(&req) {
+            Ok(p) => p,
+            Err(e) => return err(e),
+        };
+        let header = |n: &str| req.header(n).unwrap_or_default().to_owned();
+        (
+            principal,
+            header("x-tc-action"),
+            header("x-tc-region"),
+            params,
+        )
+    } else {
+        // The legacy v1 signature: everything, `Action` and `Region` too, is a parameter.
+        let (principal, pairs) = match verify_tencent_v1(&shared.keys, shared.now(), &req) {
+            Ok(v) => v,
+            Err(e) => return err(e),
+        };
+        let meta = |n: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        let (action, region) = (meta("Action"), meta("Region"));
+        let api: Vec<(String, String)> = pairs
+            .into_iter()
+            .filter(|(k, _)| !V1_COMMON_PARAMS.contains(&k.as_str()))
+            .collect();
+        (principal, action, region, unflatten(&api))
     };
-    let params = match params(&req) {
-        Ok(p) => p,
-        Err(e) => return err(e),
-    };
-    let region = req.header("x-tc-region").unwrap_or_default().to_owned();
     let known = matches!(
         action.as_str(),
         "DescribeInstances"

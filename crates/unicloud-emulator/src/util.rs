@@ -2,24 +2,14 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use hmac::{Hmac, Mac};
 use rand::Rng;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-/// Percent-encodes `s` the RFC 3986 way (unreserved `A-Za-z0-9-_.~` kept, everything else `%XX`
-/// upper-case), as AWS SigV4, Alibaba ACS3 and RPC v1 canonicalisation require.
-pub(crate) fn rfc3986(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+/// RFC 3986 encoding, hashing, HMAC and constant-time comparison come from the signers' shared
+/// module, so the emulator and the clients use one implementation.
+pub(crate) use unicloud_core::signing::{
+    constant_time_eq as ct_eq, hmac_sha256, rfc3986_encode as rfc3986, sha256_hex,
+};
 
 /// Percent-decodes `s`; with `plus_is_space` a `+` decodes to a space (form encoding).
 pub(crate) fn percent_decode(s: &str, plus_is_space: bool) -> String {
@@ -47,42 +37,6 @@ pub(crate) fn parse_pairs(raw: &str, plus_is_space: bool) -> Vec<(String, String
             )
         })
         .collect()
-}
-
-/// Lower-case hex SHA-256.
-pub(crate) fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
-}
-
-/// HMAC-SHA256.
-pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
-    match Hmac::<Sha256>::new_from_slice(key) {
-        Ok(mut mac) => {
-            mac.update(data);
-            mac.finalize().into_bytes().to_vec()
-        }
-        // HMAC accepts keys of any length; this arm is unreachable in practice.
-        Err(_) => Vec::new(),
-    }
-}
-
-/// HMAC-SHA1.
-pub(crate) fn hmac_sha1(key: &[u8], data: &[u8]) -> Vec<u8> {
-    match Hmac::<sha1::Sha1>::new_from_slice(key) {
-        Ok(mut mac) => {
-            mac.update(data);
-            mac.finalize().into_bytes().to_vec()
-        }
-        Err(_) => Vec::new(),
-    }
-}
-
-/// Constant-time byte comparison.
-pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Seconds since the Unix epoch (negative before it).

@@ -5,28 +5,16 @@
 
 mod common;
 
-use base64::Engine as _;
 use common::{Resp, build_raw, send_raw};
-use hmac::{Hmac, Mac};
 use serde_json::Value;
+use unicloud_alibaba::sign::rpc_v1;
 use unicloud_core::Provider;
+use unicloud_core::signing::rfc3986_encode as enc;
 use unicloud_emulator::{Emulator, FaultConfig, FaultKind, FaultRule, InstanceState};
 
 const ID: &str = "testid";
 const SECRET: &str = "testsecret";
 const REGION: &str = "cn-hangzhou";
-
-fn enc(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
 
 fn timestamp() -> String {
     let t = time::OffsetDateTime::now_utc();
@@ -76,18 +64,13 @@ async fn call(
     if let Some(t) = token {
         p.push(("SecurityToken".into(), t.into()));
     }
-    let mut sorted: Vec<(String, String)> = p.iter().map(|(k, v)| (enc(k), enc(v))).collect();
-    sorted.sort();
-    let canon = sorted
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&");
-    let sts = format!("GET&%2F&{}", enc(&canon));
-    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(format!("{secret}&").as_bytes()).unwrap();
-    mac.update(sts.as_bytes());
-    let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-    let target = format!("/?{canon}&Signature={}", enc(&sig));
+    let pairs: Vec<(&str, &str)> = p.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let sig = rpc_v1::sign("GET", &pairs, secret);
+    let target = format!(
+        "/?{}&Signature={}",
+        sig.canonicalized_query,
+        enc(&sig.signature)
+    );
     let headers = vec![("Host".to_owned(), "ecs.aliyuncs.com".to_owned())];
     send_raw(addr, &build_raw("GET", &target, &headers, b"")).await
 }

@@ -27,6 +27,13 @@ impl Params {
             .filter(|v| !v.is_empty())
     }
 
+    /// A boolean parameter: `true` in any case (the Python Tea SDK sends `True`, as Python
+    /// prints it; ECS parses booleans case-insensitively).
+    fn flag(&self, name: &str) -> bool {
+        self.get(name)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+
     fn required(&self, name: &str) -> Result<&str, ApiError> {
         self.get(name).ok_or_else(|| {
             ApiError::new(
@@ -397,7 +404,7 @@ fn compute(
             let image = p.required("ImageId")?.to_owned();
             let itype = p.required("InstanceType")?.to_owned();
             let amount = p.int("Amount", 1, 1..=100)?;
-            if p.get("DryRun") == Some("true") {
+            if p.flag("DryRun") {
                 return Err(ApiError::new(
                     400,
                     "DryRunOperation",
@@ -515,7 +522,7 @@ fn compute(
                     format!("The specified InstanceId does not exist: {missing:?}."),
                 ));
             }
-            let force = p.get("Force") == Some("true");
+            let force = p.flag("Force");
             let (allowed, transitional, target): (Vec<InstanceState>, _, _) = match action {
                 "StartInstances" => (
                     vec![InstanceState::Stopped],

@@ -385,12 +385,16 @@ fn ali_incomplete(detail: impl std::fmt::Display) -> ApiError {
     )
 }
 
-fn ali_not_match() -> ApiError {
-    ApiError::new(
-        400,
-        "SignatureDoesNotMatch",
-        "Specified signature does not match our calculation.",
-    )
+/// `SignatureDoesNotMatch`, with the server's string to sign after the message's only `:` when
+/// known: the legacy core SDK compares it with its own and, when they are equal, tells its user
+/// the AccessKeySecret is wrong (`InvalidAccessKeySecret`).
+fn ali_not_match(string_to_sign: Option<&str>) -> ApiError {
+    let mut message = "Specified signature does not match our calculation.".to_owned();
+    if let Some(sts) = string_to_sign {
+        message.push_str(" server string to sign is:");
+        message.push_str(sts);
+    }
+    ApiError::new(400, "SignatureDoesNotMatch", message)
 }
 
 /// Verifies an Alibaba OpenAPI request signed with ACS3-HMAC-SHA256 (an `Authorization`
@@ -475,11 +479,14 @@ pub(crate) fn verify_alibaba(
     };
     match checked {
         Ok(()) => {}
+        Err(VerifyError::SignatureMismatch { string_to_sign }) => {
+            return Err(ali_not_match(Some(&string_to_sign)));
+        }
         Err(
-            VerifyError::SignatureMismatch { .. }
-            | VerifyError::BodyHashMismatch
-            | VerifyError::Sign(SignError::MissingSignedHeader(_)),
-        ) => return Err(ali_not_match()),
+            VerifyError::BodyHashMismatch | VerifyError::Sign(SignError::MissingSignedHeader(_)),
+        ) => {
+            return Err(ali_not_match(None));
+        }
         Err(e) => return Err(ali_incomplete(e)),
     }
     if let Some(t) = &temp {
@@ -968,6 +975,17 @@ mod tests {
             let e =
                 verify_alibaba(&keys, at(when), &tampered, &alibaba_params(&tampered)).unwrap_err();
             assert_eq!(e.code, "SignatureDoesNotMatch");
+            // Found by aliyun-python-sdk-core (sdk-compat): the message carries the server's
+            // string to sign after its only `:`, which the SDK compares with its own.
+            let params = alibaba_params(&tampered);
+            let pairs: Vec<(&str, &str)> = params
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let client_sts =
+                unicloud_alibaba::sign::rpc_v1::sign("GET", &pairs, "testsecret").string_to_sign;
+            assert_eq!(e.message.split(':').nth(1), Some(client_sts.as_str()));
+            assert_eq!(e.message.matches(':').count(), 1, "{}", e.message);
         }
     }
 

@@ -443,3 +443,52 @@ async fn faults_throttle_fail_and_drop_after_apply() {
     );
     emu.shutdown().await;
 }
+
+/// Found by the official Python Tea SDK (sdk-compat): it sends booleans as Python prints them,
+/// `Force=True`; ECS reads booleans case-insensitively, so a forced delete of a running
+/// instance succeeds.
+#[tokio::test]
+async fn force_true_as_python_sends_it_deletes_a_running_instance() {
+    let emu = Emulator::builder()
+        .key(Provider::Alibaba, ID, SECRET)
+        .start()
+        .await
+        .unwrap();
+    let a = emu.addr();
+    let run = call(
+        a,
+        ID,
+        SECRET,
+        None,
+        &[
+            ("Action", "RunInstances"),
+            ("RegionId", REGION),
+            ("ImageId", "aliyun_3_x64_20G_alibase_20240819.vhd"),
+            ("InstanceType", "ecs.g7.large"),
+        ],
+    )
+    .await;
+    let id = ids(&run).remove(0);
+    let del = call(
+        a,
+        ID,
+        SECRET,
+        None,
+        &[
+            ("Action", "DeleteInstances"),
+            ("RegionId", REGION),
+            ("InstanceId.1", &id),
+            ("Force", "True"),
+        ],
+    )
+    .await;
+    assert_eq!(del.status, 200, "{}", del.body);
+    let left: Vec<String> = emu
+        .instances(Provider::Alibaba, REGION)
+        .into_iter()
+        .filter(|i| i.state != InstanceState::Terminated)
+        .map(|i| i.id)
+        .collect();
+    assert!(!left.contains(&id), "{left:?}");
+    emu.shutdown().await;
+}

@@ -306,3 +306,71 @@ async fn sts_credentials_work_until_they_expire() {
     assert_eq!(expired["Error"]["Code"], "AuthFailure.TokenFailure");
     emu.shutdown().await;
 }
+
+/// Found by the official Python SDK (sdk-compat) with `signMethod="HmacSHA1"`/`"HmacSHA256"`:
+/// a legacy v1 request has no `X-TC-Action` header, so a GET was routed to Alibaba (an
+/// `Action=` query) and a form POST to AWS. It is Tencent's when it carries `SecretId`; the
+/// flattened parameters (`Filters.0.Values.0`) reach the action.
+#[tokio::test]
+async fn legacy_v1_signature_get_and_post_are_routed_to_tencent() {
+    use common::{build_raw, send_raw};
+    use unicloud_core::signing::rfc3986_encode as enc;
+    use unicloud_tencent::sign::hmac_v1::{self, SignatureMethod};
+
+    let emu = Emulator::builder()
+        .key(Provider::Tencent, ID, KEY)
+        .start()
+        .await
+        .unwrap();
+    seed(&emu, "ins-v1000001", InstanceState::Running);
+    seed(&emu, "ins-v1000002", InstanceState::Stopped);
+    let host = emu.addr().to_string();
+    let ts = now().to_string();
+    for (method, sm, sm_name, secret) in [
+        ("GET", SignatureMethod::HmacSha1, "HmacSHA1", KEY),
+        ("POST", SignatureMethod::HmacSha256, "HmacSHA256", KEY),
+        ("GET", SignatureMethod::HmacSha256, "HmacSHA256", "wrong"),
+    ] {
+        let nonce = format!("{}", now() % 100_000 + secret.len() as i64);
+        let params = [
+            ("Action", "DescribeInstances"),
+            ("Version", "2017-03-12"),
+            ("Region", REGION),
+            ("Timestamp", ts.as_str()),
+            ("Nonce", nonce.as_str()),
+            ("SecretId", ID),
+            ("SignatureMethod", sm_name),
+            ("Filters.0.Name", "instance-state"),
+            ("Filters.0.Values.0", "STOPPED"),
+        ];
+        let sig = hmac_v1::sign(method, &host, "/", &params, secret, sm);
+        let mut form: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect();
+        form.push(format!("Signature={}", enc(&sig.signature)));
+        let form = form.join("&");
+        let headers = vec![("Host".to_owned(), host.clone())];
+        let raw = if method == "GET" {
+            build_raw("GET", &format!("/?{form}"), &headers, b"")
+        } else {
+            let mut h = headers;
+            h.push((
+                "Content-Type".to_owned(),
+                "application/x-www-form-urlencoded".to_owned(),
+            ));
+            build_raw("POST", "/", &h, form.as_bytes())
+        };
+        let resp = send_raw(emu.addr(), &raw).await;
+        assert_eq!(resp.status, 200, "{}", resp.body);
+        assert_eq!(resp.header("content-type"), Some("application/json"));
+        let r = resp.json()["Response"].clone();
+        if secret == KEY {
+            assert_eq!(r["TotalCount"], 1, "{method} {sm_name}: {r}");
+            assert_eq!(r["InstanceSet"][0]["InstanceId"], "ins-v1000002");
+        } else {
+            assert_eq!(r["Error"]["Code"], "AuthFailure.SignatureFailure");
+        }
+    }
+    emu.shutdown().await;
+}

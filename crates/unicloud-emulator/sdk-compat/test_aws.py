@@ -1,5 +1,6 @@
 """boto3 (the official AWS SDK for Python) against the emulator: EC2 and STS."""
 
+import os
 import unittest
 import uuid
 
@@ -157,6 +158,28 @@ class Ec2(unittest.TestCase):
         with self.assertRaises(botocore.exceptions.ClientError) as cm:
             unknown.describe_instances()
         self.assertEqual(cm.exception.response["Error"]["Code"], "AuthFailure")
+
+
+class EndpointFromEnvironment(unittest.TestCase):
+    def test_aws_endpoint_url_variable(self):
+        # AWS_ENDPOINT_URL points every service of a session at the emulator.
+        saved = os.environ.get("AWS_ENDPOINT_URL")
+        os.environ["AWS_ENDPOINT_URL"] = env.URL
+        try:
+            session = boto3.session.Session(
+                aws_access_key_id=env.AWS_ID,
+                aws_secret_access_key=env.AWS_SECRET,
+                region_name="ap-southeast-1",
+            )
+            me = session.client("sts", config=NO_RETRY).get_caller_identity()
+            self.assertEqual(me["Account"], env.AWS_ACCOUNT)
+            out = session.client("ec2", config=NO_RETRY).describe_instances()
+            self.assertEqual(out["ResponseMetadata"]["HTTPStatusCode"], 200)
+        finally:
+            if saved is None:
+                del os.environ["AWS_ENDPOINT_URL"]
+            else:
+                os.environ["AWS_ENDPOINT_URL"] = saved
 
 
 class Sts(unittest.TestCase):

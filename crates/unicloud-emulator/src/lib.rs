@@ -58,28 +58,83 @@
 //!
 //! Every request goes to the same `http://HOST:PORT`; the cloud is recognised by protocol:
 //! a `X-TC-Action` header → Tencent API 3.0; an `Authorization: AWS4-HMAC-SHA256 …` header →
-//! AWS (service from the credential scope: `ec2`, `sts`); `x-acs-action`, an ACS3
-//! Authorization or `Action=` in the query → Alibaba OpenAPI (RPC style). Any region is
-//! accepted and state is kept per (cloud, region): AWS takes the region from the SigV4 scope,
-//! Tencent from `X-TC-Region`, Alibaba from the `RegionId` parameter.
+//! AWS (service from the credential scope: `ec2`, `sts`); a `SecretId` parameter in the query
+//! or form body → Tencent's legacy v1 signature; `x-acs-action`, an ACS3 Authorization or
+//! `Action=` in the query → Alibaba OpenAPI (RPC style). Any region is accepted and state is
+//! kept per (cloud, region): AWS takes the region from the SigV4 scope, Tencent from
+//! `X-TC-Region` (the `Region` parameter for v1), Alibaba from the `RegionId` parameter.
 //!
 //! # Pointing the vendors' tools at it
 //!
-//! - **AWS** — CLI: `aws --endpoint-url http://127.0.0.1:4566 ec2 describe-instances`; or
-//!   `AWS_ENDPOINT_URL=http://127.0.0.1:4566` for the CLI and every recent SDK (Python boto3,
-//!   Go v2, Java v2, Rust); in code `endpoint_url(...)` / `BaseEndpoint`. Use any region.
-//! - **Tencent Cloud** — Python: `ClientProfile(httpProfile=HttpProfile(endpoint="127.0.0.1:4566",
-//!   protocol="http"))` (set `reqMethod="POST"`); Go: `cpf.HttpProfile.Endpoint = "127.0.0.1:4566"`,
-//!   `cpf.HttpProfile.Scheme = "http"`; Java: `HttpProfile.setEndpoint("127.0.0.1:4566")` and
-//!   `setProtocol("http://")`; tccli: `--endpoint 127.0.0.1:4566` is not plain-http capable,
-//!   use an SDK. Requests must be TC3-HMAC-SHA256 (the SDK default).
-//! - **Alibaba Cloud** — Python/Java/Go Tea SDKs: `Config(endpoint="127.0.0.1:4566",
-//!   protocol="http")` (ACS3-HMAC-SHA256 by default); the legacy core SDK (RPC v1 HMAC-SHA1)
-//!   also works; `aliyun` CLI: `--endpoint 127.0.0.1:4566 --insecure`.
+//! These Python snippets, with the demo keys against `unicloud-emulator --listen
+//! 127.0.0.1:4566` (no `--key`), are what `.ci/sdk-compat.sh` checks: it drives the official
+//! SDKs pinned in `sdk-compat/requirements.txt` through create / describe (ids, filters,
+//! paging) / stop / start / delete, STS `AssumeRole` and calls with the temporary
+//! credentials, and wrong-secret errors. Any region works.
+//!
+//! **AWS** — `boto3` (also with no `endpoint_url` and `AWS_ENDPOINT_URL=http://127.0.0.1:4566`
+//! in the environment):
+//!
+//! ```text
+//! import boto3
+//! ec2 = boto3.client("ec2", region_name="us-west-2", endpoint_url="http://127.0.0.1:4566",
+//!                    aws_access_key_id="AKIAUNICLOUDEMULATOR",
+//!                    aws_secret_access_key="unicloud-emulator-aws-demo-secret")
+//! ec2.describe_instances()
+//! ```
+//!
+//! **Tencent Cloud** — `tencentcloud-sdk-python-common` with `-cvm` / `-sts`; the default
+//! TC3-HMAC-SHA256 and the legacy `ClientProfile(signMethod="HmacSHA256")` / `"HmacSHA1"`
+//! all work, with `HttpProfile(reqMethod="POST")` (the default) or `"GET"`:
+//!
+//! ```text
+//! from tencentcloud.common import credential
+//! from tencentcloud.common.profile.client_profile import ClientProfile
+//! from tencentcloud.common.profile.http_profile import HttpProfile
+//! from tencentcloud.cvm.v20170312 import cvm_client, models
+//!
+//! cred = credential.Credential("AKIDunicloudEmulatorDemo", "unicloud-emulator-tencent-demo-secret")
+//! profile = ClientProfile(httpProfile=HttpProfile(endpoint="127.0.0.1:4566", protocol="http"))
+//! cvm = cvm_client.CvmClient(cred, "ap-guangzhou", profile)
+//! cvm.DescribeInstances(models.DescribeInstancesRequest())
+//! ```
+//!
+//! **Alibaba Cloud** — the Tea/OpenAPI SDKs (`alibabacloud_ecs20140526`,
+//! `alibabacloud_sts20150401`; ACS3-HMAC-SHA256):
+//!
+//! ```text
+//! from alibabacloud_tea_openapi.models import Config
+//! from alibabacloud_ecs20140526.client import Client
+//! from alibabacloud_ecs20140526 import models as ecs_models
+//!
+//! ecs = Client(Config(access_key_id="LTAIunicloudEmulatorDemo",
+//!                     access_key_secret="unicloud-emulator-alibaba-demo-secret",
+//!                     endpoint="127.0.0.1:4566", protocol="http", region_id="cn-hangzhou"))
+//! ecs.describe_instances(ecs_models.DescribeInstancesRequest(region_id="cn-hangzhou"))
+//! ```
+//!
+//! and the legacy core SDK (`aliyun-python-sdk-core` + `aliyun-python-sdk-ecs`; RPC v1
+//! HMAC-SHA1), endpoint and protocol set per request:
+//!
+//! ```text
+//! from aliyunsdkcore.client import AcsClient
+//! from aliyunsdkecs.request.v20140526.DescribeInstancesRequest import DescribeInstancesRequest
+//!
+//! client = AcsClient("LTAIunicloudEmulatorDemo", "unicloud-emulator-alibaba-demo-secret", "cn-hangzhou")
+//! req = DescribeInstancesRequest()
+//! req.set_endpoint("127.0.0.1:4566")
+//! req.set_protocol_type("http")
+//! client.do_action_with_exception(req)
+//! ```
+//!
+//! With a wrong secret the legacy core SDK reports `InvalidAccessKeySecret`: the emulator
+//! answers `SignatureDoesNotMatch` with its string to sign, as Alibaba Cloud does, and the SDK
+//! recognises its own. The Go and Java SDKs and the vendors' CLIs (`aws --endpoint-url`,
+//! tccli, aliyun) take the same endpoint settings but are not checked here.
 //!
 //! # What is emulated
 //!
-//! - Signatures: Tencent TC3-HMAC-SHA256; Alibaba ACS3-HMAC-SHA256 and RPC v1 HMAC-SHA1 (with
+//! - Signatures: Tencent TC3-HMAC-SHA256 and the legacy `HmacSHA256`/`HmacSHA1` v1; Alibaba ACS3-HMAC-SHA256 and RPC v1 HMAC-SHA1 (with
 //!   nonce replay protection, `SignatureNonceUsed`); AWS SigV4. Timestamps more than 5 minutes
 //!   away from the emulator clock are rejected with each vendor's own code.
 //! - STS `AssumeRole` and `GetCallerIdentity` for all three (Tencent STS 2018-08-13, Alibaba STS

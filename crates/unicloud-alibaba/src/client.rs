@@ -342,26 +342,21 @@ impl AlibabaClientBuilder {
     /// Builds the client. Without explicit credentials, Alibaba Cloud's default chain is used
     /// (with profiles that name a role assumed through STS when the `sts` feature is on).
     pub fn build(self) -> Result<AlibabaClient, Error> {
-        if self.region.provider() != Provider::Alibaba {
-            return Err(Error::new(
-                ErrorKind::InvalidInput,
-                format!("region `{}` is not an Alibaba Cloud region", self.region),
-            ));
-        }
-        let credentials = match self.credentials {
-            Some(c) => c,
-            None => {
-                let opts = unicloud_core::credentials::DefaultChainOptions {
-                    clock: self.config.clock().clone(),
-                    ..Default::default()
-                };
-                #[cfg(feature = "sts")]
-                let chain = crate::sts::default_chain_with_sts(opts, &self.region, &self.config)?;
-                #[cfg(not(feature = "sts"))]
-                let chain = unicloud_core::credentials::default_chain(Provider::Alibaba, opts)?;
-                chain
-            }
-        };
+        #[cfg(feature = "sts")]
+        let assumer = Some(crate::sts::role_assumer(
+            self.region.clone(),
+            self.config.clone(),
+        ));
+        #[cfg(not(feature = "sts"))]
+        let assumer = None;
+        let credentials = unicloud_core::credentials::client_credentials(
+            Provider::Alibaba,
+            &self.region,
+            self.credentials,
+            None,
+            &self.config,
+            assumer,
+        )?;
         let mut endpoint = self.endpoint;
         if let Some(e) = self.config.endpoint() {
             endpoint = Endpoint::Override(e.to_owned());

@@ -5,9 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use unicloud_core::clock::BoxFuture;
-use unicloud_core::credentials::{
-    AssumeRole, CachingProvider, DefaultChainOptions, RoleSpec, default_chain,
-};
+use unicloud_core::credentials::{AssumeRole, CachingProvider, FnAssumeRole, RoleSpec};
 use unicloud_core::{
     ClientConfig, Credentials, Error, ErrorKind, ProvideCredentials, Provider, Region,
     SharedCredentialsProvider,
@@ -163,51 +161,22 @@ impl ProvideCredentials for AssumeRoleProvider {
     }
 }
 
-/// The [`AssumeRole`] hook for the core credential chain: profiles that name a role
-/// are exchanged for temporary credentials through STS `AssumeRole`.
-#[derive(Debug, Clone)]
-pub struct StsRoleAssumer {
-    region: Region,
-    config: ClientConfig,
-}
-
-impl StsRoleAssumer {
-    /// Calls STS in `region` with `config` (endpoint override, time-outs, retries, clock).
-    pub fn new(region: Region, config: ClientConfig) -> Self {
-        Self { region, config }
-    }
-
-    async fn assume(&self, source: Credentials, role: &RoleSpec) -> Result<Credentials, Error> {
-        let client = TencentClient::builder(self.region.clone())
-            .credentials(source)
-            .config(self.config.clone())
-            .build()?;
-        AssumeRoleProvider::from_spec(client, role)?.assume().await
-    }
-}
-
-impl AssumeRole for StsRoleAssumer {
-    fn assume_role<'a>(
-        &'a self,
-        source: Credentials,
-        role: &'a RoleSpec,
-    ) -> BoxFuture<'a, Result<Credentials, Error>> {
-        Box::pin(self.assume(source, role))
-    }
-}
-
-/// The default Tencent Cloud credential chain with role profiles enabled: `opts` as given, plus
-/// an [`StsRoleAssumer`] for `region` and `config` unless `opts` already has a role assumer.
-pub fn default_chain_with_sts(
-    mut opts: DefaultChainOptions,
-    region: &Region,
-    config: &ClientConfig,
-) -> Result<SharedCredentialsProvider, Error> {
-    if opts.role_assumer.is_none() {
-        opts.role_assumer = Some(Arc::new(StsRoleAssumer::new(
-            region.clone(),
-            config.clone(),
-        )));
-    }
-    default_chain(Provider::Tencent, opts)
+/// The [`AssumeRole`] hook for the core credential chain: profiles that name a role are
+/// exchanged for temporary credentials through STS `AssumeRole` in `region`, with `config`
+/// (endpoint override, time-outs, retries, clock).
+pub fn role_assumer(region: Region, config: ClientConfig) -> Arc<dyn AssumeRole> {
+    Arc::new(FnAssumeRole::new(
+        "tencent sts",
+        move |source: Credentials, role: RoleSpec| {
+            let client = TencentClient::builder(region.clone())
+                .credentials(source)
+                .config(config.clone())
+                .build();
+            async move {
+                AssumeRoleProvider::from_spec(client?, &role)?
+                    .assume()
+                    .await
+            }
+        },
+    ))
 }

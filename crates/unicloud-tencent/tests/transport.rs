@@ -432,8 +432,8 @@ fn assume_role_validates_input_before_sending() {
 /// unicloud-core, implemented here) and later calls use the role's temporary key and token.
 #[tokio::test]
 async fn profile_role_is_assumed_through_sts() {
-    use unicloud_core::credentials::{DefaultChainOptions, Env};
-    use unicloud_tencent::sts::default_chain_with_sts;
+    use unicloud_core::credentials::{DefaultChainOptions, Env, default_chain};
+    use unicloud_tencent::sts::role_assumer;
     let assume = r#"{"Response":{"Credentials":{"Token":"role-token","TmpSecretId":"AKIDROLE","TmpSecretKey":"role-secret"},"ExpiredTime":1795446923,"Expiration":"2026-11-23T15:15:23Z","RequestId":"r"}}"#;
     let (server, addr) = start(vec![(200, assume, 0), (200, INSTANCES, 0)]).await;
     let home = tempfile::tempdir().unwrap();
@@ -454,9 +454,10 @@ async fn profile_role_is_assumed_through_sts() {
         profile: Some("ops".into()),
         env: Env::from_pairs([("HOME", home.path().to_str().unwrap())]),
         clock: Arc::new(c.clone()),
+        role_assumer: Some(role_assumer(region.clone(), config.clone())),
         ..Default::default()
     };
-    let chain = default_chain_with_sts(opts, &region, &config).unwrap();
+    let chain = default_chain(Provider::Tencent, opts).unwrap();
     let client = TencentClient::builder(region)
         .credentials(chain)
         .config(config)

@@ -6,8 +6,6 @@ use std::time::Duration;
 #[cfg(any(feature = "tencent", feature = "alibaba"))]
 use unicloud_core::SharedCredentialsProvider;
 use unicloud_core::clock::SharedClock;
-#[cfg(any(feature = "tencent", feature = "alibaba"))]
-use unicloud_core::credentials::DefaultChainOptions;
 use unicloud_core::{ClientConfig, Credentials, Error, ErrorKind, Provider, Region, RetryPolicy};
 
 /// A configured connection to one provider in one region; hands out the service APIs.
@@ -328,25 +326,27 @@ impl CloudBuilder {
         region: &Region,
         config: &ClientConfig,
     ) -> Result<SharedCredentialsProvider, Error> {
-        if let Some(c) = &self.credentials {
-            return Ok(c.clone().into());
-        }
-        let opts = DefaultChainOptions {
-            profile: self.profile.clone(),
-            clock: config.clock().clone(),
-            ..Default::default()
-        };
-        match self.provider {
+        let assumer = match self.provider {
             #[cfg(feature = "tencent")]
-            Provider::Tencent => {
-                unicloud_tencent::sts::default_chain_with_sts(opts, region, config)
-            }
+            Provider::Tencent => Some(unicloud_tencent::sts::role_assumer(
+                region.clone(),
+                config.clone(),
+            )),
             #[cfg(feature = "alibaba")]
-            Provider::Alibaba => {
-                unicloud_alibaba::sts::default_chain_with_sts(opts, region, config)
-            }
-            other => unicloud_core::credentials::default_chain(other, opts),
-        }
+            Provider::Alibaba => Some(unicloud_alibaba::sts::role_assumer(
+                region.clone(),
+                config.clone(),
+            )),
+            _ => None,
+        };
+        unicloud_core::credentials::client_credentials(
+            self.provider,
+            region,
+            self.credentials.clone().map(Into::into),
+            self.profile.clone(),
+            config,
+            assumer,
+        )
     }
 }
 

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::clock::{BoxFuture, SharedClock, SystemClock};
+use crate::config::ClientConfig;
 use crate::credentials::cache::CachingProvider;
 use crate::credentials::env::{Env, EnvProvider};
 use crate::credentials::files::{
@@ -16,6 +17,7 @@ use crate::credentials::{
 };
 use crate::error::{Error, ErrorKind};
 use crate::provider::Provider;
+use crate::region::Region;
 
 /// Tries sources in order and returns the first credentials found.
 ///
@@ -223,4 +225,40 @@ pub fn default_chain(
         }
     };
     Ok(Arc::new(CachingProvider::new(Arc::new(chain), opts.clock)))
+}
+
+/// The credentials a provider client uses, resolved the same way for every provider:
+/// `explicit` when given, else `provider`'s default chain (reading `profile`, refreshing on
+/// `config`'s clock, assuming roles that profiles name through `role_assumer`). Fails with
+/// [`ErrorKind::InvalidInput`] if `region` belongs to another provider.
+pub fn client_credentials(
+    provider: Provider,
+    region: &Region,
+    explicit: Option<SharedCredentialsProvider>,
+    profile: Option<String>,
+    config: &ClientConfig,
+    role_assumer: Option<Arc<dyn AssumeRole>>,
+) -> Result<SharedCredentialsProvider, Error> {
+    if region.provider() != provider {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "region `{region}` is a {} region, not a {} one",
+                region.provider().display_name(),
+                provider.display_name()
+            ),
+        ));
+    }
+    if let Some(c) = explicit {
+        return Ok(c);
+    }
+    default_chain(
+        provider,
+        DefaultChainOptions {
+            profile,
+            clock: config.clock().clone(),
+            role_assumer,
+            ..Default::default()
+        },
+    )
 }

@@ -29,14 +29,14 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 pub use cache::CachingProvider;
-pub use chain::{ChainProvider, DefaultChainOptions, default_chain};
+pub use chain::{ChainProvider, DefaultChainOptions, client_credentials, default_chain};
 pub use env::{Env, EnvProvider};
 pub use files::{
     AlibabaCredentialsFileProvider, AliyunCliConfigProvider, TencentCredentialsFileProvider,
 };
 pub use ini::{IniFile, IniSection};
 pub use metadata::{InstanceRoleProvider, MetadataOptions};
-pub use role::{AssumeRole, RoleSpec};
+pub use role::{AssumeRole, FnAssumeRole, RoleSpec};
 
 use crate::clock::BoxFuture;
 use crate::error::Error;

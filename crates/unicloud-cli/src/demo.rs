@@ -174,6 +174,13 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), Error> {
         async move { lifecycle(c, &spec, pr).await }
     }))
     .await?;
+    // Finished bars stay on screen; release the terminal before printing below them.
+    drop(progress);
+    drop(multi);
+    if std::io::stdout().is_terminal() {
+        // The bars leave the cursor on a fresh line, which swallows the next newline.
+        println!();
+    }
 
     println!("\n2. The same describe call on every cloud, one table:\n");
     let filters = Filters::new().tag("project", ["unicloud-demo"]);
@@ -198,6 +205,12 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), Error> {
             .map(|(((_, c), ids), pr)| cycle(c, ids, pr)),
     )
     .await?;
+    drop(progress);
+    drop(multi);
+    if std::io::stdout().is_terminal() {
+        // The bars leave the cursor on a fresh line, which swallows the next newline.
+        println!();
+    }
 
     let total: usize = created.iter().map(Vec::len).sum();
     println!(

@@ -36,7 +36,7 @@ pub use files::{
 };
 pub use ini::{IniFile, IniSection};
 pub use metadata::{InstanceRoleProvider, MetadataOptions};
-pub use role::{AssumeRole, FnAssumeRole, RoleSpec};
+pub use role::{AssumeRole, AssumeRoleProvider, FnAssumeRole, RoleSpec, Sts, sts_role_assumer};
 
 use crate::clock::BoxFuture;
 use crate::error::Error;

@@ -158,10 +158,10 @@
 //! # Behaviour
 //!
 //! - **Validation first**: empty or malformed ids, a zero count, an unknown filter key or
-//!   state → [`ErrorKind::InvalidInput`](unicloud_core::ErrorKind::InvalidInput) before any
+//!   state → [`ErrorKind::InvalidInput`] before any
 //!   request is sent. Ids are checked against the vendor's shape (AWS `i-` + 8 or 17 hex digits,
 //!   Tencent `ins-` + 8 characters, Alibaba `i-` + letters and digits); duplicates are dropped.
-//! - **Unknown ids** → [`ErrorKind::NotFound`](unicloud_core::ErrorKind::NotFound) on every
+//! - **Unknown ids** → [`ErrorKind::NotFound`] on every
 //!   provider (Tencent and Alibaba answer an empty list for unknown ids in `DescribeInstances`;
 //!   unicloud turns that into `NotFound` like EC2's `InvalidInstanceID.NotFound`).
 //! - **Paging**: AWS `NextToken` (`MaxResults` 1000 without ids), Tencent `Offset`/`Limit` 100,

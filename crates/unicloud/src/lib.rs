@@ -41,6 +41,11 @@
 
 mod cloud;
 
+/// The README's Rust examples, compiled as doc tests so they cannot drift from the API.
+#[cfg(all(doctest, feature = "compute", feature = "aws", feature = "tencent", feature = "alibaba"))]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
+
 pub use cloud::{Cloud, CloudBuilder};
 #[cfg(feature = "alibaba")]
 pub use unicloud_alibaba as alibaba;

@@ -42,7 +42,13 @@
 mod cloud;
 
 /// The README's Rust examples, compiled as doc tests so they cannot drift from the API.
-#[cfg(all(doctest, feature = "compute", feature = "aws", feature = "tencent", feature = "alibaba"))]
+#[cfg(all(
+    doctest,
+    feature = "compute",
+    feature = "aws",
+    feature = "tencent",
+    feature = "alibaba"
+))]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
 

@@ -35,8 +35,19 @@ fn init_tracing(verbose: u8) {
         2 => "debug",
         _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("UNICLOUD_LOG")
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("UNICLOUD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    // At TRACE the AWS SDK logs canonical requests and raw request headers, which carry the
+    // session token; these targets are capped whatever the user asks for.
+    for capped in [
+        "aws_sigv4=debug",
+        "aws_smithy_runtime=debug",
+        "aws_smithy_runtime_api=debug",
+    ] {
+        if let Ok(d) = capped.parse() {
+            filter = filter.add_directive(d);
+        }
+    }
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

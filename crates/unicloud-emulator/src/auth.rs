@@ -717,6 +717,11 @@ pub(crate) fn verify_aws(
     if !ct_eq(sig.as_bytes(), auth.signature.as_bytes()) {
         return Err(bad_sig());
     }
+    // A long-term key sent with a session token is refused, as AWS does: the token belongs to
+    // no key the caller holds.
+    if temp.is_none() && req.header("x-amz-security-token").is_some() {
+        return Err(unknown_key());
+    }
     if let Some(t) = &temp {
         if req.header("x-amz-security-token") != Some(t.token.as_str()) {
             return Err(unknown_key());

@@ -366,21 +366,38 @@ fn filter_match(i: &Instance, name: &str, values: &[String]) -> Option<bool> {
 }
 
 /// EC2 filter values accept `*` (any run) and `?` (one character).
+///
+/// Greedy matching that backtracks only to the most recent `*`: at most
+/// `pattern.len() × text.len()` steps, whatever the pattern (a recursive matcher takes
+/// exponential time on `*a*a*a…b` against a long run of `a`).
 fn glob(pattern: &str, text: &str) -> bool {
-    fn go(p: &[char], t: &[char]) -> bool {
-        match p.split_first() {
-            None => t.is_empty(),
-            Some(('*', rest)) => (0..=t.len()).any(|k| go(rest, &t[k..])),
-            Some(('?', rest)) => !t.is_empty() && go(rest, &t[1..]),
-            Some((c, rest)) => t.first() == Some(c) && go(rest, &t[1..]),
-        }
-    }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
-    if p.len() > 256 {
-        return pattern == text;
+    let (mut pi, mut ti) = (0, 0);
+    // Where the last `*` was, and the text position it is currently standing for.
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ti));
+                pi += 1;
+            }
+            Some(c) if *c == '?' || *c == t[ti] => {
+                pi += 1;
+                ti += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    // Let the last `*` swallow one more character and retry after it.
+                    star = Some((sp, st + 1));
+                    pi = sp + 1;
+                    ti = st + 1;
+                }
+                None => return false,
+            },
+        }
     }
-    go(&p, &t)
+    p[pi.min(p.len())..].iter().all(|c| *c == '*')
 }
 
 fn ec2(
@@ -719,5 +736,17 @@ mod tests {
         assert!(glob("web*", "web-1"));
         assert!(glob("w?b", "web"));
         assert!(!glob("web", "web-1"));
+        assert!(glob("*", ""));
+        assert!(glob("", ""));
+        assert!(!glob("", "a"));
+        assert!(!glob("?", ""));
+        assert!(glob("a*b*c", "aXbYbZc"));
+        assert!(!glob("a*b*c", "aXbYbZ"));
+        assert!(glob("*-1", "web-1-1"));
+        assert!(glob("w*?", "web"));
+        assert!(!glob("w*??", "we"));
+        let long = "a".repeat(64);
+        assert!(!glob(&format!("{}b", "*a".repeat(20)), &long));
+        assert!(glob(&format!("{}a", "*a".repeat(20)), &long));
     }
 }

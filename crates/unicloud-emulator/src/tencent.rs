@@ -70,7 +70,10 @@ pub(crate) async fn handle(shared: &Shared, req: Incoming) -> Response {
             .into_iter()
             .filter(|(k, _)| !V1_COMMON_PARAMS.contains(&k.as_str()))
             .collect();
-        (principal, action, region, unflatten(&api))
+        match unflatten(&api) {
+            Ok(params) => (principal, action, region, params),
+            Err(e) => return err(e),
+        }
     };
     let known = matches!(
         action.as_str(),
@@ -139,7 +142,7 @@ fn dispatch(
 /// The request parameters as JSON: the POST body, or the flattened GET query rebuilt.
 fn params(req: &Incoming) -> Result<Value, ApiError> {
     if req.method == "GET" {
-        return Ok(unflatten(&parse_pairs(&req.query, true)));
+        return unflatten(&parse_pairs(&req.query, true));
     }
     if req.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Map::new()));
@@ -154,11 +157,28 @@ fn params(req: &Incoming) -> Result<Value, ApiError> {
     }
 }
 
-/// Rebuilds `InstanceIds.0=a&Filters.0.Name=b` style pairs into JSON.
-pub(crate) fn unflatten(pairs: &[(String, String)]) -> Value {
+/// The largest list index a flattened parameter may use (`InstanceIds.999`): no CVM or STS
+/// list is longer than 100, and a bigger index would only make the emulator allocate.
+const MAX_LIST_INDEX: usize = 999;
+
+/// Rebuilds `InstanceIds.0=a&Filters.0.Name=b` style pairs into JSON; an index above
+/// [`MAX_LIST_INDEX`] is `InvalidParameterValue` (never a huge allocation).
+pub(crate) fn unflatten(pairs: &[(String, String)]) -> Result<Value, ApiError> {
     let mut root = Value::Object(Map::new());
     for (k, v) in pairs {
         let segs: Vec<&str> = k.split('.').collect();
+        if let Some(seg) = segs
+            .iter()
+            .find(|s| s.parse::<usize>().is_ok_and(|n| n > MAX_LIST_INDEX))
+        {
+            return Err(ApiError::new(
+                200,
+                "InvalidParameterValue",
+                format!(
+                    "The list index {seg} in parameter `{k}` is out of range (at most {MAX_LIST_INDEX})."
+                ),
+            ));
+        }
         let mut cur = &mut root;
         for (i, seg) in segs.iter().enumerate() {
             let last = i + 1 == segs.len();
@@ -195,7 +215,7 @@ pub(crate) fn unflatten(pairs: &[(String, String)]) -> Value {
             };
         }
     }
-    root
+    Ok(root)
 }
 
 fn typed<T: serde::de::DeserializeOwned>(params: Value) -> Result<T, ApiError> {
@@ -729,10 +749,20 @@ mod tests {
             ("Filters.0.Name".into(), "zone".into()),
             ("Filters.0.Values.0".into(), "ap-guangzhou-3".into()),
             ("Limit".into(), "20".into()),
-        ]);
+        ])
+        .unwrap();
         assert_eq!(
             v,
             json!({"InstanceIds": ["ins-1", "ins-2"], "Filters": [{"Name": "zone", "Values": ["ap-guangzhou-3"]}], "Limit": 20})
         );
+    }
+
+    #[test]
+    fn a_huge_list_index_is_refused_not_allocated() {
+        let e =
+            unflatten(&[("InstanceIds.18446744073709551615".into(), "ins-1".into())]).unwrap_err();
+        assert_eq!(e.code, "InvalidParameterValue");
+        assert!(unflatten(&[("InstanceIds.999".into(), "ins-1".into())]).is_ok());
+        assert!(unflatten(&[("InstanceIds.1000".into(), "ins-1".into())]).is_err());
     }
 }

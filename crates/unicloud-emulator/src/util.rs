@@ -148,7 +148,9 @@ pub(crate) fn request_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// Escapes text for XML element content.
+/// Escapes text for XML element content. Characters XML 1.0 does not allow at all (most C0
+/// controls, U+FFFE, U+FFFF; not even as character references) become U+FFFD, so that text a
+/// request supplied never makes a response ill-formed.
 pub(crate) fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -158,6 +160,8 @@ pub(crate) fn xml_escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -194,5 +198,14 @@ mod tests {
         assert_eq!(iso8601_minutes(from_unix(t)), "2026-11-23T14:15Z");
         assert!(parse_iso8601("garbage").is_none());
         assert!(parse_amz_date("2015083XT123600Z").is_none());
+    }
+
+    #[test]
+    fn xml_escape_leaves_no_forbidden_characters() {
+        assert_eq!(xml_escape("a<&>\"'b"), "a&lt;&amp;&gt;&quot;&apos;b");
+        assert_eq!(
+            xml_escape("x\u{0}\u{1}\u{b}\u{1f}\u{fffe}\t\n"),
+            "x\u{fffd}\u{fffd}\u{fffd}\u{fffd}\u{fffd}\t\n"
+        );
     }
 }

@@ -145,6 +145,26 @@
 //!   `TerminateInstances` (Query protocol, `2016-11-15` XML) — with the vendors' state machines,
 //!   `ClientToken` idempotency, paging and filters.
 //! - Fault injection: see [`faults`] for the TOML format.
+//!
+//! # Benchmarks
+//!
+//! `cargo bench -p unicloud-emulator --bench throughput` starts the emulator in-process (transition
+//! delay 0), seeds 200 instances per cloud and, for each cloud, drives two scenarios from 16
+//! concurrent tasks: `describe` (DescribeInstances, one page of 100) and `run+terminate`
+//! (RunInstances of one instance, then TerminateInstances / ECS DeleteInstances). It prints
+//! requests/s and p50/p95/p99 latency per scenario. The requests go through the real clients
+//! (`aws-sdk-ec2`, `unicloud_tencent`'s and `unicloud_alibaba`'s), so signing, the HTTP round
+//! trip and response parsing are part of every figure; retries are off. Flags after `--`
+//! (or environment variables): `--requests N` per scenario (`UNICLOUD_BENCH_REQUESTS`, 2000),
+//! `--concurrency C` (`UNICLOUD_BENCH_CONCURRENCY`, 16), `--instances N`
+//! (`UNICLOUD_BENCH_INSTANCES`, 200), `--max-seconds S` per scenario
+//! (`UNICLOUD_BENCH_MAX_SECONDS`, 20) and `--moto URL` (`UNICLOUD_BENCH_MOTO`).
+//!
+//! With `--moto URL` the AWS scenarios also run against that moto server (seeded with one
+//! RunInstances per instance) and both are printed side by side. `.ci/bench-vs-moto.sh` does
+//! it all: it reuses or creates `./.venv` with `moto[server]`, starts moto on a free loopback
+//! port with its default settings (signature checks off), runs the bench and stops moto. It is
+//! not part of CI. The figures depend on the machine; the bench prints them and asserts nothing.
 
 mod alibaba;
 mod auth;

@@ -40,7 +40,7 @@ pub(crate) struct Args {
 pub(crate) enum OutputFormat {
     /// An aligned table.
     Table,
-    /// JSON with the brief's field names (`InstanceId`, ...).
+    /// JSON for scripts, with stable field names (`InstanceId`, `State`, ...).
     Json,
 }
 

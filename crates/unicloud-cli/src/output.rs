@@ -1,4 +1,5 @@
-//! Rendering results as JSON (stable, the brief's field names) or as a table (for people).
+//! Rendering results as JSON (stable field names, as in the interface specification) or as a
+//! table (for people).
 
 use std::io::Write;
 
@@ -9,8 +10,8 @@ use unicloud::compute::{Instance, StateChange};
 
 use crate::args::OutputFormat;
 
-/// The JSON object of an instance. Field names follow the brief (`InstanceId`, ...) and never
-/// change meaning; new fields may be added.
+/// The JSON object of an instance. Field names follow the interface specification
+/// (`InstanceId`, ...) and never change meaning; new fields may be added.
 pub(crate) fn instance_json(i: &Instance) -> Value {
     json!({
         "Provider": i.provider.as_str(),
@@ -136,7 +137,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn instance_json_uses_the_brief_field_names() {
+    fn instance_json_uses_the_specified_field_names() {
         let mut i = Instance::new(Provider::Tencent, "ins-1", InstanceState::Running);
         i.name = Some("web".into());
         i.private_ips = vec!["10.0.0.2".into()];

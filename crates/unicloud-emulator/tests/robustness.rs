@@ -631,7 +631,7 @@ fn aws_query(service: &str, params: &[(String, String)]) -> Vec<u8> {
 
 /// Text a parameter value might hold: short words, numbers, ids, wildcards, control and
 /// non-ASCII characters, JSON fragments, long runs.
-fn value() -> impl Strategy<Value = String> {
+fn value_strategy() -> impl Strategy<Value = String> {
     prop_oneof![
         3 => "[a-zA-Z0-9._:/*?-]{0,24}",
         2 => any::<String>(),
@@ -664,7 +664,7 @@ fn value() -> impl Strategy<Value = String> {
 }
 
 /// A parameter index: small, at a boundary, or absurd.
-fn index() -> impl Strategy<Value = String> {
+fn index_strategy() -> impl Strategy<Value = String> {
     prop_oneof![
         30 => (0u64..5).prop_map(|n| n.to_string()),
         1 => Just("100".to_owned()),
@@ -679,7 +679,7 @@ fn index() -> impl Strategy<Value = String> {
 
 /// A flattened parameter name in the style of every vendor (`InstanceIds.0`,
 /// `Filter.1.Value.2`, `Tag.3.Key`, `Placement.Zone`, ...), or a random one.
-fn param_name() -> impl Strategy<Value = String> {
+fn param_name_strategy() -> impl Strategy<Value = String> {
     let plain = prop_oneof![
         Just("Action"),
         Just("Version"),
@@ -737,7 +737,7 @@ fn param_name() -> impl Strategy<Value = String> {
     ]
 }
 
-fn params() -> impl Strategy<Value = Vec<(String, String)>> {
+fn params_strategy() -> impl Strategy<Value = Vec<(String, String)>> {
     prop::collection::vec((param_name(), value()), 0..12)
 }
 
@@ -792,7 +792,7 @@ fn with_filters(cloud: Provider) -> impl Strategy<Value = Vec<(String, String)>>
 }
 
 /// An arbitrary JSON value, nested a few levels.
-fn json_value() -> impl Strategy<Value = Value> {
+fn json_value_strategy() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
@@ -811,7 +811,7 @@ fn json_value() -> impl Strategy<Value = Value> {
 }
 
 /// A Tencent JSON body: a plausible object with field names the actions use, or garbage.
-fn tencent_body() -> impl Strategy<Value = Vec<u8>> {
+fn tencent_body_strategy() -> impl Strategy<Value = Vec<u8>> {
     let field = prop_oneof![
         Just("InstanceIds"),
         Just("Filters"),
@@ -840,7 +840,7 @@ fn tencent_body() -> impl Strategy<Value = Vec<u8>> {
 }
 
 /// A request body: empty, random bytes, invalid UTF-8, forms, JSON (truncated, deep, huge).
-fn body() -> impl Strategy<Value = Vec<u8>> {
+fn body_strategy() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         2 => Just(Vec::new()),
         2 => prop::collection::vec(any::<u8>(), 0..512),
@@ -863,7 +863,7 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
 }
 
 /// A header value: printable ASCII, or with bytes a server cannot read as text.
-fn header_value() -> impl Strategy<Value = Vec<u8>> {
+fn header_value_strategy() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         4 => "[ -~]{0,40}".prop_map(|s| s.trim().to_owned().into_bytes()),
         1 => prop::collection::vec(prop_oneof![0x21u8..0x7f, 0x80u8..=0xff], 1..24),
@@ -873,7 +873,7 @@ fn header_value() -> impl Strategy<Value = Vec<u8>> {
 
 /// An `Authorization` value: each vendor's scheme, well-formed or broken in one place, with
 /// known and unknown key ids.
-fn authorization() -> impl Strategy<Value = Vec<u8>> {
+fn authorization_strategy() -> impl Strategy<Value = Vec<u8>> {
     let id = prop_oneof![
         Just(AWS.0.to_owned()),
         Just(TENCENT.0.to_owned()),
@@ -947,7 +947,7 @@ fn authorization() -> impl Strategy<Value = Vec<u8>> {
 }
 
 /// Headers a request may carry: vendor headers with odd values, in any combination.
-fn headers() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
+fn headers_strategy() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
     let name = prop_oneof![
         Just("X-TC-Action"),
         Just("X-TC-Timestamp"),
@@ -1009,7 +1009,7 @@ fn headers() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
         })
 }
 
-fn method() -> impl Strategy<Value = String> {
+fn method_strategy() -> impl Strategy<Value = String> {
     prop_oneof![
         4 => Just("POST".to_owned()),
         4 => Just("GET".to_owned()),
@@ -1023,7 +1023,7 @@ fn method() -> impl Strategy<Value = String> {
 
 /// A request target: a path (maybe with dot segments and percent-escapes) and a query made of
 /// vendor-style parameters, percent-encoded or raw.
-fn target() -> impl Strategy<Value = String> {
+fn target_strategy() -> impl Strategy<Value = String> {
     let path = prop_oneof![
         4 => Just("/".to_owned()),
         1 => prop::collection::vec(prop_oneof![
@@ -1058,7 +1058,7 @@ fn target() -> impl Strategy<Value = String> {
     (path, query).prop_map(|(p, q)| if q.is_empty() { p } else { format!("{p}?{q}") })
 }
 
-fn tencent_action() -> impl Strategy<Value = String> {
+fn tencent_action_strategy() -> impl Strategy<Value = String> {
     prop_oneof![
         6 => prop::sample::select(vec![
             "DescribeInstances",
@@ -1074,7 +1074,7 @@ fn tencent_action() -> impl Strategy<Value = String> {
     ]
 }
 
-fn alibaba_action() -> impl Strategy<Value = String> {
+fn alibaba_action_strategy() -> impl Strategy<Value = String> {
     prop_oneof![
         6 => prop::sample::select(vec![
             "DescribeInstances",
@@ -1090,7 +1090,7 @@ fn alibaba_action() -> impl Strategy<Value = String> {
     ]
 }
 
-fn aws_action() -> impl Strategy<Value = (String, String)> {
+fn aws_action_strategy() -> impl Strategy<Value = (String, String)> {
     prop_oneof![
         6 => prop::sample::select(vec![
             ("ec2", "DescribeInstances"),
@@ -1415,4 +1415,79 @@ fn regression_aws_control_characters_in_xml() {
     .unwrap();
     check(Route::Aws, &run).unwrap();
     assert_eq!(run.status, 200, "{}", run.text());
+}
+
+/// `value_strategy`, boxed: boxing keeps the generated value trees shallow on the stack.
+fn value() -> BoxedStrategy<String> {
+    value_strategy().boxed()
+}
+
+/// `index_strategy`, boxed: boxing keeps the generated value trees shallow on the stack.
+fn index() -> BoxedStrategy<String> {
+    index_strategy().boxed()
+}
+
+/// `param_name_strategy`, boxed: boxing keeps the generated value trees shallow on the stack.
+fn param_name() -> BoxedStrategy<String> {
+    param_name_strategy().boxed()
+}
+
+/// `params_strategy`, boxed: boxing keeps the generated value trees shallow on the stack.
+fn params() -> BoxedStrategy<Vec<(String, String)>> {
+    params_strategy().boxed()
+}
+
+/// `json_value_strategy`, boxed: boxing keeps the generated value trees shallow on the stack.
+fn json_value() -> BoxedStrategy<Value> {
+    json_value_strategy().boxed()
+}
+
+/// `tencent_body_strategy`, boxed: boxing keeps the generated value trees shallow on the stack.
+fn tencent_body() -> BoxedStrategy<Vec<u8>> {
+    tencent_body_strategy().boxed()
+}
+
+/// `body_strategy`, boxed: boxing keeps the generated value trees shallow on the stack.
+fn body() -> BoxedStrategy<Vec<u8>> {
+    body_strategy().boxed()
+}
+
+/// `header_value_strategy`, boxed: boxing keeps the generated value trees shallow on the stack.
+fn header_value() -> BoxedStrategy<Vec<u8>> {
+    header_value_strategy().boxed()
+}
+
+/// `authorization_strategy`, boxed: boxing keeps the generated value trees shallow on the stack.
+fn authorization() -> BoxedStrategy<Vec<u8>> {
+    authorization_strategy().boxed()
+}
+
+/// `headers_strategy`, boxed: boxing keeps the generated value trees shallow on the stack.
+fn headers() -> BoxedStrategy<Vec<(String, Vec<u8>)>> {
+    headers_strategy().boxed()
+}
+
+/// `method_strategy`, boxed: boxing keeps the generated value trees shallow on the stack.
+fn method() -> BoxedStrategy<String> {
+    method_strategy().boxed()
+}
+
+/// `target_strategy`, boxed: boxing keeps the generated value trees shallow on the stack.
+fn target() -> BoxedStrategy<String> {
+    target_strategy().boxed()
+}
+
+/// `tencent_action_strategy`, boxed: boxing keeps the generated value trees shallow on the stack.
+fn tencent_action() -> BoxedStrategy<String> {
+    tencent_action_strategy().boxed()
+}
+
+/// `alibaba_action_strategy`, boxed: boxing keeps the generated value trees shallow on the stack.
+fn alibaba_action() -> BoxedStrategy<String> {
+    alibaba_action_strategy().boxed()
+}
+
+/// `aws_action_strategy`, boxed: boxing keeps the generated value trees shallow on the stack.
+fn aws_action() -> BoxedStrategy<(String, String)> {
+    aws_action_strategy().boxed()
 }

@@ -626,3 +626,52 @@ async fn profiles_that_name_a_role_assume_it_through_the_hook() {
     assert_eq!(err.kind(), ErrorKind::Unsupported);
     assert!(err.to_string().contains("assumes a role"), "{err}");
 }
+
+// ---------- Default region ----------
+
+#[tokio::test]
+async fn default_region_env_then_aliyun_profile_then_default() {
+    use unicloud_core::credentials::default_region;
+    let home = tempfile::tempdir().unwrap();
+    write(
+        &home.path().join(".aliyun/config.json"),
+        r#"{"current":"p","profiles":[{"name":"p","mode":"AK","access_key_id":"a","access_key_secret":"s","region_id":"cn-beijing"}]}"#,
+    );
+    let env = home_env(home.path(), &[]);
+    assert_eq!(
+        default_region(Provider::Alibaba, &env, None)
+            .await
+            .unwrap()
+            .as_str(),
+        "cn-beijing"
+    );
+    let env = home_env(home.path(), &[("ALIBABA_CLOUD_REGION_ID", "cn-shenzhen")]);
+    assert_eq!(
+        default_region(Provider::Alibaba, &env, None)
+            .await
+            .unwrap()
+            .as_str(),
+        "cn-shenzhen"
+    );
+    let env = home_env(home.path(), &[("AWS_DEFAULT_REGION", "eu-west-3")]);
+    assert_eq!(
+        default_region(Provider::Aws, &env, None)
+            .await
+            .unwrap()
+            .as_str(),
+        "eu-west-3"
+    );
+    let env = home_env(home.path(), &[]);
+    assert_eq!(
+        default_region(Provider::Tencent, &env, None)
+            .await
+            .unwrap()
+            .as_str(),
+        "ap-guangzhou"
+    );
+    let env = home_env(home.path(), &[("TENCENTCLOUD_REGION", "Guangzhou!")]);
+    let err = default_region(Provider::Tencent, &env, None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+}

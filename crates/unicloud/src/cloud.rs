@@ -227,7 +227,7 @@ impl CloudBuilder {
             Provider::Aws => self.build_aws(config).await,
             #[cfg(feature = "tencent")]
             Provider::Tencent => {
-                let region = self.resolve_region("TENCENTCLOUD_REGION").await?;
+                let region = self.resolve_region().await?;
                 let creds = self.credentials_for(&region, &config)?;
                 let client = unicloud_tencent::client::TencentClient::builder(region.clone())
                     .credentials(creds)
@@ -241,7 +241,7 @@ impl CloudBuilder {
             }
             #[cfg(feature = "alibaba")]
             Provider::Alibaba => {
-                let region = self.resolve_region("ALIBABA_CLOUD_REGION_ID").await?;
+                let region = self.resolve_region().await?;
                 let creds = self.credentials_for(&region, &config)?;
                 let client = unicloud_alibaba::client::AlibabaClient::builder(region.clone())
                     .credentials(creds)
@@ -296,27 +296,17 @@ impl CloudBuilder {
     }
 
     #[cfg(any(feature = "tencent", feature = "alibaba"))]
-    async fn resolve_region(&self, env_var: &str) -> Result<Region, Error> {
-        let name = match &self.region {
-            Some(r) => Some(r.clone()),
-            None => std::env::var(env_var).ok().filter(|s| !s.trim().is_empty()),
-        };
-        #[cfg(feature = "alibaba")]
-        let name = match name {
-            Some(n) => Some(n),
-            None if self.provider == Provider::Alibaba => {
-                unicloud_core::credentials::AliyunCliConfigProvider::new(
-                    unicloud_core::credentials::Env::real(),
+    async fn resolve_region(&self) -> Result<Region, Error> {
+        match &self.region {
+            Some(r) => Region::new(self.provider, r.trim()),
+            None => {
+                unicloud_core::credentials::default_region(
+                    self.provider,
+                    &unicloud_core::credentials::Env::real(),
                     self.profile.clone(),
                 )
-                .region()
                 .await
             }
-            None => None,
-        };
-        match name {
-            Some(n) => Region::new(self.provider, n.trim()),
-            None => Ok(Region::default_for(self.provider)),
         }
     }
 

@@ -262,3 +262,46 @@ pub fn client_credentials(
         },
     )
 }
+
+/// The region a client uses when none is given: the provider's environment variable
+/// (`TENCENTCLOUD_REGION`, `ALIBABA_CLOUD_REGION_ID`; for AWS `AWS_REGION`, then
+/// `AWS_DEFAULT_REGION`), then for Alibaba Cloud the `region_id` of the aliyun CLI profile,
+/// else [`Region::default_for`]. A malformed name is an [`ErrorKind::InvalidInput`] error.
+///
+/// ```
+/// use unicloud_core::credentials::{Env, default_region};
+/// use unicloud_core::Provider;
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let env = Env::from_pairs([("TENCENTCLOUD_REGION", "ap-shanghai")]);
+/// assert_eq!(default_region(Provider::Tencent, &env, None).await.unwrap().as_str(), "ap-shanghai");
+/// let none = Env::from_pairs::<&str, &str>([]);
+/// assert_eq!(default_region(Provider::Alibaba, &none, None).await.unwrap().as_str(), "cn-hangzhou");
+/// # });
+/// ```
+pub async fn default_region(
+    provider: Provider,
+    env: &Env,
+    profile: Option<String>,
+) -> Result<Region, Error> {
+    let from_env = match provider {
+        Provider::Tencent => env.get("TENCENTCLOUD_REGION"),
+        Provider::Alibaba => env.get("ALIBABA_CLOUD_REGION_ID"),
+        Provider::Aws => env
+            .get("AWS_REGION")
+            .or_else(|| env.get("AWS_DEFAULT_REGION")),
+    };
+    let name = match from_env {
+        Some(n) => Some(n),
+        None if provider == Provider::Alibaba => {
+            AliyunCliConfigProvider::new(env.clone(), profile)
+                .region()
+                .await
+        }
+        None => None,
+    };
+    match name {
+        Some(n) => Region::new(provider, n.trim()),
+        None => Ok(Region::default_for(provider)),
+    }
+}

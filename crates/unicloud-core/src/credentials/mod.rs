@@ -29,7 +29,9 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 pub use cache::CachingProvider;
-pub use chain::{ChainProvider, DefaultChainOptions, client_credentials, default_chain};
+pub use chain::{
+    ChainProvider, DefaultChainOptions, client_credentials, default_chain, default_region,
+};
 pub use env::{Env, EnvProvider};
 pub use files::{
     AlibabaCredentialsFileProvider, AliyunCliConfigProvider, TencentCredentialsFileProvider,

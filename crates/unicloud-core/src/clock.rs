@@ -3,16 +3,23 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::OnceLock;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 /// A boxed, sendable future, as returned by the object-safe traits of this crate.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// A source of wall-clock time and of sleeps.
+/// A source of wall-clock time, of monotonic time and of sleeps.
+///
+/// Wall-clock time ([`Clock::now`]) dates requests and credentials; it can jump (NTP, a user
+/// changing the clock). Durations — retry budgets, waiter time-outs — are measured on
+/// [`Clock::monotonic`], which never goes back.
 pub trait Clock: Send + Sync + fmt::Debug {
     /// The current wall-clock time.
     fn now(&self) -> SystemTime;
+    /// Time on a monotonic scale from an arbitrary origin: only differences mean anything.
+    fn monotonic(&self) -> Duration;
     /// Waits for `duration`.
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
 }
@@ -29,6 +36,11 @@ impl Clock for SystemClock {
         SystemTime::now()
     }
 
+    fn monotonic(&self) -> Duration {
+        static ORIGIN: OnceLock<Instant> = OnceLock::new();
+        ORIGIN.get_or_init(Instant::now).elapsed()
+    }
+
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
         Box::pin(tokio::time::sleep(duration))
     }
@@ -36,6 +48,10 @@ impl Clock for SystemClock {
 
 /// A clock for tests: time moves only when told to, and `sleep` returns at once after advancing
 /// the clock by the slept duration. Every sleep is recorded so tests can assert on back-off.
+///
+/// [`ManualClock::advance`] and sleeps move both the wall clock and the monotonic clock;
+/// [`ManualClock::set`] moves only the wall clock, as a clock step (NTP, a user) would, so tests
+/// can check that durations are not fooled by it.
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -58,6 +74,7 @@ pub struct ManualClock {
 #[derive(Default)]
 struct ManualState {
     now: Option<SystemTime>,
+    monotonic: Duration,
     sleeps: Vec<Duration>,
 }
 
@@ -67,6 +84,7 @@ impl ManualClock {
         Self {
             state: Arc::new(Mutex::new(ManualState {
                 now: Some(start),
+                monotonic: Duration::ZERO,
                 sleeps: Vec::new(),
             })),
         }
@@ -82,9 +100,10 @@ impl ManualClock {
         let mut s = self.lock();
         let now = s.now.unwrap_or(SystemTime::UNIX_EPOCH);
         s.now = Some(now + by);
+        s.monotonic += by;
     }
 
-    /// Sets the current time.
+    /// Sets the current wall-clock time (the monotonic clock does not move).
     pub fn set(&self, now: SystemTime) {
         self.lock().now = Some(now);
     }
@@ -115,11 +134,16 @@ impl Clock for ManualClock {
         self.lock().now.unwrap_or(SystemTime::UNIX_EPOCH)
     }
 
+    fn monotonic(&self) -> Duration {
+        self.lock().monotonic
+    }
+
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
         {
             let mut s = self.lock();
             let now = s.now.unwrap_or(SystemTime::UNIX_EPOCH);
             s.now = Some(now + duration);
+            s.monotonic += duration;
             s.sleeps.push(duration);
         }
         Box::pin(std::future::ready(()))
@@ -145,10 +169,22 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn manual_clock_set_moves_wall_time_only() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(100);
+        let c = ManualClock::new(t0);
+        c.set(t0 - Duration::from_secs(50));
+        assert_eq!(c.monotonic(), Duration::ZERO);
+        c.advance(Duration::from_secs(2));
+        c.sleep(Duration::from_secs(3)).await;
+        assert_eq!(c.monotonic(), Duration::from_secs(5));
+        assert_eq!(c.now(), t0 - Duration::from_secs(45));
+    }
+
+    #[tokio::test]
     async fn system_clock_sleeps_for_real_but_briefly() {
         let c = SystemClock;
-        let before = c.now();
+        let before = c.monotonic();
         c.sleep(Duration::from_millis(1)).await;
-        assert!(c.now() >= before);
+        assert!(c.monotonic() >= before + Duration::from_millis(1));
     }
 }

@@ -3,6 +3,7 @@
 //! Users match on [`Error::kind`] — a flat, provider-neutral [`ErrorKind`] — and never on nested
 //! SDK errors. The provider's own code, message, HTTP status and request id are kept for diagnosis.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
@@ -29,6 +30,15 @@ pub enum ErrorKind {
     /// The request conflicts with the resource's current state (e.g. stopping a stopped instance,
     /// reusing a client token with different parameters).
     Conflict,
+    /// The resource to create exists already (a duplicate route, a bucket name taken, a backend
+    /// registered twice where the provider refuses that).
+    AlreadyExists,
+    /// A condition the request set did not hold: a conditional write whose ETag or version no
+    /// longer matches, or a route table that changed since it was read.
+    PreconditionFailed,
+    /// A batch was applied in part: some items changed and some did not, and the message says
+    /// which (e.g. a route replacement whose rollback failed).
+    PartialFailure,
     /// The provider asked us to slow down.
     Throttled,
     /// An account or resource quota would be exceeded, or the provider has no capacity.
@@ -69,6 +79,9 @@ impl ErrorKind {
             ErrorKind::NotFound => "not-found",
             ErrorKind::InvalidInput => "invalid-input",
             ErrorKind::Conflict => "conflict",
+            ErrorKind::AlreadyExists => "already-exists",
+            ErrorKind::PreconditionFailed => "precondition-failed",
+            ErrorKind::PartialFailure => "partial-failure",
             ErrorKind::Throttled => "throttled",
             ErrorKind::QuotaExceeded => "quota-exceeded",
             ErrorKind::Unavailable => "unavailable",
@@ -79,6 +92,33 @@ impl ErrorKind {
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::Other => "other",
         }
+    }
+}
+
+impl ErrorKind {
+    /// The kind an HTTP status implies when the body says nothing more specific: 400 invalid
+    /// input, 401 auth, 403 permission denied, 404 not found, 409 conflict, 412 precondition
+    /// failed, 429 throttled, 5xx unavailable (504 a time-out), anything else `None`.
+    ///
+    /// ```
+    /// use unicloud_core::ErrorKind;
+    /// assert_eq!(ErrorKind::from_http_status(412), Some(ErrorKind::PreconditionFailed));
+    /// assert_eq!(ErrorKind::from_http_status(503), Some(ErrorKind::Unavailable));
+    /// assert_eq!(ErrorKind::from_http_status(302), None);
+    /// ```
+    pub fn from_http_status(status: u16) -> Option<ErrorKind> {
+        Some(match status {
+            400 => ErrorKind::InvalidInput,
+            401 => ErrorKind::Auth,
+            403 => ErrorKind::PermissionDenied,
+            404 => ErrorKind::NotFound,
+            409 => ErrorKind::Conflict,
+            412 => ErrorKind::PreconditionFailed,
+            429 => ErrorKind::Throttled,
+            504 => ErrorKind::Timeout,
+            500..=599 => ErrorKind::Unavailable,
+            _ => return None,
+        })
     }
 }
 
@@ -105,6 +145,11 @@ impl fmt::Display for ErrorKind {
 ///     "not-found: instance ins-123 does not exist \
 ///      [tencent code=InvalidInstanceId.NotFound request-id=6ef60bec-0242-43af-bb20-270359fb54a7]"
 /// );
+///
+/// // The operation that failed leads the diagnostics once it is known.
+/// let err = err.with_operation("DescribeInstances");
+/// assert_eq!(err.operation(), Some("DescribeInstances"));
+/// assert!(err.to_string().contains("[tencent op=DescribeInstances code="));
 /// ```
 pub struct Error {
     inner: Box<Inner>,
@@ -114,11 +159,13 @@ struct Inner {
     kind: ErrorKind,
     message: String,
     provider: Option<Provider>,
+    operation: Option<Cow<'static, str>>,
     code: Option<String>,
     request_id: Option<String>,
     status: Option<u16>,
     retry_after: Option<Duration>,
     retryable: Option<bool>,
+    not_applied: bool,
     source: Option<BoxError>,
 }
 
@@ -130,11 +177,13 @@ impl Error {
                 kind,
                 message: message.into(),
                 provider: None,
+                operation: None,
                 code: None,
                 request_id: None,
                 status: None,
                 retry_after: None,
                 retryable: None,
+                not_applied: false,
                 source: None,
             }),
         }
@@ -149,6 +198,16 @@ impl Error {
     #[must_use]
     pub fn with_provider(mut self, provider: Provider) -> Self {
         self.inner.provider = Some(provider);
+        self
+    }
+
+    /// Records the operation that failed (`DescribeRouteTables`, `UploadPart`, ...), unless one
+    /// is recorded already: the innermost call that knows it names it first.
+    #[must_use]
+    pub fn with_operation(mut self, operation: impl Into<Cow<'static, str>>) -> Self {
+        if self.inner.operation.is_none() {
+            self.inner.operation = Some(operation.into());
+        }
         self
     }
 
@@ -187,6 +246,15 @@ impl Error {
         self
     }
 
+    /// Marks this failure as one where the request certainly did not reach the provider (the
+    /// connection was refused, the name did not resolve, the request could not be built), so
+    /// even a call that is unsafe to repeat may be retried.
+    #[must_use]
+    pub fn with_not_applied(mut self) -> Self {
+        self.inner.not_applied = true;
+        self
+    }
+
     /// Records the underlying cause.
     #[must_use]
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
@@ -206,6 +274,22 @@ impl Error {
             .unwrap_or_else(|| self.inner.kind.is_retryable())
     }
 
+    /// Whether the provider may have carried out the request although the call failed: a
+    /// time-out or a connection broken after sending, where no answer says what happened.
+    /// A call that is not safe to repeat is not retried after such a failure (see
+    /// [`Idempotency`](crate::Idempotency)).
+    ///
+    /// ```
+    /// use unicloud_core::{Error, ErrorKind};
+    /// assert!(Error::new(ErrorKind::Timeout, "no answer").may_have_been_applied());
+    /// assert!(!Error::new(ErrorKind::Transport, "refused").with_not_applied().may_have_been_applied());
+    /// assert!(!Error::new(ErrorKind::Throttled, "slow down").may_have_been_applied());
+    /// ```
+    pub fn may_have_been_applied(&self) -> bool {
+        !self.inner.not_applied
+            && matches!(self.inner.kind, ErrorKind::Timeout | ErrorKind::Transport)
+    }
+
     /// Our message (or the provider's message when the error came from the provider).
     pub fn message(&self) -> &str {
         &self.inner.message
@@ -214,6 +298,11 @@ impl Error {
     /// The provider that produced the error, when known.
     pub fn provider(&self) -> Option<Provider> {
         self.inner.provider
+    }
+
+    /// The operation that failed, when known.
+    pub fn operation(&self) -> Option<&str> {
+        self.inner.operation.as_deref()
     }
 
     /// The provider's own error code, when there is one.
@@ -241,12 +330,20 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.inner.kind, self.inner.message)?;
         let i = &self.inner;
-        if i.provider.is_some() || i.code.is_some() || i.request_id.is_some() || i.status.is_some()
+        if i.provider.is_some()
+            || i.operation.is_some()
+            || i.code.is_some()
+            || i.request_id.is_some()
+            || i.status.is_some()
         {
             f.write_str(" [")?;
             let mut sep = "";
             if let Some(p) = i.provider {
                 write!(f, "{p}")?;
+                sep = " ";
+            }
+            if let Some(op) = &i.operation {
+                write!(f, "{sep}op={op}")?;
                 sep = " ";
             }
             if let Some(s) = i.status {
@@ -273,6 +370,9 @@ impl fmt::Debug for Error {
         d.field("kind", &i.kind).field("message", &i.message);
         if let Some(p) = i.provider {
             d.field("provider", &p);
+        }
+        if let Some(op) = &i.operation {
+            d.field("operation", op);
         }
         if let Some(c) = &i.code {
             d.field("code", c);
@@ -310,11 +410,16 @@ impl From<reqwest::Error> for Error {
         } else {
             ErrorKind::Transport
         };
-        // reqwest's Display includes the URL but never headers or bodies, so no secret leaks.
-        let message = e.to_string();
-        let mut err = Error::new(kind, message);
+        // The URL is dropped: Alibaba RPC calls carry every parameter (user data included) in
+        // the query string, and the message may reach logs and terminals.
+        let e = e.without_url();
+        let not_applied = e.is_connect() || e.is_builder();
+        let mut err = Error::new(kind, e.to_string());
         if let Some(status) = e.status() {
             err = err.with_status(status.as_u16());
+        }
+        if not_applied {
+            err = err.with_not_applied();
         }
         err.with_source(e)
     }
@@ -341,6 +446,9 @@ mod tests {
             ErrorKind::NotFound,
             ErrorKind::InvalidInput,
             ErrorKind::Conflict,
+            ErrorKind::AlreadyExists,
+            ErrorKind::PreconditionFailed,
+            ErrorKind::PartialFailure,
             ErrorKind::QuotaExceeded,
             ErrorKind::InvalidResponse,
             ErrorKind::Config,
@@ -375,6 +483,33 @@ mod tests {
         assert_eq!(e.request_id(), Some("RID"));
         assert_eq!(e.message(), "slow down");
         assert_eq!(Error::new(ErrorKind::Other, "x").to_string(), "other: x");
+    }
+
+    #[test]
+    fn operation_is_shown_and_first_one_wins() {
+        let e = Error::new(ErrorKind::NotFound, "no such table")
+            .with_provider(Provider::Aws)
+            .with_operation("DescribeRouteTables")
+            .with_operation("ReplaceRoutes")
+            .with_code("InvalidRouteTableID.NotFound");
+        assert_eq!(e.operation(), Some("DescribeRouteTables"));
+        assert_eq!(
+            e.to_string(),
+            "not-found: no such table [aws op=DescribeRouteTables code=InvalidRouteTableID.NotFound]"
+        );
+        assert!(format!("{e:?}").contains("DescribeRouteTables"));
+        let bare = Error::new(ErrorKind::Other, "x").with_operation(String::from("UploadPart"));
+        assert_eq!(bare.to_string(), "other: x [op=UploadPart]");
+    }
+
+    #[test]
+    fn new_kinds_have_stable_names() {
+        assert_eq!(ErrorKind::AlreadyExists.as_str(), "already-exists");
+        assert_eq!(
+            ErrorKind::PreconditionFailed.as_str(),
+            "precondition-failed"
+        );
+        assert_eq!(ErrorKind::PartialFailure.as_str(), "partial-failure");
     }
 
     #[test]

@@ -9,8 +9,13 @@
 //!   `Debug`, `Display`, logs or errors;
 //! - [`Error`] with a flat [`ErrorKind`] — one level to match on, with the provider's code,
 //!   message, HTTP status and request id kept for diagnosis;
+//! - [`codes`] — the one shape of every vendor's error-code table;
 //! - [`RetryPolicy`] — exponential back-off with full jitter, bounded attempts and time;
 //! - [`clock`] — real and manual clocks, so tests of retries, refresh and waiters never sleep;
+//! - the mechanics every service shares: [`ids`] (validation, de-duplication, per-call chunks,
+//!   client tokens), [`paging`] (a lazy stream over every page), [`waiter`] (polling until a
+//!   state, with a time-out that is not retried), and [`Idempotency`], which decides whether a
+//!   call is repeated after a failure that may have been applied;
 //! - [`ClientConfig`] — endpoint override, time-outs and the `unicloud/<version>` user agent;
 //! - [`signing`] — the provider-neutral parts of request signing and verification, shared by
 //!   the Tencent and Alibaba signers, and the parser of captured SDK requests.
@@ -39,17 +44,19 @@
 //! # }).unwrap();
 //! ```
 
-#[cfg(feature = "aws")]
-pub mod aws;
 pub mod clock;
+pub mod codes;
 mod config;
 pub mod credentials;
 mod error;
+pub mod ids;
+pub mod paging;
 mod provider;
 mod region;
 mod retry;
 pub mod signing;
 mod time_fmt;
+pub mod waiter;
 
 pub use config::{ClientConfig, USER_AGENT};
 pub use credentials::{
@@ -58,4 +65,4 @@ pub use credentials::{
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use provider::Provider;
 pub use region::Region;
-pub use retry::RetryPolicy;
+pub use retry::{Idempotency, RetryPolicy};

@@ -1,12 +1,38 @@
 //! Retries with exponential back-off and full jitter, driven by [`ErrorKind`](crate::ErrorKind).
 
 use std::future::Future;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use rand::Rng;
 
 use crate::clock::Clock;
 use crate::error::{Error, ErrorKind};
+
+/// Whether a call may be sent again after a failure that left its outcome unknown.
+///
+/// A time-out or a connection broken after the request left (see
+/// [`Error::may_have_been_applied`]) says nothing about whether the provider carried the call
+/// out. Repeating a read, a create that carries a client token, or a call that sets a state
+/// rather than adding something is harmless; repeating anything else may do it twice. Throttling
+/// and provider failures answered before the request was processed are retried either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Idempotency {
+    /// Repeating the call has the same effect as sending it once.
+    Idempotent,
+    /// Repeating the call could apply it twice: not retried once it may have been applied.
+    NotIdempotent,
+}
+
+impl Idempotency {
+    /// `Idempotent` when `safe`.
+    pub fn from_bool(safe: bool) -> Self {
+        if safe {
+            Idempotency::Idempotent
+        } else {
+            Idempotency::NotIdempotent
+        }
+    }
+}
 
 /// How failed calls are retried.
 ///
@@ -139,15 +165,31 @@ impl RetryPolicy {
         }
     }
 
-    /// Runs `op` until it succeeds, fails with a non-retryable error, runs out of attempts or
-    /// would exceed the budget. Sleeps go through `clock`, so tests with a
-    /// [`ManualClock`](crate::clock::ManualClock) never wait.
-    pub async fn retry<T, F, Fut>(&self, clock: &dyn Clock, mut op: F) -> Result<T, Error>
+    /// Runs an idempotent `op`; see [`RetryPolicy::retry_call`].
+    pub async fn retry<T, F, Fut>(&self, clock: &dyn Clock, op: F) -> Result<T, Error>
     where
         F: FnMut(u32) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        let started = clock.now();
+        self.retry_call(clock, Idempotency::Idempotent, op).await
+    }
+
+    /// Runs `op` until it succeeds, fails with a non-retryable error, runs out of attempts or
+    /// would exceed the budget. A [`Idempotency::NotIdempotent`] call is not retried after a
+    /// failure that [may have been applied](Error::may_have_been_applied). Sleeps go through
+    /// `clock`, and the budget is measured on its [monotonic](Clock::monotonic) time, so tests
+    /// with a [`ManualClock`](crate::clock::ManualClock) never wait.
+    pub async fn retry_call<T, F, Fut>(
+        &self,
+        clock: &dyn Clock,
+        idempotency: Idempotency,
+        mut op: F,
+    ) -> Result<T, Error>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let started = clock.monotonic();
         let mut attempt = 0u32;
         loop {
             let result = op(attempt).await;
@@ -159,9 +201,17 @@ impl RetryPolicy {
             if !err.is_retryable() || attempt >= self.max_attempts {
                 return Err(err);
             }
+            if idempotency == Idempotency::NotIdempotent && err.may_have_been_applied() {
+                tracing::debug!(
+                    attempt,
+                    kind = %err.kind(),
+                    "not retrying a call that is unsafe to repeat and may have been applied"
+                );
+                return Err(err);
+            }
             let wait = self.backoff(attempt - 1, &err);
             if let Some(budget) = self.budget {
-                let elapsed = elapsed_since(clock.now(), started);
+                let elapsed = clock.monotonic().saturating_sub(started);
                 if elapsed.saturating_add(wait) > budget {
                     tracing::debug!(attempt, ?elapsed, "retry budget exhausted");
                     return Err(err);
@@ -177,10 +227,6 @@ impl RetryPolicy {
             clock.sleep(wait).await;
         }
     }
-}
-
-fn elapsed_since(now: SystemTime, start: SystemTime) -> Duration {
-    now.duration_since(start).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -313,6 +359,96 @@ mod tests {
             })
             .await;
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn unsafe_calls_are_not_repeated_once_they_may_have_been_applied() {
+        for kind in [ErrorKind::Timeout, ErrorKind::Transport] {
+            let c = clock();
+            let calls = AtomicU32::new(0);
+            let r: Result<(), _> = RetryPolicy::default()
+                .retry_call(&c, Idempotency::NotIdempotent, |_| {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    async move { Err(err(kind)) }
+                })
+                .await;
+            assert_eq!(r.unwrap_err().kind(), kind);
+            assert_eq!(calls.load(Ordering::SeqCst), 1, "{kind}");
+        }
+    }
+
+    #[tokio::test]
+    async fn unsafe_calls_still_retry_what_was_not_applied() {
+        // Throttling, 5xx answers and refused connections never applied the call.
+        for e in [
+            err(ErrorKind::Throttled),
+            err(ErrorKind::Unavailable),
+            err(ErrorKind::Transport).with_not_applied(),
+        ] {
+            let c = clock();
+            let calls = AtomicU32::new(0);
+            let kind = e.kind();
+            let first = std::sync::Mutex::new(Some(e));
+            let r = RetryPolicy::default()
+                .with_jitter(false)
+                .retry_call(&c, Idempotency::NotIdempotent, |_| {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    let next = first.lock().unwrap().take();
+                    async move {
+                        match next {
+                            Some(e) => Err(e),
+                            None => Ok(7),
+                        }
+                    }
+                })
+                .await;
+            assert_eq!(r.unwrap(), 7, "{kind}");
+            assert_eq!(calls.load(Ordering::SeqCst), 2, "{kind}");
+        }
+    }
+
+    #[tokio::test]
+    async fn idempotent_calls_retry_time_outs() {
+        let c = clock();
+        let calls = AtomicU32::new(0);
+        let r = RetryPolicy::default()
+            .with_jitter(false)
+            .retry_call(&c, Idempotency::Idempotent, |attempt| {
+                calls.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    if attempt == 0 {
+                        Err(err(ErrorKind::Timeout))
+                    } else {
+                        Ok(attempt)
+                    }
+                }
+            })
+            .await;
+        assert_eq!(r.unwrap(), 1);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn budget_is_measured_on_the_monotonic_clock() {
+        // A wall clock stepped back by an hour must not extend the budget.
+        let c = clock();
+        let policy = RetryPolicy::default()
+            .with_max_attempts(100)
+            .with_jitter(false)
+            .with_base_backoff(Duration::from_secs(1))
+            .with_max_backoff(Duration::from_secs(1))
+            .with_budget(Duration::from_secs(5));
+        let calls = AtomicU32::new(0);
+        let r: Result<(), _> = policy
+            .retry(&c, |_| {
+                calls.fetch_add(1, Ordering::SeqCst);
+                c.set(c.now() - Duration::from_secs(3600));
+                async { Err(err(ErrorKind::Unavailable)) }
+            })
+            .await;
+        assert!(r.is_err());
+        assert_eq!(c.total_slept(), Duration::from_secs(5));
+        assert_eq!(calls.load(Ordering::SeqCst), 6);
     }
 
     #[test]

@@ -138,8 +138,8 @@ impl fmt::Debug for DefaultChainOptions {
 /// See the [module docs](crate::credentials) for the order. A profile passed explicitly (as
 /// `--profile` does) moves the credential files ahead of the environment variables, as the AWS
 /// CLI does; a profile named only by the environment variable does not. AWS credentials come from the
-/// `aws-config` chain instead (feature `aws`, [`crate::aws`]); asking this function for AWS is an
-/// [`ErrorKind::Unsupported`] error.
+/// `aws-config` chain instead (through the `unicloud-aws` crate); asking this function for AWS is
+/// an [`ErrorKind::Unsupported`] error.
 ///
 /// ```
 /// use unicloud_core::credentials::{default_chain, DefaultChainOptions, Env};
@@ -219,7 +219,7 @@ pub fn default_chain(
         Provider::Aws => {
             return Err(Error::new(
                 ErrorKind::Unsupported,
-                "AWS credentials come from aws-config's default chain (enable the `aws` feature)",
+                "AWS credentials come from aws-config's default chain (see the unicloud-aws crate)",
             )
             .with_provider(provider));
         }

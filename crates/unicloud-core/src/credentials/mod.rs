@@ -9,9 +9,9 @@
 //! | 3 | `~/.tencentcloud/credentials` (INI; profile from argument or `TENCENTCLOUD_PROFILE`) | `~/.aliyun/config.json` (aliyun CLI; modes `AK`, `StsToken`), then `~/.alibabacloud/credentials` (INI, `type = access_key` or `sts`; path overridable with `ALIBABA_CLOUD_CREDENTIALS_FILE`); profile from argument or `ALIBABA_CLOUD_PROFILE` |
 //! | 4 | CVM role from the metadata service | ECS RAM role from the metadata service (`ALIBABA_CLOUD_ECS_METADATA` names the role; `ALIBABA_CLOUD_ECS_METADATA_DISABLED=true` skips it) |
 //!
-//! AWS is not reimplemented: with the `aws` feature, [`aws`](crate::aws) bridges to the
-//! `aws-config` default chain (environment, `~/.aws/credentials` + `~/.aws/config` profiles, SSO,
-//! web identity, IMDSv2 instance profile).
+//! AWS is not reimplemented: the `unicloud-aws` crate bridges to the `aws-config` default chain
+//! (environment, `~/.aws/credentials` + `~/.aws/config` profiles, SSO, web identity, IMDSv2
+//! instance profile).
 //!
 //! Temporary credentials are cached by [`CachingProvider`] and refreshed shortly before they
 //! expire, on the injected [`Clock`](crate::clock::Clock).

@@ -158,6 +158,7 @@ pub fn emit_module(module: &Module) -> Result<String> {
         let input = ident(&op.input);
         let output = ident(&op.output);
         let action = &op.action;
+        let idempotent = op.idempotent;
         match module.vendor {
             Vendor::Tencent => quote! {
                 impl crate::action::Action for #input {
@@ -165,6 +166,7 @@ pub fn emit_module(module: &Module) -> Result<String> {
                     const SERVICE: &'static str = #api_name;
                     const VERSION: &'static str = #version;
                     const ACTION: &'static str = #action;
+                    const IDEMPOTENT: bool = #idempotent;
                 }
             },
             Vendor::Alibaba => quote! {
@@ -174,6 +176,7 @@ pub fn emit_module(module: &Module) -> Result<String> {
                     const VERSION: &'static str = #version;
                     const ACTION: &'static str = #action;
                     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+                    const IDEMPOTENT: bool = #idempotent;
                 }
             },
         }

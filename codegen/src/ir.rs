@@ -44,6 +44,36 @@ pub struct Operation {
     pub input: String,
     /// Response struct name.
     pub output: String,
+    /// Whether sending the request twice has the effect of sending it once: reads
+    /// (`Describe…`, `List…`, `Get…`, `Query…`), requests that carry a `ClientToken`, and the
+    /// actions the manifest lists under `idempotent`. The runtime retries a call that may have
+    /// been applied (a time-out, a dropped connection) only when this is true.
+    pub idempotent: bool,
+}
+
+/// Action-name prefixes of read-only calls.
+const READ_PREFIXES: &[&str] = &[
+    "Describe", "List", "Get", "Query", "Inquiry", "Inquire", "Check",
+];
+
+impl Module {
+    /// Marks each operation idempotent by the rules of [`Operation::idempotent`], with `extra`
+    /// naming further actions the manifest declares safe to repeat.
+    pub fn mark_idempotent(&mut self, extra: &[String]) {
+        for op in &mut self.operations {
+            let read = READ_PREFIXES.iter().any(|p| {
+                op.action.strip_prefix(p).is_some_and(|rest| {
+                    rest.is_empty() || rest.starts_with(|c: char| c.is_ascii_uppercase())
+                })
+            });
+            let token = self
+                .structs
+                .iter()
+                .find(|s| s.name == op.input)
+                .is_some_and(|s| s.fields.iter().any(|f| f.wire == "ClientToken"));
+            op.idempotent = read || token || extra.contains(&op.action);
+        }
+    }
 }
 
 /// A generated struct.
@@ -372,10 +402,11 @@ pub fn lower_tencent(spec: &TencentSpec, sensitive: &[String]) -> Result<Module>
             action: action.clone(),
             input: rust_names[&a.input].clone(),
             output: rust_names[&a.output].clone(),
+            idempotent: false,
         })
         .collect();
 
-    Ok(Module {
+    let mut module = Module {
         vendor: Vendor::Tencent,
         name: spec.service.clone(),
         title,
@@ -383,7 +414,9 @@ pub fn lower_tencent(spec: &TencentSpec, sensitive: &[String]) -> Result<Module>
         version: spec.version.clone(),
         structs,
         operations,
-    })
+    };
+    module.mark_idempotent(&[]);
+    Ok(module)
 }
 
 fn ref_target(schema: &Schema) -> Option<&str> {
@@ -548,9 +581,10 @@ pub fn lower_alibaba(spec: &AlibabaSpec, sensitive: &[String]) -> Result<Module>
             action: action.clone(),
             input,
             output,
+            idempotent: false,
         });
     }
-    Ok(Module {
+    let mut module = Module {
         vendor: Vendor::Alibaba,
         name: spec.product.clone(),
         title: title.clone(),
@@ -558,7 +592,9 @@ pub fn lower_alibaba(spec: &AlibabaSpec, sensitive: &[String]) -> Result<Module>
         version: spec.version.clone(),
         structs: cx.structs,
         operations,
-    })
+    };
+    module.mark_idempotent(&[]);
+    Ok(module)
 }
 
 #[derive(Clone, Copy)]

@@ -28,6 +28,11 @@ pub struct ServiceEntry {
     /// Vendor field names whose values are secrets, redacted in generated `Debug` output.
     #[serde(default)]
     pub sensitive: Vec<String>,
+    /// Actions that are safe to repeat although they are neither reads nor carry a client
+    /// token (e.g. a call that sets a state), each with the reason in a comment. The runtime
+    /// retries a call after a time-out or a dropped connection only when it is safe to repeat.
+    #[serde(default)]
+    pub idempotent: Vec<String>,
     /// Corrections to the vendor spec, by action name (Alibaba only). Each one must say in a
     /// comment which evidence (a wire capture, an SDK version) it rests on.
     #[serde(default)]
@@ -94,6 +99,13 @@ impl Manifest {
                 }
                 if vendor == "tencent" && !entry.patch.is_empty() {
                     return Err(Error::new(format!("{ctx}: patches are for Alibaba only")));
+                }
+                for action in &entry.idempotent {
+                    if !entry.actions.contains(action) {
+                        return Err(Error::new(format!(
+                            "{ctx}: idempotent lists unlisted {action}"
+                        )));
+                    }
                 }
                 for action in entry.patch.keys() {
                     if !entry.actions.contains(action) {

@@ -85,7 +85,8 @@ pub fn generate(root: &Path) -> Result<Vec<(PathBuf, String)>> {
         let rel = tencent_spec_path(service, &entry.version);
         let spec: TencentSpec = parse_spec(root, &rel)?;
         check_actions(&rel, spec.actions.keys(), &entry.actions)?;
-        let module = lower_tencent(&spec, &entry.sensitive)?;
+        let mut module = lower_tencent(&spec, &entry.sensitive)?;
+        module.mark_idempotent(&entry.idempotent);
         out.push((
             Path::new(TENCENT_OUT).join(format!("{service}.rs")),
             emit::emit_module(&module)?,
@@ -101,7 +102,8 @@ pub fn generate(root: &Path) -> Result<Vec<(PathBuf, String)>> {
         let rel = alibaba_spec_path(product, &entry.version);
         let spec: AlibabaSpec = parse_spec(root, &rel)?;
         check_actions(&rel, spec.actions.keys(), &entry.actions)?;
-        let module = lower_alibaba(&spec, &entry.sensitive)?;
+        let mut module = lower_alibaba(&spec, &entry.sensitive)?;
+        module.mark_idempotent(&entry.idempotent);
         out.push((
             Path::new(ALIBABA_OUT).join(format!("{product}.rs")),
             emit::emit_module(&module)?,

@@ -101,6 +101,7 @@ impl crate::action::Action for GetThingsRequest {
     const SERVICE: &'static str = "demo";
     const VERSION: &'static str = "2020-01-01";
     const ACTION: &'static str = "GetThings";
+    const IDEMPOTENT: bool = true;
 }
 "#;
 
@@ -241,11 +242,45 @@ fn alibaba_emitted_code_has_the_wire_attributes() {
         "/// Value of `Things` in the response of Alibaba Cloud Demo 2020-01-01 `ListThings`.",
         "const PRODUCT: &'static str = \"Demo\";",
         "const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;",
+        // `ListThings` is a read.
+        "const IDEMPOTENT: bool = true;",
     ] {
         assert!(code.contains(expected), "missing {expected:?} in\n{code}");
     }
     assert!(!code.contains("deny_unknown_fields"));
     syn::parse_file(code.strip_prefix(HEADER).unwrap()).unwrap();
+}
+
+/// Reads and token-carrying requests are safe to repeat; anything else only when the manifest
+/// says so.
+#[test]
+fn idempotency_comes_from_the_name_the_client_token_and_the_manifest() {
+    let spec: TencentSpec = serde_json::from_str(TENCENT).unwrap();
+    let mut module = lower_tencent(&spec, &[]).unwrap();
+    assert!(module.operations[0].idempotent, "GetThings is a read");
+    for (action, expected) in [
+        ("CreateThing", false),
+        ("Getaway", false),
+        ("DescribeX", true),
+        ("Describe", true),
+        ("ListAll", true),
+        ("ReplaceThing", true),
+    ] {
+        module.operations[0].action = action.into();
+        module.mark_idempotent(&["ReplaceThing".into()]);
+        assert_eq!(module.operations[0].idempotent, expected, "{action}");
+    }
+    // A request with a `ClientToken` member is safe to repeat whatever its name.
+    let with_token = TENCENT.replace(
+        r#"{"name": "Limit", "schema""#,
+        r#"{"name": "ClientToken", "schema": {"type": "string"}},
+      {"name": "Limit", "schema""#,
+    );
+    let spec: TencentSpec = serde_json::from_str(&with_token).unwrap();
+    let mut module = lower_tencent(&spec, &[]).unwrap();
+    module.operations[0].action = "RunThings".into();
+    module.mark_idempotent(&[]);
+    assert!(module.operations[0].idempotent);
 }
 
 #[test]

@@ -37,4 +37,9 @@ pub trait Action: serde::Serialize {
     const ACTION: &'static str;
     /// How the product's API is called.
     const STYLE: ApiStyle;
+    /// Whether sending the request twice has the effect of sending it once (a read, a create
+    /// carrying a client token, a call that sets a state): only such calls are repeated after
+    /// a time-out or a dropped connection. Decided by `cargo xtask codegen` from the action's
+    /// name, its `ClientToken` field and the manifest's `idempotent` lists.
+    const IDEMPOTENT: bool;
 }

@@ -128,9 +128,11 @@ impl AlibabaClient {
             .inner
             .config
             .retry()
-            .retry(clock.as_ref(), |_| {
-                self.send_once(A::PRODUCT, A::VERSION, A::ACTION, &params)
-            })
+            .retry_call(
+                clock.as_ref(),
+                unicloud_core::Idempotency::from_bool(A::IDEMPOTENT),
+                |_| self.send_once(A::PRODUCT, A::VERSION, A::ACTION, &params),
+            )
             .await?;
         serde_json::from_value(value).map_err(|e| {
             Error::new(

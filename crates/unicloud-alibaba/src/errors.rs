@@ -5,64 +5,92 @@
 //! code is unknown, the HTTP status does.
 
 use unicloud_core::ErrorKind;
+use unicloud_core::codes::{CodeMatch, CodeTable};
 
-/// Exact codes, checked first.
-const EXACT: &[(&str, ErrorKind)] = &[
-    ("InvalidAccessKeyId.NotFound", ErrorKind::Auth),
-    ("InvalidAccessKeyId.Inactive", ErrorKind::Auth),
-    ("InvalidAccessKeyId", ErrorKind::Auth),
-    ("SignatureDoesNotMatch", ErrorKind::Auth),
-    ("IncompleteSignature", ErrorKind::Auth),
-    ("InvalidTimeStamp.Expired", ErrorKind::Auth),
-    ("InvalidTimeStamp.Format", ErrorKind::Auth),
-    ("SignatureNonceUsed", ErrorKind::Auth),
-    ("MissingSecurityToken", ErrorKind::Auth),
-    ("InvalidSecurityToken.Expired", ErrorKind::Auth),
-    ("InvalidSecurityToken.Malformed", ErrorKind::Auth),
-    (
-        "InvalidSecurityToken.MismatchWithAccessKey",
-        ErrorKind::Auth,
-    ),
-    ("NoPermission", ErrorKind::PermissionDenied),
-    ("InvalidApi.NotFound", ErrorKind::Unsupported),
-    ("InvalidAction.NotFound", ErrorKind::Unsupported),
-    ("InvalidVersion", ErrorKind::Unsupported),
-    ("InvalidRegionId.NotFound", ErrorKind::InvalidInput),
-    ("InvalidRegionId.MalFormed", ErrorKind::InvalidInput),
-    ("MissingParameter", ErrorKind::InvalidInput),
-    ("InvalidParameter", ErrorKind::InvalidInput),
-    ("IdempotentParameterMismatch", ErrorKind::Conflict),
-    ("IdempotenceProcessing", ErrorKind::Conflict),
-    ("LastTokenProcessing", ErrorKind::Conflict),
-    ("OperationConflict", ErrorKind::Conflict),
-    ("IncorrectInstanceStatus", ErrorKind::Conflict),
-    ("OperationDenied.NoStock", ErrorKind::QuotaExceeded),
-    ("InternalError", ErrorKind::Unavailable),
-    ("UnknownError", ErrorKind::Unavailable),
-    ("ServiceUnavailable", ErrorKind::Unavailable),
-    ("ServiceTimeout", ErrorKind::Timeout),
-];
-
-/// Prefixes (whole dotted words), checked in order.
-const PREFIX: &[(&str, ErrorKind)] = &[
-    ("Throttling", ErrorKind::Throttled),
-    ("ServiceUnavailable", ErrorKind::Unavailable),
-    ("InternalError", ErrorKind::Unavailable),
-    ("Forbidden", ErrorKind::PermissionDenied),
-    ("NoPermission", ErrorKind::PermissionDenied),
-    ("IncorrectInstanceStatus", ErrorKind::Conflict),
-    ("IncorrectStatus", ErrorKind::Conflict),
-    ("IncorrectVpcStatus", ErrorKind::Conflict),
-    ("IncorrectLoadBalancerStatus", ErrorKind::Conflict),
-    ("OperationConflict", ErrorKind::Conflict),
-    ("QuotaExceed", ErrorKind::QuotaExceeded),
-    ("QuotaExceeded", ErrorKind::QuotaExceeded),
-    ("OperationDenied.NoStock", ErrorKind::QuotaExceeded),
-    ("EntityNotExist", ErrorKind::NotFound),
-    ("MissingParameter", ErrorKind::InvalidInput),
-    ("InvalidParameter", ErrorKind::InvalidInput),
-    ("Unsupported", ErrorKind::Unsupported),
-];
+/// Alibaba Cloud's codes: exact codes, then whole dotted words, then suffixes and the
+/// `Unsupported…`/`Invalid…` families.
+pub static TABLE: CodeTable = CodeTable {
+    exact: &[
+        ("InvalidAccessKeyId.NotFound", ErrorKind::Auth),
+        ("InvalidAccessKeyId.Inactive", ErrorKind::Auth),
+        ("InvalidAccessKeyId", ErrorKind::Auth),
+        ("SignatureDoesNotMatch", ErrorKind::Auth),
+        ("IncompleteSignature", ErrorKind::Auth),
+        ("InvalidTimeStamp.Expired", ErrorKind::Auth),
+        ("InvalidTimeStamp.Format", ErrorKind::Auth),
+        ("SignatureNonceUsed", ErrorKind::Auth),
+        ("MissingSecurityToken", ErrorKind::Auth),
+        ("InvalidSecurityToken.Expired", ErrorKind::Auth),
+        ("InvalidSecurityToken.Malformed", ErrorKind::Auth),
+        (
+            "InvalidSecurityToken.MismatchWithAccessKey",
+            ErrorKind::Auth,
+        ),
+        ("NoPermission", ErrorKind::PermissionDenied),
+        ("InvalidApi.NotFound", ErrorKind::Unsupported),
+        ("InvalidAction.NotFound", ErrorKind::Unsupported),
+        ("InvalidVersion", ErrorKind::Unsupported),
+        ("InvalidRegionId.NotFound", ErrorKind::InvalidInput),
+        ("InvalidRegionId.MalFormed", ErrorKind::InvalidInput),
+        ("MissingParameter", ErrorKind::InvalidInput),
+        ("InvalidParameter", ErrorKind::InvalidInput),
+        ("IdempotentParameterMismatch", ErrorKind::Conflict),
+        ("IdempotenceProcessing", ErrorKind::Conflict),
+        ("LastTokenProcessing", ErrorKind::Conflict),
+        ("OperationConflict", ErrorKind::Conflict),
+        ("IncorrectInstanceStatus", ErrorKind::Conflict),
+        ("OperationDenied.NoStock", ErrorKind::QuotaExceeded),
+        ("InternalError", ErrorKind::Unavailable),
+        ("UnknownError", ErrorKind::Unavailable),
+        ("ServiceUnavailable", ErrorKind::Unavailable),
+        ("ServiceTimeout", ErrorKind::Timeout),
+    ],
+    rules: &[
+        (CodeMatch::Word("Throttling"), ErrorKind::Throttled),
+        (
+            CodeMatch::Word("ServiceUnavailable"),
+            ErrorKind::Unavailable,
+        ),
+        (CodeMatch::Word("InternalError"), ErrorKind::Unavailable),
+        (CodeMatch::Word("Forbidden"), ErrorKind::PermissionDenied),
+        (CodeMatch::Word("NoPermission"), ErrorKind::PermissionDenied),
+        (
+            CodeMatch::Word("IncorrectInstanceStatus"),
+            ErrorKind::Conflict,
+        ),
+        (CodeMatch::Word("IncorrectStatus"), ErrorKind::Conflict),
+        (CodeMatch::Word("IncorrectVpcStatus"), ErrorKind::Conflict),
+        (
+            CodeMatch::Word("IncorrectLoadBalancerStatus"),
+            ErrorKind::Conflict,
+        ),
+        (CodeMatch::Word("OperationConflict"), ErrorKind::Conflict),
+        (CodeMatch::Word("QuotaExceed"), ErrorKind::QuotaExceeded),
+        (CodeMatch::Word("QuotaExceeded"), ErrorKind::QuotaExceeded),
+        (
+            CodeMatch::Word("OperationDenied.NoStock"),
+            ErrorKind::QuotaExceeded,
+        ),
+        (CodeMatch::Word("EntityNotExist"), ErrorKind::NotFound),
+        (CodeMatch::Word("MissingParameter"), ErrorKind::InvalidInput),
+        (CodeMatch::Word("InvalidParameter"), ErrorKind::InvalidInput),
+        (CodeMatch::Word("Unsupported"), ErrorKind::Unsupported),
+        (CodeMatch::Suffix(".NotFound"), ErrorKind::NotFound),
+        (CodeMatch::Suffix(".NotExist"), ErrorKind::NotFound),
+        (CodeMatch::Suffix("NotExists"), ErrorKind::NotFound),
+        (CodeMatch::Starts("Unsupported"), ErrorKind::Unsupported),
+        (CodeMatch::Starts("Invalid"), ErrorKind::InvalidInput),
+        (CodeMatch::Suffix(".Malformed"), ErrorKind::InvalidInput),
+        (CodeMatch::Suffix(".MalFormed"), ErrorKind::InvalidInput),
+    ],
+    retryable: &[
+        // The same client token is still being processed: retrying later returns its result.
+        ("IdempotenceProcessing", true),
+        ("LastTokenProcessing", true),
+        // Every attempt is signed with a fresh nonce, so a replayed nonce resolves on retry.
+        ("SignatureNonceUsed", true),
+    ],
+};
 
 /// The [`ErrorKind`] of an Alibaba Cloud error code, with the HTTP status as a fallback.
 ///
@@ -76,50 +104,15 @@ const PREFIX: &[(&str, ErrorKind)] = &[
 /// assert_eq!(kind_of("SomethingNew", 503), ErrorKind::Unavailable);
 /// ```
 pub fn kind_of(code: &str, status: u16) -> ErrorKind {
-    if let Some((_, k)) = EXACT.iter().find(|(c, _)| *c == code) {
-        return *k;
-    }
-    // `QuotaExceed` and `QuotaExceeded` are followed by `.`, `d` or nothing; other prefixes
-    // match whole dotted words.
-    let matches_prefix = |p: &str| {
-        code == p
-            || code.strip_prefix(p).is_some_and(|rest| {
-                rest.starts_with('.') || (p == "QuotaExceed" && rest.starts_with("ed"))
-            })
-    };
-    if let Some((_, k)) = PREFIX.iter().find(|(p, _)| matches_prefix(p)) {
-        return *k;
-    }
-    if code.ends_with(".NotFound") || code.ends_with(".NotExist") || code.ends_with("NotExists") {
-        return ErrorKind::NotFound;
-    }
-    if code.starts_with("Unsupported") {
-        return ErrorKind::Unsupported;
-    }
-    if code.starts_with("Invalid") || code.ends_with(".Malformed") || code.ends_with(".MalFormed") {
-        return ErrorKind::InvalidInput;
-    }
-    match status {
-        400 => ErrorKind::InvalidInput,
-        401 => ErrorKind::Auth,
-        403 => ErrorKind::PermissionDenied,
-        404 => ErrorKind::NotFound,
-        409 => ErrorKind::Conflict,
-        429 => ErrorKind::Throttled,
-        500..=599 => ErrorKind::Unavailable,
-        _ => ErrorKind::Other,
-    }
+    TABLE
+        .kind_of(code)
+        .or_else(|| ErrorKind::from_http_status(status))
+        .unwrap_or(ErrorKind::Other)
 }
 
 /// Codes that are worth retrying although their kind alone would not say so.
 pub fn retryable_override(code: &str) -> Option<bool> {
-    match code {
-        // The same client token is still being processed: retrying later returns its result.
-        "IdempotenceProcessing" | "LastTokenProcessing" => Some(true),
-        // Every attempt is signed with a fresh nonce, so a replayed nonce resolves on retry.
-        "SignatureNonceUsed" => Some(true),
-        _ => None,
-    }
+    TABLE.retryable_override(code)
 }
 
 #[cfg(test)]

@@ -27,4 +27,9 @@ pub trait Action: serde::Serialize {
     const VERSION: &'static str;
     /// Action name (`DescribeInstances`), sent as `X-TC-Action`.
     const ACTION: &'static str;
+    /// Whether sending the request twice has the effect of sending it once (a read, a create
+    /// carrying a client token, a call that sets a state): only such calls are repeated after
+    /// a time-out or a dropped connection. Decided by `cargo xtask codegen` from the action's
+    /// name, its `ClientToken` field and the manifest's `idempotent` lists.
+    const IDEMPOTENT: bool;
 }

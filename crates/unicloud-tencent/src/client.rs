@@ -128,9 +128,11 @@ impl TencentClient {
             .inner
             .config
             .retry()
-            .retry(clock.as_ref(), |_| {
-                self.send_once(A::SERVICE, A::VERSION, A::ACTION, region, &body)
-            })
+            .retry_call(
+                clock.as_ref(),
+                unicloud_core::Idempotency::from_bool(A::IDEMPOTENT),
+                |_| self.send_once(A::SERVICE, A::VERSION, A::ACTION, region, &body),
+            )
             .await?;
         serde_json::from_value(value).map_err(|e| {
             Error::new(

@@ -6,58 +6,90 @@
 //! exact codes first, then prefixes, then suffixes.
 
 use unicloud_core::ErrorKind;
+use unicloud_core::codes::{CodeMatch, CodeTable};
 
-/// Exact codes, checked first.
-const EXACT: &[(&str, ErrorKind)] = &[
-    (
-        "AuthFailure.UnauthorizedOperation",
-        ErrorKind::PermissionDenied,
-    ),
-    ("UnauthorizedOperation", ErrorKind::PermissionDenied),
-    ("InvalidInstanceId.NotFound", ErrorKind::NotFound),
-    ("InvalidInstanceId.Malformed", ErrorKind::InvalidInput),
-    ("MissingParameter", ErrorKind::InvalidInput),
-    ("UnknownParameter", ErrorKind::InvalidInput),
-    ("RequestSizeLimitExceeded", ErrorKind::InvalidInput),
-    ("ResponseSizeLimitExceeded", ErrorKind::InvalidInput),
-    ("InvalidAction", ErrorKind::Unsupported),
-    ("NoSuchVersion", ErrorKind::Unsupported),
-    ("NoSuchProduct", ErrorKind::Unsupported),
-    ("UnsupportedRegion", ErrorKind::Unsupported),
-    ("UnsupportedProtocol", ErrorKind::Unsupported),
-    ("InvalidRegion", ErrorKind::InvalidInput),
-    ("ServiceUnavailable", ErrorKind::Unavailable),
-    ("ServiceNotExist", ErrorKind::Unsupported),
-    ("IdempotentParameterMismatch", ErrorKind::Conflict),
-    ("ResourcesSoldOut", ErrorKind::QuotaExceeded),
-    ("DryRunOperation", ErrorKind::Other),
-];
+/// Tencent Cloud's codes: exact codes, then dotted prefixes (a top-level word such as
+/// `AuthFailure` only as a whole word, a dotted one such as `UnsupportedOperation.InstanceState`
+/// with any continuation), then suffixes.
+pub static TABLE: CodeTable = CodeTable {
+    exact: &[
+        (
+            "AuthFailure.UnauthorizedOperation",
+            ErrorKind::PermissionDenied,
+        ),
+        ("UnauthorizedOperation", ErrorKind::PermissionDenied),
+        ("InvalidInstanceId.NotFound", ErrorKind::NotFound),
+        ("InvalidInstanceId.Malformed", ErrorKind::InvalidInput),
+        ("MissingParameter", ErrorKind::InvalidInput),
+        ("UnknownParameter", ErrorKind::InvalidInput),
+        ("RequestSizeLimitExceeded", ErrorKind::InvalidInput),
+        ("ResponseSizeLimitExceeded", ErrorKind::InvalidInput),
+        ("InvalidAction", ErrorKind::Unsupported),
+        ("NoSuchVersion", ErrorKind::Unsupported),
+        ("NoSuchProduct", ErrorKind::Unsupported),
+        ("UnsupportedRegion", ErrorKind::Unsupported),
+        ("UnsupportedProtocol", ErrorKind::Unsupported),
+        ("InvalidRegion", ErrorKind::InvalidInput),
+        ("ServiceUnavailable", ErrorKind::Unavailable),
+        ("ServiceNotExist", ErrorKind::Unsupported),
+        ("IdempotentParameterMismatch", ErrorKind::Conflict),
+        ("ResourcesSoldOut", ErrorKind::QuotaExceeded),
+        ("DryRunOperation", ErrorKind::Other),
+    ],
+    rules: &[
+        (CodeMatch::Word("AuthFailure"), ErrorKind::Auth),
+        (
+            CodeMatch::Word("UnauthorizedOperation"),
+            ErrorKind::PermissionDenied,
+        ),
+        (
+            CodeMatch::Word("RequestLimitExceeded"),
+            ErrorKind::Throttled,
+        ),
+        (CodeMatch::Word("ResourceNotFound"), ErrorKind::NotFound),
+        (
+            CodeMatch::Starts("UnsupportedOperation.InstanceState"),
+            ErrorKind::Conflict,
+        ),
+        (
+            CodeMatch::Word("UnsupportedOperation"),
+            ErrorKind::Unsupported,
+        ),
+        (
+            CodeMatch::Word("InvalidParameterValue"),
+            ErrorKind::InvalidInput,
+        ),
+        (CodeMatch::Word("InvalidParameter"), ErrorKind::InvalidInput),
+        (CodeMatch::Word("InvalidFilter"), ErrorKind::InvalidInput),
+        (CodeMatch::Word("LimitExceeded"), ErrorKind::QuotaExceeded),
+        (
+            CodeMatch::Word("ResourceInsufficient"),
+            ErrorKind::QuotaExceeded,
+        ),
+        (
+            CodeMatch::Word("ResourceUnavailable"),
+            ErrorKind::QuotaExceeded,
+        ),
+        (CodeMatch::Word("ResourceInUse"), ErrorKind::Conflict),
+        (
+            CodeMatch::Starts("OperationDenied.InstanceOperationInProgress"),
+            ErrorKind::Conflict,
+        ),
+        (
+            CodeMatch::Word("OperationDenied"),
+            ErrorKind::PermissionDenied,
+        ),
+        (CodeMatch::Word("InternalError"), ErrorKind::Unavailable),
+        (CodeMatch::Word("FailedOperation"), ErrorKind::Other),
+        (CodeMatch::Suffix(".NotFound"), ErrorKind::NotFound),
+        (CodeMatch::Suffix("NotExist"), ErrorKind::NotFound),
+        (CodeMatch::Suffix(".Malformed"), ErrorKind::InvalidInput),
+    ],
+    // The instance is busy with another operation: retrying after a back-off succeeds.
+    retryable: &[("OperationDenied.InstanceOperationInProgress", true)],
+};
 
-/// Prefixes (the part before the first dot, or a longer dotted prefix), checked in order.
-const PREFIX: &[(&str, ErrorKind)] = &[
-    ("AuthFailure", ErrorKind::Auth),
-    ("UnauthorizedOperation", ErrorKind::PermissionDenied),
-    ("RequestLimitExceeded", ErrorKind::Throttled),
-    ("ResourceNotFound", ErrorKind::NotFound),
-    ("UnsupportedOperation.InstanceState", ErrorKind::Conflict),
-    ("UnsupportedOperation", ErrorKind::Unsupported),
-    ("InvalidParameterValue", ErrorKind::InvalidInput),
-    ("InvalidParameter", ErrorKind::InvalidInput),
-    ("InvalidFilter", ErrorKind::InvalidInput),
-    ("LimitExceeded", ErrorKind::QuotaExceeded),
-    ("ResourceInsufficient", ErrorKind::QuotaExceeded),
-    ("ResourceUnavailable", ErrorKind::QuotaExceeded),
-    ("ResourceInUse", ErrorKind::Conflict),
-    (
-        "OperationDenied.InstanceOperationInProgress",
-        ErrorKind::Conflict,
-    ),
-    ("OperationDenied", ErrorKind::PermissionDenied),
-    ("InternalError", ErrorKind::Unavailable),
-    ("FailedOperation", ErrorKind::Other),
-];
-
-/// The [`ErrorKind`] of a Tencent Cloud error code.
+/// The [`ErrorKind`] of a Tencent Cloud error code ([`ErrorKind::Other`] when unknown).
 ///
 /// ```
 /// use unicloud_core::ErrorKind;
@@ -69,37 +101,12 @@ const PREFIX: &[(&str, ErrorKind)] = &[
 /// assert_eq!(kind_of("SomethingNew"), ErrorKind::Other);
 /// ```
 pub fn kind_of(code: &str) -> ErrorKind {
-    if let Some((_, k)) = EXACT.iter().find(|(c, _)| *c == code) {
-        return *k;
-    }
-    // A dotted prefix (`UnsupportedOperation.InstanceState`) matches any continuation; a
-    // top-level one (`AuthFailure`) only a whole word, so `AuthFailureish` does not match.
-    let matches_prefix = |p: &str| {
-        code == p
-            || code.strip_prefix(p).is_some_and(|rest| {
-                p.contains('.') || rest.starts_with('.') || rest.starts_with('_')
-            })
-    };
-    if let Some((_, k)) = PREFIX.iter().find(|(p, _)| matches_prefix(p)) {
-        return *k;
-    }
-    if code.ends_with(".NotFound") || code.ends_with("NotExist") {
-        return ErrorKind::NotFound;
-    }
-    if code.ends_with(".Malformed") {
-        return ErrorKind::InvalidInput;
-    }
-    ErrorKind::Other
+    TABLE.kind_of(code).unwrap_or(ErrorKind::Other)
 }
 
-/// Whether an error with this code should be retried even though its kind alone would not say
-/// so (none today; kept as the single place to add such exceptions).
+/// Whether an error with this code should be retried although its kind alone would not say so.
 pub fn retryable_override(code: &str) -> Option<bool> {
-    match code {
-        // The instance is busy with another operation: retrying after a back-off succeeds.
-        "OperationDenied.InstanceOperationInProgress" => Some(true),
-        _ => None,
-    }
+    TABLE.retryable_override(code)
 }
 
 #[cfg(test)]

@@ -1405,6 +1405,7 @@ impl crate::action::Action for DeleteInstancesRequest {
     const VERSION: &'static str = "2014-05-26";
     const ACTION: &'static str = "DeleteInstances";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
 }
 impl crate::action::Action for DescribeInstancesRequest {
     type Output = DescribeInstancesResponse;
@@ -1412,6 +1413,7 @@ impl crate::action::Action for DescribeInstancesRequest {
     const VERSION: &'static str = "2014-05-26";
     const ACTION: &'static str = "DescribeInstances";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
 }
 impl crate::action::Action for RunInstancesRequest {
     type Output = RunInstancesResponse;
@@ -1419,6 +1421,7 @@ impl crate::action::Action for RunInstancesRequest {
     const VERSION: &'static str = "2014-05-26";
     const ACTION: &'static str = "RunInstances";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
 }
 impl crate::action::Action for StartInstancesRequest {
     type Output = StartInstancesResponse;
@@ -1426,6 +1429,7 @@ impl crate::action::Action for StartInstancesRequest {
     const VERSION: &'static str = "2014-05-26";
     const ACTION: &'static str = "StartInstances";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
 }
 impl crate::action::Action for StopInstancesRequest {
     type Output = StopInstancesResponse;
@@ -1433,4 +1437,5 @@ impl crate::action::Action for StopInstancesRequest {
     const VERSION: &'static str = "2014-05-26";
     const ACTION: &'static str = "StopInstances";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
 }

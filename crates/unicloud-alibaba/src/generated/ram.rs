@@ -50,4 +50,5 @@ impl crate::action::Action for CreatePolicyRequest {
     const VERSION: &'static str = "2015-05-01";
     const ACTION: &'static str = "CreatePolicy";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = false;
 }

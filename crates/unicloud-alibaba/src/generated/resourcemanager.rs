@@ -83,4 +83,5 @@ impl crate::action::Action for CreateResourceGroupRequest {
     const VERSION: &'static str = "2020-03-31";
     const ACTION: &'static str = "CreateResourceGroup";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = false;
 }

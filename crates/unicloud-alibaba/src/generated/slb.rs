@@ -616,6 +616,7 @@ impl crate::action::Action for AddBackendServersRequest {
     const VERSION: &'static str = "2014-05-15";
     const ACTION: &'static str = "AddBackendServers";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = false;
 }
 impl crate::action::Action for DescribeHealthStatusRequest {
     type Output = DescribeHealthStatusResponse;
@@ -623,6 +624,7 @@ impl crate::action::Action for DescribeHealthStatusRequest {
     const VERSION: &'static str = "2014-05-15";
     const ACTION: &'static str = "DescribeHealthStatus";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
 }
 impl crate::action::Action for DescribeLoadBalancerAttributeRequest {
     type Output = DescribeLoadBalancerAttributeResponse;
@@ -630,6 +632,7 @@ impl crate::action::Action for DescribeLoadBalancerAttributeRequest {
     const VERSION: &'static str = "2014-05-15";
     const ACTION: &'static str = "DescribeLoadBalancerAttribute";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
 }
 impl crate::action::Action for DescribeLoadBalancersRequest {
     type Output = DescribeLoadBalancersResponse;
@@ -637,6 +640,7 @@ impl crate::action::Action for DescribeLoadBalancersRequest {
     const VERSION: &'static str = "2014-05-15";
     const ACTION: &'static str = "DescribeLoadBalancers";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
 }
 impl crate::action::Action for RemoveBackendServersRequest {
     type Output = RemoveBackendServersResponse;
@@ -644,4 +648,5 @@ impl crate::action::Action for RemoveBackendServersRequest {
     const VERSION: &'static str = "2014-05-15";
     const ACTION: &'static str = "RemoveBackendServers";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = false;
 }

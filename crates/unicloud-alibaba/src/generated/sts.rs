@@ -104,6 +104,7 @@ impl crate::action::Action for AssumeRoleRequest {
     const VERSION: &'static str = "2015-04-01";
     const ACTION: &'static str = "AssumeRole";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
 }
 impl crate::action::Action for GetCallerIdentityRequest {
     type Output = GetCallerIdentityResponse;
@@ -111,4 +112,5 @@ impl crate::action::Action for GetCallerIdentityRequest {
     const VERSION: &'static str = "2015-04-01";
     const ACTION: &'static str = "GetCallerIdentity";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
 }

@@ -437,6 +437,7 @@ impl crate::action::Action for CreateRouteEntryRequest {
     const VERSION: &'static str = "2016-04-28";
     const ACTION: &'static str = "CreateRouteEntry";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
 }
 impl crate::action::Action for DeleteRouteEntryRequest {
     type Output = DeleteRouteEntryResponse;
@@ -444,6 +445,7 @@ impl crate::action::Action for DeleteRouteEntryRequest {
     const VERSION: &'static str = "2016-04-28";
     const ACTION: &'static str = "DeleteRouteEntry";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = false;
 }
 impl crate::action::Action for DescribeRouteEntryListRequest {
     type Output = DescribeRouteEntryListResponse;
@@ -451,6 +453,7 @@ impl crate::action::Action for DescribeRouteEntryListRequest {
     const VERSION: &'static str = "2016-04-28";
     const ACTION: &'static str = "DescribeRouteEntryList";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
 }
 impl crate::action::Action for DescribeRouteTableListRequest {
     type Output = DescribeRouteTableListResponse;
@@ -458,6 +461,7 @@ impl crate::action::Action for DescribeRouteTableListRequest {
     const VERSION: &'static str = "2016-04-28";
     const ACTION: &'static str = "DescribeRouteTableList";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
 }
 impl crate::action::Action for ModifyRouteEntryRequest {
     type Output = ModifyRouteEntryResponse;
@@ -465,4 +469,5 @@ impl crate::action::Action for ModifyRouteEntryRequest {
     const VERSION: &'static str = "2016-04-28";
     const ACTION: &'static str = "ModifyRouteEntry";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
 }

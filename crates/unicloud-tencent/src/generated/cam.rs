@@ -43,4 +43,5 @@ impl crate::action::Action for CreatePolicyRequest {
     const SERVICE: &'static str = "cam";
     const VERSION: &'static str = "2019-01-16";
     const ACTION: &'static str = "CreatePolicy";
+    const IDEMPOTENT: bool = false;
 }

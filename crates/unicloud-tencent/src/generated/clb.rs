@@ -723,28 +723,33 @@ impl crate::action::Action for DeregisterTargetsRequest {
     const SERVICE: &'static str = "clb";
     const VERSION: &'static str = "2018-03-17";
     const ACTION: &'static str = "DeregisterTargets";
+    const IDEMPOTENT: bool = false;
 }
 impl crate::action::Action for DescribeLoadBalancersRequest {
     type Output = DescribeLoadBalancersResponse;
     const SERVICE: &'static str = "clb";
     const VERSION: &'static str = "2018-03-17";
     const ACTION: &'static str = "DescribeLoadBalancers";
+    const IDEMPOTENT: bool = true;
 }
 impl crate::action::Action for DescribeTargetHealthRequest {
     type Output = DescribeTargetHealthResponse;
     const SERVICE: &'static str = "clb";
     const VERSION: &'static str = "2018-03-17";
     const ACTION: &'static str = "DescribeTargetHealth";
+    const IDEMPOTENT: bool = true;
 }
 impl crate::action::Action for DescribeTargetsRequest {
     type Output = DescribeTargetsResponse;
     const SERVICE: &'static str = "clb";
     const VERSION: &'static str = "2018-03-17";
     const ACTION: &'static str = "DescribeTargets";
+    const IDEMPOTENT: bool = true;
 }
 impl crate::action::Action for RegisterTargetsRequest {
     type Output = RegisterTargetsResponse;
     const SERVICE: &'static str = "clb";
     const VERSION: &'static str = "2018-03-17";
     const ACTION: &'static str = "RegisterTargets";
+    const IDEMPOTENT: bool = false;
 }

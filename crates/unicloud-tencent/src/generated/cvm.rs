@@ -739,28 +739,33 @@ impl crate::action::Action for DescribeInstancesRequest {
     const SERVICE: &'static str = "cvm";
     const VERSION: &'static str = "2017-03-12";
     const ACTION: &'static str = "DescribeInstances";
+    const IDEMPOTENT: bool = true;
 }
 impl crate::action::Action for RunInstancesRequest {
     type Output = RunInstancesResponse;
     const SERVICE: &'static str = "cvm";
     const VERSION: &'static str = "2017-03-12";
     const ACTION: &'static str = "RunInstances";
+    const IDEMPOTENT: bool = true;
 }
 impl crate::action::Action for StartInstancesRequest {
     type Output = StartInstancesResponse;
     const SERVICE: &'static str = "cvm";
     const VERSION: &'static str = "2017-03-12";
     const ACTION: &'static str = "StartInstances";
+    const IDEMPOTENT: bool = true;
 }
 impl crate::action::Action for StopInstancesRequest {
     type Output = StopInstancesResponse;
     const SERVICE: &'static str = "cvm";
     const VERSION: &'static str = "2017-03-12";
     const ACTION: &'static str = "StopInstances";
+    const IDEMPOTENT: bool = true;
 }
 impl crate::action::Action for TerminateInstancesRequest {
     type Output = TerminateInstancesResponse;
     const SERVICE: &'static str = "cvm";
     const VERSION: &'static str = "2017-03-12";
     const ACTION: &'static str = "TerminateInstances";
+    const IDEMPOTENT: bool = true;
 }

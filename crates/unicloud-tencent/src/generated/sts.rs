@@ -111,10 +111,12 @@ impl crate::action::Action for AssumeRoleRequest {
     const SERVICE: &'static str = "sts";
     const VERSION: &'static str = "2018-08-13";
     const ACTION: &'static str = "AssumeRole";
+    const IDEMPOTENT: bool = true;
 }
 impl crate::action::Action for GetCallerIdentityRequest {
     type Output = GetCallerIdentityResponse;
     const SERVICE: &'static str = "sts";
     const VERSION: &'static str = "2018-08-13";
     const ACTION: &'static str = "GetCallerIdentity";
+    const IDEMPOTENT: bool = true;
 }

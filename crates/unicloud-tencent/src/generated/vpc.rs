@@ -222,22 +222,26 @@ impl crate::action::Action for CreateRoutesRequest {
     const SERVICE: &'static str = "vpc";
     const VERSION: &'static str = "2017-03-12";
     const ACTION: &'static str = "CreateRoutes";
+    const IDEMPOTENT: bool = false;
 }
 impl crate::action::Action for DeleteRoutesRequest {
     type Output = DeleteRoutesResponse;
     const SERVICE: &'static str = "vpc";
     const VERSION: &'static str = "2017-03-12";
     const ACTION: &'static str = "DeleteRoutes";
+    const IDEMPOTENT: bool = false;
 }
 impl crate::action::Action for DescribeRouteTablesRequest {
     type Output = DescribeRouteTablesResponse;
     const SERVICE: &'static str = "vpc";
     const VERSION: &'static str = "2017-03-12";
     const ACTION: &'static str = "DescribeRouteTables";
+    const IDEMPOTENT: bool = true;
 }
 impl crate::action::Action for ReplaceRoutesRequest {
     type Output = ReplaceRoutesResponse;
     const SERVICE: &'static str = "vpc";
     const VERSION: &'static str = "2017-03-12";
     const ACTION: &'static str = "ReplaceRoutes";
+    const IDEMPOTENT: bool = true;
 }

@@ -10,8 +10,18 @@ use unicloud::compute::{Compute, CreateInstancesSpec, Filters, InstanceState};
 use unicloud::core::{Credentials, Error, ErrorKind, Provider, RetryPolicy};
 use unicloud_emulator::{DEMO_KEYS, Emulator};
 
-use crate::args::DemoArgs;
-use crate::output;
+use crate::compute::instance_table;
+
+/// Flags of `unicloud demo`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DemoArgs {
+    /// How long each transition (pending → running, ...) takes on the emulator, in ms.
+    #[arg(long, default_value_t = 1200)]
+    pub(crate) transition_delay_ms: u64,
+    /// Instances per cloud.
+    #[arg(long, default_value_t = 2)]
+    pub(crate) count: u32,
+}
 
 /// What each cloud runs in the demo: region, image, instance type, zone.
 fn demo_target(p: Provider) -> (&'static str, &'static str, &'static str, &'static str) {
@@ -188,8 +198,7 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), Error> {
     for (_, c) in &computes {
         all.extend(c.list_instances(&[] as &[String], &filters).await?);
     }
-    let (h, rows) = output::instance_rows(&all);
-    print!("{}", output::table(&h, &rows));
+    print!("{}", instance_table(&all));
 
     println!("\n3. Stop, start and destroy them everywhere:");
     let multi = MultiProgress::new();

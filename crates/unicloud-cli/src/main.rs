@@ -12,57 +12,70 @@
 //! Exit codes: 0 success, 2 usage or invalid input, 3 authentication or permission, 4 not
 //! found, 1 anything else. Errors are one line on stderr with the kind, the provider's code and
 //! its request id.
+//!
+//! Layout: one module per service (`compute`; `network`, `lb`, `storage` join beside it) with
+//! its subcommands' arguments and handlers, and `common` for what they share (the global flags
+//! and the `Cloud` they build, output, exit codes). `demo` and `emulator` exist with the
+//! default cargo feature `emulator` only.
 
 // A command-line tool writes to stdout and stderr by design.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-mod args;
-mod commands;
+mod common;
+mod compute;
+#[cfg(feature = "emulator")]
 mod demo;
-mod output;
+#[cfg(feature = "emulator")]
+mod emulator;
+mod logging;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, Parser, Subcommand};
 use unicloud::core::Error;
 
-use crate::args::{Args, Command};
+use crate::common::GlobalArgs;
 
-fn init_tracing(verbose: u8) {
-    let level = match verbose {
-        0 => "warn",
-        1 => "info",
-        2 => "debug",
-        _ => "trace",
-    };
-    let mut filter = tracing_subscriber::EnvFilter::try_from_env("UNICLOUD_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    // At TRACE the AWS SDK logs canonical requests and raw request headers, which carry the
-    // session token; these targets are capped whatever the user asks for.
-    for capped in [
-        "aws_sigv4=debug",
-        "aws_smithy_runtime=debug",
-        "aws_smithy_runtime_api=debug",
-    ] {
-        if let Ok(d) = capped.parse() {
-            filter = filter.add_directive(d);
-        }
-    }
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+/// One CLI for AWS, Tencent Cloud and Alibaba Cloud.
+///
+/// Credentials come from each provider's usual places: environment variables, credential files
+/// (`~/.aws/…`, `~/.tencentcloud/credentials`, `~/.alibabacloud/credentials`,
+/// `~/.aliyun/config.json`; pick one with `--profile`) or the instance role.
+#[derive(Debug, Parser)]
+#[command(name = "unicloud", version, propagate_version = true)]
+struct Args {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Instances: describe, create, start, stop, destroy, wait.
+    #[command(subcommand)]
+    Compute(compute::ComputeCommand),
+    /// Run the local multi-cloud emulator in the foreground.
+    #[cfg(feature = "emulator")]
+    Emulator(unicloud_emulator::cli::EmulatorArgs),
+    /// Start the emulator in-process and walk through a create/stop/start/destroy on all three
+    /// clouds.
+    #[cfg(feature = "emulator")]
+    Demo(demo::DemoArgs),
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 async fn run(args: Args) -> Result<(), Error> {
     match &args.command {
-        Command::Compute(c) => commands::run(&args, c).await,
+        Command::Compute(c) => compute::run(&args.global, c).await,
+        #[cfg(feature = "emulator")]
         Command::Demo(d) => demo::run(d).await,
-        Command::Emulator(e) => e
-            .clone()
-            .run()
-            .await
-            .map_err(|msg| Error::new(unicloud::core::ErrorKind::Config, msg)),
+        #[cfg(feature = "emulator")]
+        Command::Emulator(e) => emulator::run(e).await,
         Command::Completions { shell } => {
             let mut cmd = Args::command();
             clap_complete::generate(*shell, &mut cmd, "unicloud", &mut std::io::stdout());
@@ -73,7 +86,7 @@ async fn run(args: Args) -> Result<(), Error> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    init_tracing(args.verbose);
+    logging::init(args.global.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -88,7 +101,17 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("unicloud: {err}");
-            ExitCode::from(commands::exit_code(&err))
+            ExitCode::from(common::exit_code(&err))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Args::command().debug_assert();
     }
 }

@@ -3,12 +3,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::collections::BTreeSet;
+use std::io::BufRead;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use assert_cmd::Command;
 use serde_json::Value;
-use unicloud::core::Provider;
+use unicloud::Cloud;
+use unicloud::compute::{Instance, InstanceState};
+use unicloud::core::credentials::ProvideCredentials;
+use unicloud::core::{Credentials, Provider};
 use unicloud_emulator::Emulator;
 
 const KEYS: [(Provider, &str, &str); 3] = [
@@ -154,16 +159,33 @@ fn lifecycle(p: Provider) {
         assert_eq!(i["InstanceType"], itype);
         assert_eq!(i["Zone"], zone);
         assert_eq!(i["Tags"]["run"], p.as_str());
-        for key in [
-            "RawState",
-            "ImageId",
-            "Zone",
-            "PrivateIpAddresses",
-            "PublicIpAddresses",
-            "CreatedTime",
-        ] {
-            assert!(i.get(key).is_some(), "{key} missing from {i}");
-        }
+        // The CLI prints the model's own serialization: the same keys, no hand-made mapping.
+        assert_eq!(keys(i), model_keys(), "{i}");
+        assert!(i["CreatedAt"].is_string(), "{i}");
+        assert!(i.get("CreatedTime").is_none(), "{i}");
+    }
+
+    // Table output for people: the TAGS column lists the tags (AWS keeps the name as `Name`).
+    let out = unicloud(p, None)
+        .args(["compute", "describe-instances"])
+        .args(&id_args)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.starts_with("PROVIDER"), "{table}");
+    let expected_tags = if p == Provider::Aws {
+        format!("Name=cli-web,{tag}")
+    } else {
+        tag.clone()
+    };
+    for id in &ids {
+        let row = table.lines().find(|l| l.contains(id.as_str())).unwrap();
+        assert_eq!(
+            row.split_whitespace().last(),
+            Some(expected_tags.as_str()),
+            "{table}"
+        );
     }
 
     let stopped = json(unicloud(p, None).args(["compute", "stop"]).args(&id_args));
@@ -191,14 +213,56 @@ fn lifecycle(p: Provider) {
             .args(["compute", "wait", "--state", "terminated"])
             .args(&id_args),
     );
+}
 
-    // Table output for people.
-    let out = unicloud(p, None)
-        .args(["compute", "describe-instances"])
+/// The keys of a JSON object.
+fn keys(v: &Value) -> BTreeSet<String> {
+    v.as_object().unwrap().keys().cloned().collect()
+}
+
+/// The keys `unicloud_compute::Instance` serializes itself with.
+fn model_keys() -> BTreeSet<String> {
+    let model = Instance::new(Provider::Aws, "i-1", InstanceState::Running);
+    keys(&serde_json::to_value(&model).unwrap())
+}
+
+/// An instance named `Name=web` and nothing else shows that tag, not `-`.
+#[test]
+fn the_tags_column_shows_the_name_tag() {
+    let (img, itype, _) = image(Provider::Aws);
+    let out = unicloud(Provider::Aws, None)
+        .args([
+            "compute",
+            "create-instances",
+            "--image",
+            img,
+            "--instance-type",
+            itype,
+        ])
+        .args(["--name", "web"])
         .output()
         .unwrap();
-    assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("PROVIDER"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let out = unicloud(Provider::Aws, None)
+        .args(["compute", "describe-instances", "--id", &id])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    let mut lines = table.lines();
+    assert!(
+        lines.next().unwrap().trim_end().ends_with("TAGS"),
+        "{table}"
+    );
+    let row: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(row[1], id, "{table}");
+    assert_eq!(row[2], "web", "{table}");
+    assert_eq!(row.last(), Some(&"Name=web"), "{table}");
+    assert_eq!(lines.next(), None, "{table}");
 }
 
 #[test]
@@ -317,6 +381,32 @@ fn demo_exits_0_and_shows_all_three_clouds() {
         );
     }
     assert!(stdout.contains("destroyed"), "{stdout}");
+    // No log lines at the default verbosity: not the AWS SDK's, not anybody's.
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+/// At the default verbosity an AWS command (the AWS SDK logs a lot at DEBUG) writes nothing
+/// to stderr; with `-vv` it logs, without colour codes when stderr is not a terminal.
+#[test]
+fn aws_commands_log_nothing_by_default_and_no_colour_codes_when_piped() {
+    let out = unicloud(Provider::Aws, None)
+        .args(["compute", "describe-instances"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+
+    let out = unicloud(Provider::Aws, None)
+        .args(["-vv", "compute", "describe-instances"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let logs = String::from_utf8_lossy(&out.stderr);
+    assert!(logs.contains("DEBUG"), "expected debug logs, got: {logs}");
+    assert!(
+        !logs.contains("\x1b["),
+        "colour codes in piped logs: {logs}"
+    );
 }
 
 #[test]
@@ -337,47 +427,66 @@ fn completions_and_help() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("--listen"));
 }
 
-/// `unicloud emulator` serves in the foreground with the demo keys; the CLI then talks to it.
+/// `unicloud emulator --listen 127.0.0.1:0` binds a free port and names it on its first stdout
+/// line; the CLI then talks to it with the demo keys it prints.
 #[test]
 fn emulator_subcommand_serves_the_demo_keys() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let bin = assert_cmd::cargo::cargo_bin("unicloud");
     let mut child = std::process::Command::new(&bin)
-        .args(["emulator", "--listen", &format!("127.0.0.1:{port}")])
+        .env_clear()
+        .args(["emulator", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let ready = (0..200).any(|_| {
-        std::thread::sleep(Duration::from_millis(25));
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-    });
+    // The lines come once the listener is bound: no port guessing, no polling.
+    let mut banner = Vec::new();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let last = line.contains("compute describe-instances");
+        banner.push(line);
+        if last {
+            break;
+        }
+    }
+    let banner = banner.join("\n");
+    let endpoint = banner
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().find(|w| w.starts_with("http://")))
+        .map(|w| w.trim_end_matches(|c: char| !c.is_ascii_digit()).to_owned());
     let (_, id, secret) = unicloud_emulator::DEMO_KEYS[2];
-    let out = std::process::Command::new(&bin)
-        .env_clear()
-        .env("HOME", std::env::temp_dir())
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", id)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", secret)
-        .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-        .args([
-            "-p",
-            "aliyun",
-            "-r",
-            "cn-shanghai",
-            "-o",
-            "json",
-            "--endpoint",
-        ])
-        .arg(format!("http://127.0.0.1:{port}"))
-        .args(["compute", "describe-instances"])
-        .output()
-        .unwrap();
+    let out = endpoint.as_ref().map(|endpoint| {
+        std::process::Command::new(&bin)
+            .env_clear()
+            .env("HOME", std::env::temp_dir())
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", id)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", secret)
+            .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+            .args([
+                "-p",
+                "aliyun",
+                "-r",
+                "cn-shanghai",
+                "-o",
+                "json",
+                "--endpoint",
+            ])
+            .arg(endpoint)
+            .args(["compute", "describe-instances"])
+            .output()
+            .unwrap()
+    });
     child.kill().unwrap();
     let _ = child.wait();
-    assert!(ready, "the emulator did not start listening");
+    let endpoint = endpoint.unwrap_or_else(|| panic!("no endpoint in: {banner}"));
+    assert!(!endpoint.ends_with(":0"), "{banner}");
+    assert!(
+        banner.contains(&format!("ALIBABA_CLOUD_ACCESS_KEY_ID={id}")),
+        "{banner}"
+    );
+    let out = out.unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -417,29 +526,133 @@ fn secrets_never_reach_the_logs_even_at_trace_level() {
 }
 
 /// Session tokens are secrets too: a token never reaches the logs or the error line, even with
-/// the AWS SDK's own tracing at its most verbose.
+/// the AWS SDK's own tracing at its most verbose. AWS refuses a long-term key presented with a
+/// token (as the emulator does), which shows the token was read and sent.
 #[test]
-fn session_tokens_never_reach_the_logs() {
+fn aws_session_token_is_sent_and_never_logged() {
     let token = "session-token-must-stay-hidden-7f3a";
-    for (p, var) in [
-        (Provider::Aws, "AWS_SESSION_TOKEN"),
-        (Provider::Tencent, "TENCENTCLOUD_SESSION_TOKEN"),
-        (Provider::Alibaba, "ALIBABA_CLOUD_SECURITY_TOKEN"),
-    ] {
-        let out = unicloud(p, None)
-            .args(["-vvv", "compute", "describe-instances"])
-            .env("UNICLOUD_LOG", "trace")
-            .env(var, token)
-            .output()
+    let out = unicloud(Provider::Aws, None)
+        .args(["-vvv", "compute", "describe-instances"])
+        .env("UNICLOUD_LOG", "trace")
+        .env("AWS_SESSION_TOKEN", token)
+        .output()
+        .unwrap();
+    let logs = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{logs}");
+    assert!(
+        !logs.contains(token),
+        "the session token appears in the logs"
+    );
+}
+
+/// Temporary credentials from the emulator's STS `AssumeRole` for `provider`, on the test keys.
+fn assume_role(provider: Provider) -> Credentials {
+    let (_, id, secret) = KEYS.into_iter().find(|(p, ..)| *p == provider).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (region, arn) = match provider {
+            Provider::Tencent => ("ap-guangzhou", "qcs::cam::uin/100000000001:roleName/cli"),
+            _ => ("cn-hangzhou", "acs:ram::1000000000000001:role/cli"),
+        };
+        let cloud = Cloud::builder(provider)
+            .region(region)
+            .credentials(Credentials::new(id, secret))
+            .endpoint(endpoint())
+            .build()
+            .await
             .unwrap();
+        let creds = match provider {
+            Provider::Tencent => {
+                unicloud::tencent::sts::AssumeRoleProvider::new(
+                    cloud.tencent_client().unwrap().clone(),
+                    arn,
+                    "cli-test",
+                )
+                .unwrap()
+                .provide_credentials()
+                .await
+            }
+            _ => {
+                unicloud::alibaba::sts::AssumeRoleProvider::new(
+                    cloud.alibaba_client().unwrap().clone(),
+                    arn,
+                    "cli-test",
+                )
+                .unwrap()
+                .provide_credentials()
+                .await
+            }
+        };
+        creds.unwrap()
+    })
+}
+
+/// Tencent Cloud and Alibaba Cloud: the CLI reads the token from the provider's variable and
+/// sends it. Temporary credentials from STS work only with their own token (the emulator checks
+/// it, as the clouds do): with it the call succeeds, with another token it is refused. Neither
+/// the token nor the temporary secret appears in the logs at trace level or in the error line.
+#[test]
+fn tencent_and_alibaba_session_tokens_are_sent_and_never_logged() {
+    for (p, [id_var, secret_var, token_var]) in [
+        (
+            Provider::Tencent,
+            [
+                "TENCENTCLOUD_SECRET_ID",
+                "TENCENTCLOUD_SECRET_KEY",
+                "TENCENTCLOUD_SESSION_TOKEN",
+            ],
+        ),
+        (
+            Provider::Alibaba,
+            [
+                "ALIBABA_CLOUD_ACCESS_KEY_ID",
+                "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+                "ALIBABA_CLOUD_SECURITY_TOKEN",
+            ],
+        ),
+    ] {
+        let temp = assume_role(p);
+        let token = temp.session_token().unwrap().expose().to_owned();
+        let secret = temp.secret().expose().to_owned();
+        let with_token = |t: &str| {
+            unicloud(p, None)
+                .args(["-vvv", "compute", "describe-instances"])
+                .env("UNICLOUD_LOG", "trace")
+                .env(id_var, temp.access_key_id())
+                .env(secret_var, &secret)
+                .env(token_var, t)
+                .output()
+                .unwrap()
+        };
+
+        let out = with_token(&token);
         let logs = String::from_utf8_lossy(&out.stderr);
-        if p == Provider::Aws {
-            // AWS refuses a long-term key sent with a session token; so does the emulator.
-            assert_eq!(out.status.code(), Some(3), "{p}: {logs}");
-        }
+        assert!(out.status.success(), "{p}: {logs}");
+        assert!(logs.lines().count() > 5, "{p}: expected trace logs: {logs}");
         assert!(
-            !logs.contains(token),
-            "{p}: the session token appears in the logs"
+            !logs.contains(&token),
+            "{p}: the session token is in the logs"
+        );
+        assert!(
+            !logs.contains(&secret),
+            "{p}: the temporary secret is in the logs"
+        );
+
+        let wrong = format!("{token}0");
+        let out = with_token(&wrong);
+        let logs = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{p}: {logs}");
+        assert!(logs.contains("auth"), "{p}: {logs}");
+        assert!(
+            !logs.contains(&wrong),
+            "{p}: the session token is in the logs"
+        );
+        assert!(
+            !logs.contains(&secret),
+            "{p}: the temporary secret is in the logs"
         );
     }
 }

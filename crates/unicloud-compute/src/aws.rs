@@ -4,10 +4,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_ec2::operation::RequestId;
 use aws_sdk_ec2::types::{self as ec2, ResourceType};
-use unicloud_core::aws::SdkConfig;
+use unicloud_aws::SdkConfig;
+use unicloud_aws::codes::EC2;
+use unicloud_aws::map_sdk_error;
 use unicloud_core::clock::{BoxFuture, SharedClock};
 use unicloud_core::{ClientConfig, Error, ErrorKind, Provider, Region};
 
@@ -26,7 +26,7 @@ const LIMITS: Limits = Limits {
 
 impl Compute {
     /// Instances on AWS EC2 with the credentials and region of `sdk` (see
-    /// [`unicloud_core::aws::load_sdk_config`]) and the endpoint override, time-outs, retry
+    /// [`unicloud_aws::load_sdk_config`]) and the endpoint override, time-outs, retry
     /// policy and clock of `config`. The SDK's own retries are turned off: `config`'s
     /// [`RetryPolicy`](unicloud_core::RetryPolicy) retries instead, like on the other clouds.
     pub fn aws(sdk: &SdkConfig, config: ClientConfig) -> Result<Self, Error> {
@@ -102,109 +102,6 @@ fn native_state(state: &str) -> Option<&'static str> {
         "terminated" => "terminated",
         _ => return None,
     })
-}
-
-/// EC2 error codes → kinds, in one table (exact codes, then suffixes).
-pub(crate) fn kind_of(code: &str, status: Option<u16>) -> ErrorKind {
-    match code {
-        "AuthFailure"
-        | "InvalidClientTokenId"
-        | "SignatureDoesNotMatch"
-        | "IncompleteSignature"
-        | "MissingAuthenticationToken"
-        | "RequestExpired"
-        | "ExpiredToken"
-        | "InvalidAccessKeyId"
-        | "InvalidToken" => ErrorKind::Auth,
-        "UnauthorizedOperation"
-        | "AccessDenied"
-        | "AccessDeniedException"
-        | "Blocked"
-        | "OptInRequired"
-        | "PendingVerification" => ErrorKind::PermissionDenied,
-        "RequestLimitExceeded" | "Throttling" | "ThrottlingException" => ErrorKind::Throttled,
-        "InvalidParameterValue"
-        | "InvalidParameter"
-        | "InvalidParameterCombination"
-        | "MissingParameter"
-        | "UnknownParameter"
-        | "ValidationError"
-        | "InvalidFilter"
-        | "InvalidInput" => ErrorKind::InvalidInput,
-        "IncorrectInstanceState"
-        | "IncorrectState"
-        | "IdempotentParameterMismatch"
-        | "OperationNotPermitted" => ErrorKind::Conflict,
-        "InstanceLimitExceeded"
-        | "InsufficientInstanceCapacity"
-        | "VcpuLimitExceeded"
-        | "ResourceLimitExceeded"
-        | "InsufficientCapacity" => ErrorKind::QuotaExceeded,
-        "InternalError" | "InternalFailure" | "ServiceUnavailable" | "Unavailable" => {
-            ErrorKind::Unavailable
-        }
-        "UnsupportedOperation" | "Unsupported" | "InvalidAction" => ErrorKind::Unsupported,
-        c if c.ends_with(".NotFound") => ErrorKind::NotFound,
-        c if c.ends_with(".Malformed") => ErrorKind::InvalidInput,
-        _ if status.is_some_and(|s| s >= 500) => ErrorKind::Unavailable,
-        _ => ErrorKind::Other,
-    }
-}
-
-/// An SDK error as a unicloud error: one level, the EC2 code and request id kept.
-fn map_err<E>(err: SdkError<E, aws_sdk_ec2::config::http::HttpResponse>) -> Error
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    let status = err.raw_response().map(|r| r.status().as_u16());
-    let request_id = err.request_id().map(str::to_owned);
-    let mut out = match &err {
-        SdkError::ServiceError(_) => {
-            let code = err.code().unwrap_or("").to_owned();
-            let message = err
-                .message()
-                .map_or_else(|| format!("EC2 error {code}"), str::to_owned);
-            let mut e = Error::new(kind_of(&code, status), message);
-            if !code.is_empty() {
-                e = e.with_code(code);
-            }
-            e
-        }
-        SdkError::TimeoutError(_) => Error::new(ErrorKind::Timeout, "the EC2 request timed out"),
-        SdkError::DispatchFailure(d) => {
-            let kind = if d.is_timeout() {
-                ErrorKind::Timeout
-            } else if d.is_user() {
-                ErrorKind::InvalidInput
-            } else {
-                ErrorKind::Transport
-            };
-            Error::new(
-                kind,
-                format!("EC2 request failed: {}", DisplayErrorContext(&err)),
-            )
-        }
-        SdkError::ResponseError(_) => Error::new(
-            ErrorKind::Transport,
-            format!("EC2 response unreadable: {}", DisplayErrorContext(&err)),
-        ),
-        SdkError::ConstructionFailure(_) => Error::new(
-            ErrorKind::InvalidInput,
-            format!(
-                "cannot build the EC2 request: {}",
-                DisplayErrorContext(&err)
-            ),
-        ),
-        _ => Error::new(ErrorKind::Other, DisplayErrorContext(&err).to_string()),
-    }
-    .with_provider(Provider::Aws);
-    if let Some(s) = status {
-        out = out.with_status(s);
-    }
-    if let Some(r) = request_id {
-        out = out.with_request_id(r);
-    }
-    out.with_source(err)
 }
 
 fn to_instance(i: &ec2::Instance) -> Result<Instance, Error> {
@@ -356,7 +253,11 @@ impl Backend for AwsBackend {
                             }
                         }
                     }
-                    async move { req.send().await.map_err(map_err) }
+                    async move {
+                        req.send()
+                            .await
+                            .map_err(|e| map_sdk_error("DescribeInstances", &EC2, e))
+                    }
                 })
                 .await?;
             let mut instances = Vec::new();
@@ -435,7 +336,11 @@ impl Backend for AwsBackend {
                                 .build(),
                         );
                     }
-                    async move { req.send().await.map_err(map_err) }
+                    async move {
+                        req.send()
+                            .await
+                            .map_err(|e| map_sdk_error("RunInstances", &EC2, e))
+                    }
                 })
                 .await;
             match result {
@@ -464,7 +369,11 @@ impl Backend for AwsBackend {
                             .client
                             .start_instances()
                             .set_instance_ids(ids_v.clone());
-                        async move { req.send().await.map_err(map_err) }
+                        async move {
+                            req.send()
+                                .await
+                                .map_err(|e| map_sdk_error("StartInstances", &EC2, e))
+                        }
                     })
                     .await?
                     .starting_instances()
@@ -476,7 +385,11 @@ impl Backend for AwsBackend {
                             .stop_instances()
                             .set_instance_ids(ids_v.clone())
                             .force(force);
-                        async move { req.send().await.map_err(map_err) }
+                        async move {
+                            req.send()
+                                .await
+                                .map_err(|e| map_sdk_error("StopInstances", &EC2, e))
+                        }
                     })
                     .await?
                     .stopping_instances()
@@ -487,7 +400,11 @@ impl Backend for AwsBackend {
                             .client
                             .terminate_instances()
                             .set_instance_ids(ids_v.clone());
-                        async move { req.send().await.map_err(map_err) }
+                        async move {
+                            req.send()
+                                .await
+                                .map_err(|e| map_sdk_error("TerminateInstances", &EC2, e))
+                        }
                     })
                     .await?
                     .terminating_instances()
@@ -532,31 +449,6 @@ mod tests {
                 assert_eq!(map_state(native), s);
             }
         }
-    }
-
-    #[test]
-    fn error_table() {
-        let cases = [
-            ("AuthFailure", ErrorKind::Auth),
-            ("InvalidClientTokenId", ErrorKind::Auth),
-            ("UnauthorizedOperation", ErrorKind::PermissionDenied),
-            ("RequestLimitExceeded", ErrorKind::Throttled),
-            ("InvalidInstanceID.NotFound", ErrorKind::NotFound),
-            ("InvalidAMIID.NotFound", ErrorKind::NotFound),
-            ("InvalidInstanceID.Malformed", ErrorKind::InvalidInput),
-            ("InvalidParameterValue", ErrorKind::InvalidInput),
-            ("IncorrectInstanceState", ErrorKind::Conflict),
-            ("IdempotentParameterMismatch", ErrorKind::Conflict),
-            ("InstanceLimitExceeded", ErrorKind::QuotaExceeded),
-            ("InsufficientInstanceCapacity", ErrorKind::QuotaExceeded),
-            ("InternalError", ErrorKind::Unavailable),
-            ("Unavailable", ErrorKind::Unavailable),
-        ];
-        for (code, kind) in cases {
-            assert_eq!(kind_of(code, Some(400)), kind, "{code}");
-        }
-        assert_eq!(kind_of("Weird", Some(503)), ErrorKind::Unavailable);
-        assert_eq!(kind_of("Weird", Some(400)), ErrorKind::Other);
     }
 
     #[test]

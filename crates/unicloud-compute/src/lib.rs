@@ -94,7 +94,7 @@
 //! # async fn example() -> Result<(), unicloud_core::Error> {
 //! use std::time::Duration;
 //! use unicloud_compute::{Compute, CreateInstancesSpec, InstanceState};
-//! use unicloud_core::aws::{load_sdk_config, AwsConfigOptions};
+//! use unicloud_aws::{load_sdk_config, AwsConfigOptions};
 //! use unicloud_core::{ClientConfig, Provider, Region};
 //!
 //! let sdk = load_sdk_config(&AwsConfigOptions {

@@ -40,7 +40,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_ec2::config::retry::RetryConfig;
 use unicloud_alibaba::client::AlibabaClient;
 use unicloud_alibaba::generated::ecs;
-use unicloud_core::aws::{AwsConfigOptions, load_sdk_config};
+use unicloud_aws::{AwsConfigOptions, load_sdk_config};
 use unicloud_core::{ClientConfig, Credentials, Provider, Region, RetryPolicy};
 use unicloud_emulator::{DEMO_KEYS, Emulator, Instance};
 use unicloud_tencent::client::TencentClient;

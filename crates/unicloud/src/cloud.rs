@@ -6,6 +6,7 @@ use std::time::Duration;
 #[cfg(any(feature = "tencent", feature = "alibaba"))]
 use unicloud_core::SharedCredentialsProvider;
 use unicloud_core::clock::SharedClock;
+use unicloud_core::credentials::RoleSpec;
 use unicloud_core::{ClientConfig, Credentials, Error, ErrorKind, Provider, Region, RetryPolicy};
 
 /// A configured connection to one provider in one region; hands out the service APIs.
@@ -38,7 +39,7 @@ pub struct Cloud {
 #[derive(Clone)]
 enum Backend {
     #[cfg(feature = "aws")]
-    Aws(Box<unicloud_core::aws::SdkConfig>),
+    Aws(Box<unicloud_aws::SdkConfig>),
     #[cfg(feature = "tencent")]
     Tencent(unicloud_tencent::client::TencentClient),
     #[cfg(feature = "alibaba")]
@@ -56,6 +57,7 @@ pub struct CloudBuilder {
     retry: Option<RetryPolicy>,
     timeouts: Option<(Duration, Duration)>,
     clock: Option<SharedClock>,
+    role: Option<RoleSpec>,
 }
 
 impl Cloud {
@@ -77,6 +79,7 @@ impl Cloud {
             retry: None,
             timeouts: None,
             clock: None,
+            role: None,
         }
     }
 
@@ -98,7 +101,7 @@ impl Cloud {
     /// The AWS SDK configuration (credentials, region, endpoint), for AWS services unicloud does
     /// not wrap.
     #[cfg(feature = "aws")]
-    pub fn aws_sdk_config(&self) -> Option<&unicloud_core::aws::SdkConfig> {
+    pub fn aws_sdk_config(&self) -> Option<&unicloud_aws::SdkConfig> {
         match &self.backend {
             Backend::Aws(sdk) => Some(sdk),
             #[allow(unreachable_patterns)]
@@ -200,6 +203,45 @@ impl CloudBuilder {
         self
     }
 
+    /// Works as `role`: the credentials found (explicit keys or the provider's chain) are
+    /// exchanged for the role's temporary credentials through the provider's STS `AssumeRole`,
+    /// cached, and refreshed before they expire — on AWS by `aws-config`, on Tencent Cloud and
+    /// Alibaba Cloud on the builder's clock.
+    ///
+    /// The role is checked against the provider's rules (ARN shape, session name, and on AWS the
+    /// duration and external id) when the cloud is built, before any request: a mistake fails
+    /// [`build`](Self::build) with [`ErrorKind::InvalidInput`]. STS itself is first called by the
+    /// first request that needs credentials, so a role the source may not assume fails that
+    /// request with [`ErrorKind::Auth`] or [`ErrorKind::PermissionDenied`].
+    ///
+    /// ```no_run
+    /// # async fn example() -> Result<(), unicloud::core::Error> {
+    /// use std::time::Duration;
+    /// use unicloud::Cloud;
+    /// use unicloud::core::credentials::RoleSpec;
+    /// use unicloud::core::Provider;
+    ///
+    /// let cloud = Cloud::builder(Provider::Alibaba)
+    ///     .region("cn-hangzhou")
+    ///     .assume_role(RoleSpec {
+    ///         role_arn: "acs:ram::1234567890123456:role/ops".into(),
+    ///         session_name: "nightly-job".into(),
+    ///         duration: Some(Duration::from_secs(3600)),
+    ///         external_id: None,
+    ///         policy: None,
+    ///     })
+    ///     .build()
+    ///     .await?;
+    /// let instances = cloud.compute()?.list_instances(&[] as &[String], &Default::default()).await?;
+    /// # let _ = instances;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn assume_role(mut self, role: RoleSpec) -> Self {
+        self.role = Some(role);
+        self
+    }
+
     fn client_config(&self) -> Result<ClientConfig, Error> {
         let mut config = ClientConfig::default();
         if let Some(e) = &self.endpoint {
@@ -218,8 +260,8 @@ impl CloudBuilder {
     }
 
     /// Resolves credentials, region and endpoint and builds the cloud. Bad input (unknown
-    /// region shape, malformed endpoint, a provider not compiled in) fails here, before any
-    /// request.
+    /// region shape, malformed endpoint, a malformed role, a provider not compiled in) fails
+    /// here, before any request.
     pub async fn build(self) -> Result<Cloud, Error> {
         let config = self.client_config()?;
         match self.provider {
@@ -228,7 +270,15 @@ impl CloudBuilder {
             #[cfg(feature = "tencent")]
             Provider::Tencent => {
                 let region = self.resolve_region().await?;
-                let creds = self.credentials_for(&region, &config)?;
+                let mut creds = self.credentials_for(&region, &config)?;
+                if let Some(role) = &self.role {
+                    let sts = unicloud_tencent::client::TencentClient::builder(region.clone())
+                        .credentials(creds)
+                        .config(config.clone())
+                        .build()?;
+                    creds = unicloud_tencent::sts::AssumeRoleProvider::from_spec(sts, role)?
+                        .into_shared();
+                }
                 let client = unicloud_tencent::client::TencentClient::builder(region.clone())
                     .credentials(creds)
                     .config(config.clone())
@@ -242,7 +292,15 @@ impl CloudBuilder {
             #[cfg(feature = "alibaba")]
             Provider::Alibaba => {
                 let region = self.resolve_region().await?;
-                let creds = self.credentials_for(&region, &config)?;
+                let mut creds = self.credentials_for(&region, &config)?;
+                if let Some(role) = &self.role {
+                    let sts = unicloud_alibaba::client::AlibabaClient::builder(region.clone())
+                        .credentials(creds)
+                        .config(config.clone())
+                        .build()?;
+                    creds = unicloud_alibaba::sts::AssumeRoleProvider::from_spec(sts, role)?
+                        .into_shared();
+                }
                 let client = unicloud_alibaba::client::AlibabaClient::builder(region.clone())
                     .credentials(creds)
                     .config(config.clone())
@@ -267,7 +325,11 @@ impl CloudBuilder {
 
     #[cfg(feature = "aws")]
     async fn build_aws(self, config: ClientConfig) -> Result<Cloud, Error> {
-        use unicloud_core::aws::{AwsConfigOptions, load_sdk_config};
+        use unicloud_aws::{AwsConfigOptions, load_sdk_config};
+        if let Some(role) = &self.role {
+            // Before aws-config looks at anything.
+            unicloud_aws::validate_role(role)?;
+        }
         let region = match &self.region {
             Some(r) => Some(Region::new(Provider::Aws, r.clone())?),
             None => None,
@@ -287,7 +349,10 @@ impl CloudBuilder {
                 None => Region::default_for(Provider::Aws),
             },
         };
-        let sdk = unicloud_core::aws::with_region(&sdk, &region);
+        let mut sdk = unicloud_aws::with_region(&sdk, &region);
+        if let Some(role) = &self.role {
+            sdk = unicloud_aws::assume_role(&sdk, role).await?;
+        }
         Ok(Cloud {
             region,
             config,
@@ -348,6 +413,8 @@ impl fmt::Debug for CloudBuilder {
             .field("profile", &self.profile)
             .field("credentials", &self.credentials)
             .field("endpoint", &self.endpoint)
+            // The role's ARN only: an external id is a shared secret of the trust policy.
+            .field("role_arn", &self.role.as_ref().map(|r| &r.role_arn))
             .finish_non_exhaustive()
     }
 }

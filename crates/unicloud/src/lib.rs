@@ -32,8 +32,9 @@
 //! ```
 //!
 //! The crate re-exports the pieces: [`core`] (providers, regions, credentials and their chains,
-//! errors, retries, clocks), [`compute`] (instances), and the provider runtimes [`tencent`] and
-//! [`alibaba`] (`client.call(any generated action)` for what the unified API does not cover).
+//! errors, retries, clocks), [`compute`] (instances), and the provider runtimes [`aws`]
+//! (`aws-config` loading, the AWS SDK's errors mapped, assume-role), [`tencent`] and [`alibaba`]
+//! (`client.call(any generated action)` for what the unified API does not cover).
 //!
 //! Cargo features: services (`compute`) × providers (`aws`, `tencent`, `alibaba`), all on by
 //! default, so `default-features = false, features = ["compute", "tencent"]` compiles only the
@@ -55,6 +56,8 @@ pub struct ReadmeDoctests;
 pub use cloud::{Cloud, CloudBuilder};
 #[cfg(feature = "alibaba")]
 pub use unicloud_alibaba as alibaba;
+#[cfg(feature = "aws")]
+pub use unicloud_aws as aws;
 #[cfg(feature = "compute")]
 pub use unicloud_compute as compute;
 pub use unicloud_core as core;

@@ -4,8 +4,8 @@ use std::collections::{BTreeSet, HashSet};
 use std::time::Duration;
 
 use futures::TryStreamExt;
+use unicloud::aws::{AwsConfigOptions, AwsCredentialsProvider, load_sdk_config};
 use unicloud::compute::{Filters, Instance, InstanceState};
-use unicloud::core::aws::{AwsConfigOptions, AwsCredentialsProvider, load_sdk_config};
 use unicloud::core::credentials::RoleSpec;
 use unicloud::core::{ErrorKind, ProvideCredentials, Provider};
 use unicloud_alibaba::client::AlibabaClient;
@@ -479,7 +479,7 @@ pub async fn sts_credentials(ctx: &Ctx) {
                 external_id: None,
                 policy: None,
             };
-            let assumed = unicloud::core::aws::assume_role(&sdk, &role).await;
+            let assumed = unicloud::aws::assume_role(&sdk, &role).await.unwrap();
             AwsCredentialsProvider::from_sdk_config(&assumed)
                 .unwrap()
                 .provide_credentials()
@@ -531,6 +531,150 @@ pub async fn sts_credentials(ctx: &Ctx) {
             .await
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Auth, "{p}: {e}");
+    }
+}
+
+fn suite_role(ctx: &Ctx) -> RoleSpec {
+    RoleSpec {
+        role_arn: ctx.role_arn().into(),
+        session_name: "unicloud-suite".into(),
+        duration: Some(Duration::from_secs(3600)),
+        external_id: None,
+        policy: None,
+    }
+}
+
+/// `Cloud::builder(..).assume_role(..)`: the unified API runs on the role's temporary
+/// credentials, which the provider's STS issued for the source keys.
+pub async fn cloud_assume_role(ctx: &Ctx) {
+    let p = ctx.provider;
+    let cloud = ctx
+        .cloud_builder(ctx.credentials(), &ctx.config())
+        .assume_role(suite_role(ctx))
+        .build()
+        .await
+        .unwrap();
+    // The cloud speaks as the role's session, not as the source keys.
+    match p {
+        Provider::Aws => {
+            let temp = AwsCredentialsProvider::from_sdk_config(cloud.aws_sdk_config().unwrap())
+                .unwrap()
+                .provide_credentials()
+                .await
+                .unwrap();
+            assert!(temp.session_token().is_some(), "{p}: {temp:?}");
+            assert_ne!(temp.access_key_id(), ctx.key_id, "{p}");
+        }
+        Provider::Tencent => {
+            let me = cloud
+                .tencent_client()
+                .unwrap()
+                .call(&unicloud_tencent::generated::sts::GetCallerIdentityRequest {})
+                .await
+                .unwrap();
+            let arn = me.arn.unwrap_or_default();
+            assert!(arn.contains("assumed-role/unicloud-suite"), "{p}: {arn}");
+        }
+        _ => {
+            let me = cloud
+                .alibaba_client()
+                .unwrap()
+                .call(&unicloud_alibaba::generated::sts::GetCallerIdentityRequest {})
+                .await
+                .unwrap();
+            let arn = me.arn.unwrap_or_default();
+            assert!(
+                arn.contains("assumed-role/unicloud-suite/unicloud-suite"),
+                "{p}: {arn}"
+            );
+        }
+    }
+    let compute = Ctx::compute_of(&cloud);
+    let ids = compute.create_instances(&ctx.spec(1)).await.unwrap();
+    let got = compute.list_instances(&ids, &Filters::new()).await.unwrap();
+    assert_eq!(ids_of(&got), ids, "{p}");
+    ctx.destroy_all(&compute, &ids).await;
+}
+
+/// A malformed role fails `build()` with `InvalidInput` naming the field, and nothing reaches
+/// the provider (here every request would be throttled and counted).
+pub async fn assume_role_invalid(ctx: &Ctx) {
+    let p = ctx.provider;
+    let good = suite_role(ctx);
+    let other_cloud = match p {
+        Provider::Aws => "acs:ram::1234567890123456:role/unicloud-suite",
+        _ => "arn:aws:iam::123456789012:role/unicloud-suite",
+    };
+    let cases = [
+        (
+            RoleSpec {
+                role_arn: other_cloud.into(),
+                ..good.clone()
+            },
+            "role arn",
+        ),
+        (
+            RoleSpec {
+                session_name: "x".into(),
+                ..good.clone()
+            },
+            "session name",
+        ),
+        (
+            RoleSpec {
+                session_name: "has space".into(),
+                ..good.clone()
+            },
+            "session name",
+        ),
+    ];
+    for (role, field) in cases {
+        let err = ctx
+            .cloud_builder(ctx.credentials(), &ctx.config())
+            .assume_role(role.clone())
+            .build()
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{p}: {role:?}: {err}");
+        assert_eq!(err.provider(), Some(p), "{p}: {err}");
+        let text = err.to_string().replace('_', " ").to_lowercase();
+        assert!(text.contains(field), "{p}: `{field}` not named in {err}");
+        assert!(!text.contains(&ctx.secret.to_lowercase()), "{p}: {err}");
+    }
+    if p == Provider::Aws {
+        for (role, field) in [
+            (
+                RoleSpec {
+                    duration: Some(Duration::from_secs(60)),
+                    ..good.clone()
+                },
+                "duration",
+            ),
+            (
+                RoleSpec {
+                    external_id: Some("no spaces allowed".into()),
+                    ..good.clone()
+                },
+                "external_id",
+            ),
+        ] {
+            let err = ctx
+                .cloud_builder(ctx.credentials(), &ctx.config())
+                .assume_role(role)
+                .build()
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput, "{p}: {err}");
+            assert!(err.message().starts_with(field), "{p}: {err}");
+            assert!(!err.to_string().contains("no spaces allowed"), "{p}: {err}");
+        }
+    }
+    if let Some(emu) = &ctx.emulator {
+        assert_eq!(
+            emu.fault_counters().total(FaultKind::Throttle),
+            0,
+            "{p}: a request was sent"
+        );
     }
 }
 

@@ -202,6 +202,18 @@ impl Ctx {
     /// A `Compute` with other credentials or configuration, built through the public entry
     /// point, [`unicloud::Cloud`].
     pub async fn compute_with(&self, creds: Credentials, config: ClientConfig) -> Compute {
+        let cloud = self.cloud_builder(creds, &config).build().await.unwrap();
+        assert_eq!(cloud.region(), &self.region());
+        Self::compute_of(&cloud)
+    }
+
+    /// A [`unicloud::CloudBuilder`] for this case's region with `creds` and `config`'s
+    /// endpoint, retries, time-outs and clock.
+    pub fn cloud_builder(
+        &self,
+        creds: Credentials,
+        config: &ClientConfig,
+    ) -> unicloud::CloudBuilder {
         let mut b = unicloud::Cloud::builder(self.provider)
             .region(self.region().as_str())
             .credentials(creds)
@@ -211,8 +223,11 @@ impl Ctx {
         if let Some(e) = config.endpoint() {
             b = b.endpoint(e);
         }
-        let cloud = b.build().await.unwrap();
-        assert_eq!(cloud.region(), &self.region());
+        b
+    }
+
+    /// The cloud's `Compute`, polling fast.
+    pub fn compute_of(cloud: &unicloud::Cloud) -> Compute {
         cloud
             .compute()
             .unwrap()

@@ -63,6 +63,16 @@ behavior!(
 );
 behavior!(wrong_secret, EmuOpts::default());
 behavior!(sts_credentials, EmuOpts::default());
+behavior!(cloud_assume_role, EmuOpts::default());
+// Every request would be throttled (and counted): the case proves none is sent.
+behavior!(
+    assume_role_invalid,
+    EmuOpts::faults(
+        FaultConfig::default()
+            .seed(3)
+            .rule(FaultRule::new(None, "*").throttle(1.0))
+    )
+);
 behavior!(
     waiter_polls,
     EmuOpts {

@@ -1,0 +1,190 @@
+//! What the subcommands of every service share: the global flags and the [`Cloud`] they
+//! describe, the output format (JSON from the models' own serialization, or a table), the
+//! progress spinner, and the exit code of an error.
+//!
+//! A service's module (`compute`, and later `network`, `lb`, `storage`) holds only its
+//! arguments and handlers and calls into this module.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use clap::ValueEnum;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use unicloud::Cloud;
+use unicloud::core::{Error, ErrorKind, Provider};
+
+/// The flags every subcommand accepts.
+#[derive(Debug, clap::Args)]
+pub(crate) struct GlobalArgs {
+    /// The cloud: aws, tencent (tencentcloud) or alibaba (aliyun, alibabacloud).
+    #[arg(long, short = 'p', global = true, env = "UNICLOUD_PROVIDER", value_parser = parse_provider)]
+    pub(crate) provider: Option<Provider>,
+    /// The region, e.g. us-east-1, ap-guangzhou, cn-hangzhou (default: the provider's usual one).
+    #[arg(long, short = 'r', global = true, env = "UNICLOUD_REGION")]
+    pub(crate) region: Option<String>,
+    /// The profile to read from the provider's credential files.
+    #[arg(long, global = true, env = "UNICLOUD_PROFILE")]
+    pub(crate) profile: Option<String>,
+    /// Send requests to this endpoint instead of the provider's (e.g. the emulator).
+    #[arg(long, global = true, env = "UNICLOUD_ENDPOINT", value_name = "URL")]
+    pub(crate) endpoint: Option<String>,
+    /// Output format: `table` for people, `json` for scripts (stable field names).
+    #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Table)]
+    pub(crate) output: OutputFormat,
+    /// More logging on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+}
+
+impl GlobalArgs {
+    /// Builds the [`Cloud`] the flags describe: the provider (required), and the region,
+    /// profile and endpoint when given; credentials come from the provider's own chain.
+    pub(crate) async fn cloud(&self) -> Result<Cloud, Error> {
+        let provider = self.provider.ok_or_else(|| {
+            Error::invalid_input(
+                "no provider: pass --provider aws|tencent|alibaba or set UNICLOUD_PROVIDER",
+            )
+        })?;
+        let mut b = Cloud::builder(provider);
+        if let Some(r) = &self.region {
+            b = b.region(r.clone());
+        }
+        if let Some(p) = &self.profile {
+            b = b.profile(p.clone());
+        }
+        if let Some(e) = &self.endpoint {
+            b = b.endpoint(e.clone());
+        }
+        b.build().await
+    }
+}
+
+fn parse_provider(s: &str) -> Result<Provider, String> {
+    s.parse::<Provider>().map_err(|e| e.message().to_owned())
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    /// An aligned table.
+    Table,
+    /// JSON for scripts: the models' own serialization, with stable field names (`InstanceId`,
+    /// `State`, ...).
+    Json,
+}
+
+/// Writes a result to stdout: `value`'s own [`Serialize`] form as pretty JSON, or the table
+/// `table_text` renders.
+pub(crate) fn print<T: Serialize + ?Sized>(
+    format: OutputFormat,
+    value: &T,
+    table_text: impl FnOnce() -> String,
+) -> Result<(), Error> {
+    let text = match format {
+        OutputFormat::Json => {
+            let mut s = serde_json::to_string_pretty(value).map_err(|e| {
+                Error::new(ErrorKind::Other, format!("cannot render the result: {e}"))
+            })?;
+            s.push('\n');
+            s
+        }
+        OutputFormat::Table => table_text(),
+    };
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+    Ok(())
+}
+
+/// A plain aligned table: a header row and rows, columns separated by two spaces.
+pub(crate) fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: Vec<&str>| {
+        let mut l = String::new();
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            l.push_str(cell);
+            if i + 1 < cells.len() {
+                l.push_str(&" ".repeat(w - cell.chars().count() + 2));
+            }
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    line(headers.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+    out
+}
+
+/// A table cell for an optional value: the value, or `-` when absent or empty.
+pub(crate) fn cell(s: Option<&str>) -> String {
+    s.filter(|s| !s.is_empty()).unwrap_or("-").to_owned()
+}
+
+/// A spinner on an interactive stderr; nothing when piped or redirected.
+pub(crate) fn spinner(message: String) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new_spinner();
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} [{elapsed}]") {
+        pb.set_style(style);
+    }
+    pb.set_message(message);
+    pb.enable_steady_tick(Duration::from_millis(100));
+    pb
+}
+
+/// The process exit code for an error: 2 invalid input, usage or configuration, 3
+/// authentication or permission, 4 not found, 1 anything else.
+pub(crate) fn exit_code(err: &Error) -> u8 {
+    match err.kind() {
+        ErrorKind::InvalidInput | ErrorKind::Config => 2,
+        ErrorKind::Auth | ErrorKind::PermissionDenied => 3,
+        ErrorKind::NotFound => 4,
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_aligns_columns() {
+        let t = table(
+            &["A", "LONGER"],
+            &[
+                vec!["xyz".into(), "1".into()],
+                vec!["q".into(), "22".into()],
+            ],
+        );
+        assert_eq!(t, "A    LONGER\nxyz  1\nq    22\n");
+    }
+
+    #[test]
+    fn cells_show_a_dash_only_for_nothing() {
+        assert_eq!(cell(Some("web")), "web");
+        assert_eq!(cell(Some("")), "-");
+        assert_eq!(cell(None), "-");
+    }
+
+    #[test]
+    fn exit_codes_per_kind() {
+        assert_eq!(exit_code(&Error::invalid_input("x")), 2);
+        assert_eq!(exit_code(&Error::new(ErrorKind::Config, "x")), 2);
+        assert_eq!(exit_code(&Error::new(ErrorKind::Auth, "x")), 3);
+        assert_eq!(exit_code(&Error::new(ErrorKind::PermissionDenied, "x")), 3);
+        assert_eq!(exit_code(&Error::new(ErrorKind::NotFound, "x")), 4);
+        assert_eq!(exit_code(&Error::new(ErrorKind::Throttled, "x")), 1);
+    }
+}

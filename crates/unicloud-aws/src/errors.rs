@@ -506,7 +506,8 @@ mod tests {
             .unwrap_err();
         // The SDK reports a hang-up as a dispatch failure (I/O or "other", by hyper's version),
         // never as a connect failure.
-        let dispatch = matches!(&err, SdkError::DispatchFailure(d) if !d.is_timeout() && !d.is_user());
+        let dispatch =
+            matches!(&err, SdkError::DispatchFailure(d) if !d.is_timeout() && !d.is_user());
         let e = map_sdk_error("GetCallerIdentity", &TABLE, err);
         assert!(dispatch, "a hang-up is a dispatch failure: {e:?}");
         assert!(e.may_have_been_applied(), "{e:?}");

@@ -186,7 +186,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use unicloud_core::clock::{BoxFuture, SharedClock};
@@ -490,7 +490,8 @@ impl Compute {
             return Err(self.invalid("cannot wait for an unknown state"));
         }
         let clock = self.backend.clock();
-        let started = clock.now();
+        // Durations on the monotonic clock: a wall-clock step must not stretch the wait.
+        let started = clock.monotonic();
         loop {
             let found = self.fetch_by_ids(&ids, true).await?;
             let by_id: HashMap<&str, &Instance> =
@@ -520,7 +521,7 @@ impl Compute {
             if waiting.is_empty() {
                 return Ok(found);
             }
-            let elapsed = elapsed_since(clock.now(), started);
+            let elapsed = clock.monotonic().saturating_sub(started);
             if elapsed >= timeout {
                 return Err(Error::new(
                     ErrorKind::Timeout,
@@ -529,7 +530,9 @@ impl Compute {
                         waiting.join(", ")
                     ),
                 )
-                .with_provider(self.provider()));
+                .with_provider(self.provider())
+                // The caller chose how long to wait: retrying would silently double it.
+                .with_retryable(false));
             }
             clock.sleep(self.poll_interval.min(timeout - elapsed)).await;
         }
@@ -555,10 +558,6 @@ impl Compute {
         }
         Ok(out)
     }
-}
-
-fn elapsed_since(now: SystemTime, start: SystemTime) -> Duration {
-    now.duration_since(start).unwrap_or_default()
 }
 
 /// Fetches every page for one chunk of ids; missing ids are `NotFound` unless tolerated.

@@ -342,6 +342,8 @@ async fn wait_times_out_without_sleeping_past_the_deadline() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout);
+    // Giving up is final: a retry layer must not wait all over again.
+    assert!(!err.is_retryable());
     assert!(err.message().contains("f-0000 is running"), "{err}");
     assert_eq!(
         fake.clock.now().duration_since(t0).unwrap(),

@@ -3,6 +3,8 @@
 //! The AWS SDK does the signing and the wire work; this crate makes it look like the other two
 //! clouds to the rest of unicloud:
 //!
+//! - [`client`] — [`AwsClient`], the region-checked pair of an [`SdkConfig`] and unicloud's
+//!   `ClientConfig` that every AWS service is built from (like `TencentClient`, `AlibabaClient`);
 //! - [`config`] — [`load_sdk_config`] asks `aws-config`'s default chain (environment, profiles,
 //!   SSO, web identity, container and instance roles) for an [`SdkConfig`], with explicit keys, a
 //!   profile, a region and an endpoint override layered on top;
@@ -49,12 +51,14 @@
 //! # }).unwrap();
 //! ```
 
+pub mod client;
 pub mod codes;
 pub mod config;
 pub mod credentials;
 pub mod errors;
 pub mod sts;
 
+pub use client::AwsClient;
 pub use config::{AwsConfigOptions, AwsProfileFiles, SdkConfig, load_sdk_config, with_region};
 pub use credentials::{AwsCredentialsProvider, from_aws_credentials, to_aws_credentials};
 pub use errors::{map_sdk_error, request_not_sent};

@@ -12,7 +12,7 @@ use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use unicloud::Cloud;
-use unicloud::core::{Error, ErrorKind, Provider};
+use unicloud::base::{Error, ErrorKind, Provider};
 
 /// The flags every subcommand accepts.
 #[derive(Debug, clap::Args)]

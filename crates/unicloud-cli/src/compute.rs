@@ -5,8 +5,10 @@ use std::time::Duration;
 
 use clap::Subcommand;
 use serde::Serialize;
-use unicloud::compute::{CreateInstancesSpec, Filters, Instance, InstanceState, StateChange};
-use unicloud::core::Error;
+use unicloud::base::Error;
+use unicloud::compute::{
+    CreateInstancesSpec, Filters, Instance, InstanceQuery, InstanceState, StateChange, StopMode,
+};
 
 use crate::common::{self, GlobalArgs, OutputFormat};
 
@@ -111,6 +113,15 @@ struct Created<'a> {
     dry_run: bool,
 }
 
+/// `--force` as a stop mode.
+fn stop_mode(force: bool) -> StopMode {
+    if force {
+        StopMode::Force
+    } else {
+        StopMode::Graceful
+    }
+}
+
 /// Runs one `compute` subcommand.
 pub(crate) async fn run(global: &GlobalArgs, command: &ComputeCommand) -> Result<(), Error> {
     // Input errors in the command itself come before any credentials are looked up.
@@ -118,13 +129,15 @@ pub(crate) async fn run(global: &GlobalArgs, command: &ComputeCommand) -> Result
     match command {
         ComputeCommand::DescribeInstances { ids, filters } => {
             let filters = parse_filters(filters)?;
-            let compute = global.cloud().await?.compute()?;
-            let instances = compute.list_instances(ids, &filters).await?;
+            let compute = global.cloud().await?.compute();
+            let instances = compute
+                .list_instances(InstanceQuery::ids(ids).with_filters(filters))
+                .await?;
             print_instances(format, &instances)
         }
         ComputeCommand::CreateInstances(a) => {
             let spec = spec(a)?;
-            let compute = global.cloud().await?.compute()?;
+            let compute = global.cloud().await?.compute();
             let ids = compute.create_instances(&spec).await?;
             let created = Created {
                 ids: &ids,
@@ -139,15 +152,18 @@ pub(crate) async fn run(global: &GlobalArgs, command: &ComputeCommand) -> Result
             })
         }
         ComputeCommand::Start(ids) => {
-            let compute = global.cloud().await?.compute()?;
+            let compute = global.cloud().await?.compute();
             print_changes(format, &compute.start_instances(&ids.ids).await?)
         }
         ComputeCommand::Stop { ids, force } => {
-            let compute = global.cloud().await?.compute()?;
-            print_changes(format, &compute.stop_instances(&ids.ids, *force).await?)
+            let compute = global.cloud().await?.compute();
+            print_changes(
+                format,
+                &compute.stop_instances(&ids.ids, stop_mode(*force)).await?,
+            )
         }
         ComputeCommand::Destroy(ids) => {
-            let compute = global.cloud().await?.compute()?;
+            let compute = global.cloud().await?.compute();
             print_changes(format, &compute.destroy_instances(&ids.ids).await?)
         }
         ComputeCommand::Wait {
@@ -159,7 +175,7 @@ pub(crate) async fn run(global: &GlobalArgs, command: &ComputeCommand) -> Result
             if *timeout == 0 {
                 return Err(Error::invalid_input("--timeout must be at least 1 second"));
             }
-            let compute = global.cloud().await?.compute()?;
+            let compute = global.cloud().await?.compute();
             let pb = common::spinner(format!(
                 "waiting for {} instance(s) to be {target}",
                 ids.ids.len()
@@ -312,7 +328,7 @@ pub(crate) fn instance_table(instances: &[Instance]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use unicloud::core::{ErrorKind, Provider};
+    use unicloud::base::{ErrorKind, Provider};
 
     use super::*;
 

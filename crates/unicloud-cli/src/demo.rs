@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use futures::future::try_join_all;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use unicloud::Cloud;
-use unicloud::compute::{Compute, CreateInstancesSpec, Filters, InstanceState};
-use unicloud::core::{Credentials, Error, ErrorKind, Provider, RetryPolicy};
+use unicloud::base::{Credentials, Error, ErrorKind, Provider, RetryPolicy};
+use unicloud::compute::{Compute, CreateInstancesSpec, Filters, InstanceState, StopMode};
 use unicloud_emulator::{DEMO_KEYS, Emulator};
 
 use crate::compute::instance_table;
@@ -104,7 +104,7 @@ async fn lifecycle(
 async fn cycle(compute: &Compute, ids: &[String], progress: &Progress) -> Result<(), Error> {
     let wait = Duration::from_secs(60);
     progress.step("stopping…".to_owned());
-    compute.stop_instances(ids, false).await?;
+    compute.stop_instances(ids, StopMode::Graceful).await?;
     compute
         .wait_until(ids, InstanceState::Stopped, wait)
         .await?;
@@ -160,7 +160,7 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), Error> {
         computes.push((
             provider,
             cloud
-                .compute()?
+                .compute()
                 .with_poll_interval(Duration::from_millis(200)),
         ));
     }
@@ -196,7 +196,7 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), Error> {
     let filters = Filters::new().tag("project", ["unicloud-demo"]);
     let mut all = Vec::new();
     for (_, c) in &computes {
-        all.extend(c.list_instances(&[] as &[String], &filters).await?);
+        all.extend(c.list_instances(&filters).await?);
     }
     print!("{}", instance_table(&all));
 

@@ -5,8 +5,8 @@
 
 use std::io::Write;
 
-use unicloud::core::credentials::EnvProvider;
-use unicloud::core::{Error, ErrorKind};
+use unicloud::base::credentials::EnvProvider;
+use unicloud::base::{Error, ErrorKind};
 use unicloud_emulator::DEMO_KEYS;
 use unicloud_emulator::cli::EmulatorArgs;
 

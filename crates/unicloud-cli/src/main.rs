@@ -32,7 +32,7 @@ mod logging;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
-use unicloud::core::Error;
+use unicloud::base::Error;
 
 use crate::common::GlobalArgs;
 

@@ -11,9 +11,9 @@ use std::time::Duration;
 use assert_cmd::Command;
 use serde_json::Value;
 use unicloud::Cloud;
+use unicloud::base::credentials::ProvideCredentials;
+use unicloud::base::{Credentials, Provider};
 use unicloud::compute::{Instance, InstanceState};
-use unicloud::core::credentials::ProvideCredentials;
-use unicloud::core::{Credentials, Provider};
 use unicloud_emulator::Emulator;
 
 const KEYS: [(Provider, &str, &str); 3] = [

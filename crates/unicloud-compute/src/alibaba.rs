@@ -5,6 +5,7 @@ use std::sync::Arc;
 use unicloud_alibaba::client::AlibabaClient;
 use unicloud_alibaba::generated::ecs;
 use unicloud_core::clock::{BoxFuture, SharedClock};
+use unicloud_core::ids::IdRule;
 use unicloud_core::{Error, ErrorKind, Provider, Region};
 
 use crate::model::{CreateInstancesSpec, FilterKey, Filters, Instance, InstanceState, StateChange};
@@ -22,10 +23,22 @@ const LIMITS: Limits = Limits {
 impl Compute {
     /// Instances on Alibaba Cloud ECS through `client` (its region, credentials, endpoint,
     /// retry policy and clock).
-    pub fn alibaba(client: AlibabaClient) -> Self {
-        Compute::from_backend(Arc::new(AlibabaBackend { client }))
+    pub fn alibaba(client: &AlibabaClient) -> Self {
+        Compute::from_backend(Arc::new(AlibabaBackend {
+            client: client.clone(),
+        }))
     }
 }
+
+/// `i-` (or another region prefix, e.g. `i-bp1…`) + letters and digits.
+const ID_RULE: IdRule = IdRule {
+    noun: "instance",
+    provider: Provider::Alibaba,
+    is_valid: |id| {
+        id.strip_prefix("i-")
+            .is_some_and(|rest| rest.len() <= 64 && alnum(rest))
+    },
+};
 
 #[derive(Debug)]
 struct AlibabaBackend {
@@ -237,10 +250,6 @@ fn changes(
 }
 
 impl Backend for AlibabaBackend {
-    fn provider(&self) -> Provider {
-        Provider::Alibaba
-    }
-
     fn region(&self) -> &Region {
         self.client.region()
     }
@@ -253,10 +262,8 @@ impl Backend for AlibabaBackend {
         LIMITS
     }
 
-    /// `i-` (or another region prefix, e.g. `i-bp1…`) + letters and digits.
-    fn valid_id(&self, id: &str) -> bool {
-        id.strip_prefix("i-")
-            .is_some_and(|rest| rest.len() <= 64 && alnum(rest))
+    fn id_rule(&self) -> IdRule {
+        ID_RULE
     }
 
     fn describe_page<'a>(&'a self, q: PageQuery<'a>) -> BoxFuture<'a, Result<Page, Error>> {
@@ -272,7 +279,7 @@ impl Backend for AlibabaBackend {
                 None => {
                     if !apply_filters(&mut req, q.filters)? {
                         return Ok(Page {
-                            instances: Vec::new(),
+                            items: Vec::new(),
                             next: None,
                         });
                     }
@@ -287,7 +294,10 @@ impl Backend for AlibabaBackend {
                 .map(to_instance)
                 .collect::<Result<Vec<_>, _>>()?;
             let next = out.next_token.filter(|t| !t.is_empty());
-            Ok(Page { instances, next })
+            Ok(Page {
+                items: instances,
+                next,
+            })
         })
     }
 
@@ -336,13 +346,13 @@ impl Backend for AlibabaBackend {
                         .collect();
                     changes(ids, answers, InstanceState::Starting)
                 }
-                Action::Stop { force } => {
+                Action::Stop(mode) => {
                     let out = self
                         .client
                         .call(&ecs::StopInstancesRequest {
                             region_id,
                             instance_id,
-                            force_stop: Some(force),
+                            force_stop: Some(mode.is_force()),
                             ..Default::default()
                         })
                         .await?;

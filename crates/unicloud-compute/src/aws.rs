@@ -5,11 +5,11 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use aws_sdk_ec2::types::{self as ec2, ResourceType};
-use unicloud_aws::SdkConfig;
 use unicloud_aws::codes::EC2;
-use unicloud_aws::map_sdk_error;
+use unicloud_aws::{AwsClient, map_sdk_error};
 use unicloud_core::clock::{BoxFuture, SharedClock};
-use unicloud_core::{ClientConfig, Error, ErrorKind, Provider, Region};
+use unicloud_core::ids::IdRule;
+use unicloud_core::{ClientConfig, Error, ErrorKind, Idempotency, Provider, Region};
 
 use crate::model::{CreateInstancesSpec, FilterKey, Filters, Instance, InstanceState, StateChange};
 use crate::util::base64;
@@ -25,41 +25,42 @@ const LIMITS: Limits = Limits {
 };
 
 impl Compute {
-    /// Instances on AWS EC2 with the credentials and region of `sdk` (see
-    /// [`unicloud_aws::load_sdk_config`]) and the endpoint override, time-outs, retry
-    /// policy and clock of `config`. The SDK's own retries are turned off: `config`'s
+    /// Instances on AWS EC2 through `client` (the credentials and region of its `aws-config`
+    /// [`SdkConfig`](unicloud_aws::SdkConfig), and the endpoint override, time-outs, retry
+    /// policy and clock of its [`ClientConfig`]). The SDK's own retries are turned off: the
     /// [`RetryPolicy`](unicloud_core::RetryPolicy) retries instead, like on the other clouds.
-    pub fn aws(sdk: &SdkConfig, config: ClientConfig) -> Result<Self, Error> {
-        let region = sdk.region().ok_or_else(|| {
-            Error::new(
-                ErrorKind::Config,
-                "no AWS region: set one in the options, AWS_REGION or the profile",
-            )
-            .with_provider(Provider::Aws)
-        })?;
-        let region = Region::new(Provider::Aws, region.as_ref())?;
-        let timeouts = aws_sdk_ec2::config::timeout::TimeoutConfig::builder()
-            .connect_timeout(config.connect_timeout())
-            .operation_attempt_timeout(config.timeout())
-            .build();
-        let mut b = aws_sdk_ec2::config::Builder::from(sdk)
+    pub fn aws(client: &AwsClient) -> Self {
+        let config = client.config().clone();
+        let mut b = aws_sdk_ec2::config::Builder::from(client.sdk_config())
             .retry_config(aws_sdk_ec2::config::retry::RetryConfig::disabled())
-            .timeout_config(timeouts)
-            .app_name(
-                aws_sdk_ec2::config::AppName::new("unicloud")
-                    .map_err(|e| Error::new(ErrorKind::Config, e.to_string()))?,
-            );
-        if let Some(e) = config.endpoint() {
+            .timeout_config(client.timeout_config());
+        if let Ok(name) = aws_sdk_ec2::config::AppName::new("unicloud") {
+            b = b.app_name(name);
+        }
+        if let Some(e) = client.endpoint_for("ec2") {
             b = b.endpoint_url(e);
         }
-        let client = aws_sdk_ec2::Client::from_conf(b.build());
-        Ok(Compute::from_backend(Arc::new(AwsBackend {
-            client,
-            region,
+        Compute::from_backend(Arc::new(AwsBackend {
+            client: aws_sdk_ec2::Client::from_conf(b.build()),
+            region: client.region().clone(),
             config,
-        })))
+        }))
     }
 }
+
+/// `i-` + 8 or 17 lowercase hexadecimal digits.
+const ID_RULE: IdRule = IdRule {
+    noun: "instance",
+    provider: Provider::Aws,
+    is_valid: |id| {
+        id.strip_prefix("i-").is_some_and(|rest| {
+            (rest.len() == 8 || rest.len() == 17)
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
+    },
+};
 
 struct AwsBackend {
     client: aws_sdk_ec2::Client,
@@ -195,6 +196,12 @@ fn change_of(c: &ec2::InstanceStateChange) -> Option<StateChange> {
     ))
 }
 
+/// Every EC2 call compute makes is safe to repeat after a failure that may have been applied:
+/// `DescribeInstances` reads; `RunInstances` carries the call's client token (EC2 answers a
+/// repeat with the instances of the first); starting a started, stopping a stopped or
+/// terminating a terminated instance changes nothing. Named here so a new call has to decide.
+const SAFE_TO_REPEAT: Idempotency = Idempotency::Idempotent;
+
 impl AwsBackend {
     async fn retry<T, F, Fut>(&self, op: F) -> Result<T, Error>
     where
@@ -202,15 +209,14 @@ impl AwsBackend {
         Fut: Future<Output = Result<T, Error>>,
     {
         let clock = self.config.clock().clone();
-        self.config.retry().retry(clock.as_ref(), op).await
+        self.config
+            .retry()
+            .retry_call(clock.as_ref(), SAFE_TO_REPEAT, op)
+            .await
     }
 }
 
 impl Backend for AwsBackend {
-    fn provider(&self) -> Provider {
-        Provider::Aws
-    }
-
     fn region(&self) -> &Region {
         &self.region
     }
@@ -223,14 +229,8 @@ impl Backend for AwsBackend {
         LIMITS
     }
 
-    /// `i-` + 8 or 17 lowercase hexadecimal digits.
-    fn valid_id(&self, id: &str) -> bool {
-        id.strip_prefix("i-").is_some_and(|rest| {
-            (rest.len() == 8 || rest.len() == 17)
-                && rest
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        })
+    fn id_rule(&self) -> IdRule {
+        ID_RULE
     }
 
     fn describe_page<'a>(&'a self, q: PageQuery<'a>) -> BoxFuture<'a, Result<Page, Error>> {
@@ -270,7 +270,10 @@ impl Backend for AwsBackend {
                 .next_token()
                 .filter(|t| !t.is_empty())
                 .map(str::to_owned);
-            Ok(Page { instances, next })
+            Ok(Page {
+                items: instances,
+                next,
+            })
         })
     }
 
@@ -378,13 +381,13 @@ impl Backend for AwsBackend {
                     .await?
                     .starting_instances()
                     .to_vec(),
-                Action::Stop { force } => self
+                Action::Stop(mode) => self
                     .retry(|_| {
                         let req = self
                             .client
                             .stop_instances()
                             .set_instance_ids(ids_v.clone())
-                            .force(force);
+                            .force(mode.is_force());
                         async move {
                             req.send()
                                 .await

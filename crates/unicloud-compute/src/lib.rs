@@ -3,6 +3,11 @@
 //! A [`Compute`] is built from a provider client and offers the same five operations
 //! everywhere — describe, create, start, stop, destroy — plus a waiter:
 //!
+//! Every constructor takes a reference to the provider's client (`unicloud_aws::AwsClient`,
+//! `TencentClient`, `AlibabaClient`), which is cheap to clone and shared with the other
+//! services of the same cloud. Describe calls take an [`InstanceQuery`] (or just [`Filters`]);
+//! the other calls take any list of ids (`&[&str]`, `Vec<String>`, an iterator).
+//!
 //! | operation | AWS | Tencent Cloud | Alibaba Cloud |
 //! |---|---|---|---|
 //! | [`Compute::describe_instances`] (a stream over every page) / [`Compute::list_instances`] | EC2 `DescribeInstances` | CVM `DescribeInstances` | ECS `DescribeInstances` |
@@ -24,14 +29,14 @@
 //! # async fn example() -> Result<(), unicloud_core::Error> {
 //! use std::time::Duration;
 //! use futures::TryStreamExt;
-//! use unicloud_compute::{Compute, CreateInstancesSpec, Filters, InstanceState};
+//! use unicloud_compute::{Compute, CreateInstancesSpec, Filters, InstanceState, StopMode};
 //! use unicloud_core::{Credentials, Provider, Region};
 //! use unicloud_tencent::client::TencentClient;
 //!
 //! let client = TencentClient::builder(Region::new(Provider::Tencent, "ap-guangzhou")?)
 //!     .credentials(Credentials::new("AKID...", "secret"))
 //!     .build()?;
-//! let compute = Compute::tencent(client);
+//! let compute = Compute::tencent(&client);
 //!
 //! let ids = compute
 //!     .create_instances(
@@ -46,12 +51,12 @@
 //!
 //! // Every page is followed; filters use the unified keys.
 //! let filters = Filters::new().tag("env", ["prod"]).state([InstanceState::Running]);
-//! let mut stream = compute.describe_instances(&[] as &[String], &filters)?;
+//! let mut stream = compute.describe_instances(&filters)?;
 //! while let Some(instance) = stream.try_next().await? {
 //!     println!("{} {} {:?}", instance.id, instance.state, instance.private_ip());
 //! }
 //!
-//! compute.stop_instances(&ids, false).await?;
+//! compute.stop_instances(&ids, StopMode::Graceful).await?;
 //! compute.wait_until(&ids, InstanceState::Stopped, Duration::from_secs(300)).await?;
 //! compute.destroy_instances(&ids).await?;
 //! # Ok(()) }
@@ -70,7 +75,7 @@
 //! let client = AlibabaClient::builder(Region::new(Provider::Alibaba, "cn-hangzhou")?)
 //!     .credentials(Credentials::new("LTAI...", "secret"))
 //!     .build()?;
-//! let compute = Compute::alibaba(client);
+//! let compute = Compute::alibaba(&client);
 //!
 //! let ids = compute
 //!     .create_instances(
@@ -81,7 +86,7 @@
 //!     )
 //!     .await?;
 //! compute.wait_until(&ids, InstanceState::Running, Duration::from_secs(300)).await?;
-//! let web = compute.list_instances(&[] as &[String], &Filters::new().name("web")).await?;
+//! let web = compute.list_instances(Filters::new().name("web")).await?;
 //! println!("{} instances named web", web.len());
 //! compute.destroy_instances(&ids).await?;
 //! # Ok(()) }
@@ -94,7 +99,7 @@
 //! # async fn example() -> Result<(), unicloud_core::Error> {
 //! use std::time::Duration;
 //! use unicloud_compute::{Compute, CreateInstancesSpec, InstanceState};
-//! use unicloud_aws::{load_sdk_config, AwsConfigOptions};
+//! use unicloud_aws::{load_sdk_config, AwsClient, AwsConfigOptions};
 //! use unicloud_core::{ClientConfig, Provider, Region};
 //!
 //! let sdk = load_sdk_config(&AwsConfigOptions {
@@ -103,7 +108,8 @@
 //!     ..Default::default()
 //! })
 //! .await;
-//! let compute = Compute::aws(&sdk, ClientConfig::default())?;
+//! let client = AwsClient::new(sdk, ClientConfig::default())?;
+//! let compute = Compute::aws(&client);
 //!
 //! let ids = compute
 //!     .create_instances(&CreateInstancesSpec::new("ami-0abcdef1234567890", "t3.micro").name("web"))
@@ -183,13 +189,16 @@
     allow(dead_code)
 )]
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use unicloud_core::clock::{BoxFuture, SharedClock};
+use unicloud_core::ids::{self, IdRule};
+use unicloud_core::paging::{self, collect_pages};
+use unicloud_core::waiter::{self, Poll, WaitSpec};
 use unicloud_core::{Error, ErrorKind, Provider, Region};
 
 #[cfg(feature = "alibaba")]
@@ -201,10 +210,16 @@ mod model;
 mod tencent;
 mod util;
 
-pub use model::{CreateInstancesSpec, FilterKey, Filters, Instance, InstanceState, StateChange};
+pub use model::{
+    CreateInstancesSpec, FilterKey, Filters, Instance, InstanceQuery, InstanceState, StateChange,
+    StopMode,
+};
 
 /// A stream of instances, following every page (see [`Compute::describe_instances`]).
 pub type InstanceStream = BoxStream<'static, Result<Instance, Error>>;
+
+/// The vendor call every describe makes, for errors.
+const DESCRIBE: &str = "DescribeInstances";
 
 /// One page request to a backend.
 pub(crate) struct PageQuery<'a> {
@@ -218,17 +233,14 @@ pub(crate) struct PageQuery<'a> {
     pub(crate) cursor: Option<&'a str>,
 }
 
-/// One page from a backend.
-pub(crate) struct Page {
-    pub(crate) instances: Vec<Instance>,
-    pub(crate) next: Option<String>,
-}
+/// One page of instances from a backend.
+pub(crate) type Page = paging::Page<Instance>;
 
 /// A lifecycle action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Action {
     Start,
-    Stop { force: bool },
+    Stop(StopMode),
     Destroy,
 }
 
@@ -244,13 +256,13 @@ pub(crate) struct Limits {
 }
 
 /// What a provider must implement; everything else (validation, chunking, paging, client-side
-/// filters, waiting) is shared.
+/// filters, waiting) is shared, built on `unicloud_core`'s helpers.
 pub(crate) trait Backend: Send + Sync + fmt::Debug {
-    fn provider(&self) -> Provider;
     fn region(&self) -> &Region;
     fn clock(&self) -> SharedClock;
     fn limits(&self) -> Limits;
-    fn valid_id(&self, id: &str) -> bool;
+    /// The shape of this vendor's instance ids (its provider is the backend's).
+    fn id_rule(&self) -> IdRule;
     fn describe_page<'a>(&'a self, query: PageQuery<'a>) -> BoxFuture<'a, Result<Page, Error>>;
     fn create<'a>(
         &'a self,
@@ -294,7 +306,7 @@ impl Compute {
 
     /// Which cloud this talks to.
     pub fn provider(&self) -> Provider {
-        self.backend.provider()
+        self.backend.id_rule().provider
     }
 
     /// The region.
@@ -330,68 +342,76 @@ impl Compute {
     }
 
     fn id_batch(&self) -> usize {
-        let max = self.backend.limits().ids;
-        self.id_batch.map_or(max, |n| n.clamp(1, max))
-    }
-
-    /// Checks ids locally: non-empty list (when `required`), each of the vendor's shape;
-    /// returns them de-duplicated in their first-seen order.
-    fn check_ids<S: AsRef<str>>(&self, ids: &[S], required: bool) -> Result<Vec<String>, Error> {
-        if required && ids.is_empty() {
-            return Err(self.invalid("no instance id given"));
-        }
-        let mut seen = HashSet::new();
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let id = id.as_ref();
-            if !self.backend.valid_id(id) {
-                return Err(self.invalid(format!(
-                    "`{id}` is not a well-formed {} instance id",
-                    self.provider().display_name()
-                )));
-            }
-            if seen.insert(id.to_owned()) {
-                out.push(id.to_owned());
-            }
-        }
-        Ok(out)
+        ids::batch_size(self.backend.limits().ids, self.id_batch)
     }
 
     fn invalid(&self, message: impl Into<String>) -> Error {
         Error::invalid_input(message).with_provider(self.provider())
     }
 
-    /// Describes instances: those in `ids` (all of them when empty) that pass `filters`, as a
-    /// stream that follows every page and every id chunk.
+    /// Describes instances: those the query names (every instance when it names none) that
+    /// pass its filters, as a stream that follows every page and every id chunk. Takes an
+    /// [`InstanceQuery`], or [`Filters`] alone:
     ///
-    /// With ids, instances come in the order of `ids`, and an id that does not exist fails the
-    /// stream with [`ErrorKind::NotFound`]. Input is checked before anything is sent: malformed
-    /// ids are an [`ErrorKind::InvalidInput`] error right away.
-    pub fn describe_instances<S: AsRef<str>>(
+    /// ```no_run
+    /// # async fn example(compute: unicloud_compute::Compute) -> Result<(), unicloud_core::Error> {
+    /// use unicloud_compute::{Filters, InstanceQuery, InstanceState};
+    ///
+    /// let running = compute.describe_instances(Filters::new().state([InstanceState::Running]))?;
+    /// let two = compute.describe_instances(InstanceQuery::ids(["i-0123456789abcdef0", "i-0fedcba9"]))?;
+    /// let everything = compute.describe_instances(InstanceQuery::all())?;
+    /// # let _ = (running, two, everything); Ok(()) }
+    /// ```
+    ///
+    /// With ids, instances come in the order of the ids, and an id that does not exist fails
+    /// the stream with [`ErrorKind::NotFound`]. Input is checked before anything is sent:
+    /// malformed ids are an [`ErrorKind::InvalidInput`] error right away. Nothing is sent
+    /// until the stream is polled, and each page is asked for only when the previous one has
+    /// been consumed.
+    pub fn describe_instances(
         &self,
-        ids: &[S],
-        filters: &Filters,
+        query: impl Into<InstanceQuery>,
     ) -> Result<InstanceStream, Error> {
-        let ids = self.check_ids(ids, false)?;
-        let chunks: VecDeque<Vec<String>> = if ids.is_empty() {
-            VecDeque::new()
-        } else {
-            ids.chunks(self.id_batch())
-                .map(<[String]>::to_vec)
-                .collect()
-        };
-        let state = Paging {
-            backend: self.backend.clone(),
-            filters: filters.clone(),
-            by_ids: !ids.is_empty(),
-            chunks,
-            cursor: None,
-            started: false,
-            page_size: self.page_size(),
-        };
-        let s = stream::try_unfold(state, |mut st| async move {
-            let batch = st.next_batch().await?;
-            Ok::<_, Error>(batch.map(|b| (b, st)))
+        let InstanceQuery { ids, filters } = query.into();
+        let ids = self.backend.id_rule().check(&ids, false)?;
+        let backend = self.backend.clone();
+        let page_size = self.page_size();
+        if ids.is_empty() {
+            let provider = self.provider();
+            let filters = Arc::new(filters);
+            return Ok(paging::paginate(provider, DESCRIBE, move |cursor| {
+                let backend = backend.clone();
+                let filters = filters.clone();
+                async move {
+                    let mut page = backend
+                        .describe_page(PageQuery {
+                            ids: None,
+                            filters: &filters,
+                            page_size,
+                            cursor: cursor.as_deref(),
+                        })
+                        .await?;
+                    page.items.retain(|i| filters.matches(i));
+                    Ok(page)
+                }
+            }));
+        }
+        // By ids: one chunk at a time, each with all its pages, filters applied here.
+        let chunks: VecDeque<Vec<String>> = ids
+            .chunks(self.id_batch())
+            .map(<[String]>::to_vec)
+            .collect();
+        let s = stream::try_unfold(chunks, move |mut chunks| {
+            let backend = backend.clone();
+            let filters = filters.clone();
+            async move {
+                let Some(chunk) = chunks.pop_front() else {
+                    return Ok(None);
+                };
+                let mut found = fetch_chunk(backend.as_ref(), &chunk, page_size, false).await?;
+                found.retain(|i| filters.matches(i));
+                Ok::<_, Error>(Some((found, chunks)))
+            }
         })
         .map_ok(|batch| stream::iter(batch.into_iter().map(Ok)))
         .try_flatten();
@@ -399,12 +419,11 @@ impl Compute {
     }
 
     /// Collects [`Compute::describe_instances`] into a vector.
-    pub async fn list_instances<S: AsRef<str>>(
+    pub async fn list_instances(
         &self,
-        ids: &[S],
-        filters: &Filters,
+        query: impl Into<InstanceQuery>,
     ) -> Result<Vec<Instance>, Error> {
-        self.describe_instances(ids, filters)?.try_collect().await
+        self.describe_instances(query)?.try_collect().await
     }
 
     /// Creates `spec.count` instances (all or nothing) and returns their ids; a dry run returns
@@ -428,139 +447,126 @@ impl Compute {
         let token = spec
             .client_token
             .clone()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            .unwrap_or_else(ids::new_client_token);
         tracing::debug!(provider = %self.provider(), count = spec.count, token, "create instances");
         self.backend.create(spec, &token).await
     }
 
     /// Starts stopped instances.
-    pub async fn start_instances<S: AsRef<str>>(
-        &self,
-        ids: &[S],
-    ) -> Result<Vec<StateChange>, Error> {
+    pub async fn start_instances<I>(&self, ids: I) -> Result<Vec<StateChange>, Error>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
         self.change(Action::Start, ids).await
     }
 
-    /// Stops running instances; `force` skips the guest's orderly shutdown (a hard power-off;
-    /// AWS `Force`, Tencent `ForceStop`/`StopType=HARD`, Alibaba `ForceStop`).
-    pub async fn stop_instances<S: AsRef<str>>(
-        &self,
-        ids: &[S],
-        force: bool,
-    ) -> Result<Vec<StateChange>, Error> {
-        self.change(Action::Stop { force }, ids).await
+    /// Stops running instances. [`StopMode::Force`] skips the guest's orderly shutdown (a hard
+    /// power-off; AWS `Force`, Tencent `StopType=HARD`, Alibaba `ForceStop`).
+    pub async fn stop_instances<I>(&self, ids: I, mode: StopMode) -> Result<Vec<StateChange>, Error>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        self.change(Action::Stop(mode), ids).await
     }
 
     /// Destroys instances, running or stopped (this cannot be undone).
-    pub async fn destroy_instances<S: AsRef<str>>(
-        &self,
-        ids: &[S],
-    ) -> Result<Vec<StateChange>, Error> {
+    pub async fn destroy_instances<I>(&self, ids: I) -> Result<Vec<StateChange>, Error>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
         self.change(Action::Destroy, ids).await
     }
 
-    async fn change<S: AsRef<str>>(
-        &self,
-        action: Action,
-        ids: &[S],
-    ) -> Result<Vec<StateChange>, Error> {
-        let ids = self.check_ids(ids, true)?;
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(self.id_batch()) {
-            out.extend(self.backend.change(action, chunk).await?);
-        }
-        Ok(out)
+    async fn change<I>(&self, action: Action, ids: I) -> Result<Vec<StateChange>, Error>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        let ids = self.backend.id_rule().check(ids, true)?;
+        ids::try_chunked(&ids, self.id_batch(), |chunk| {
+            self.backend.change(action, chunk)
+        })
+        .await
     }
 
     /// Waits until every instance in `ids` is in `state`, polling every
     /// [poll interval](Compute::with_poll_interval) on the client's clock, and returns them.
     ///
     /// Waiting for [`InstanceState::Terminated`] also accepts instances that are gone (Tencent
-    /// and Alibaba drop destroyed instances). Fails with [`ErrorKind::Timeout`] when `timeout`
-    /// passes, with [`ErrorKind::Conflict`] when an instance is destroyed while waiting for
-    /// another state, and with [`ErrorKind::NotFound`] when one does not exist.
-    pub async fn wait_until<S: AsRef<str>>(
+    /// and Alibaba drop destroyed instances). Fails with [`ErrorKind::Timeout`] (not
+    /// retryable: the caller chose how long to wait) when `timeout` passes on the clock's
+    /// monotonic time, with [`ErrorKind::Conflict`] when an instance is destroyed while
+    /// waiting for another state, and with [`ErrorKind::NotFound`] when one does not exist.
+    pub async fn wait_until<I>(
         &self,
-        ids: &[S],
+        ids: I,
         state: InstanceState,
         timeout: Duration,
-    ) -> Result<Vec<Instance>, Error> {
-        let ids = self.check_ids(ids, true)?;
+    ) -> Result<Vec<Instance>, Error>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        let ids = self.backend.id_rule().check(ids, true)?;
         if matches!(state, InstanceState::Unknown(_)) {
             return Err(self.invalid("cannot wait for an unknown state"));
         }
+        let spec = WaitSpec {
+            provider: self.provider(),
+            what: state.to_string().into(),
+            poll_interval: self.poll_interval,
+            timeout,
+        };
         let clock = self.backend.clock();
-        // Durations on the monotonic clock: a wall-clock step must not stretch the wait.
-        let started = clock.monotonic();
-        loop {
-            let found = self.fetch_by_ids(&ids, true).await?;
-            let by_id: HashMap<&str, &Instance> =
-                found.iter().map(|i| (i.id.as_str(), i)).collect();
-            let mut waiting = Vec::new();
-            for id in &ids {
-                match by_id.get(id.as_str()) {
-                    None if state == InstanceState::Terminated => {}
-                    None => {
-                        return Err(Error::new(
-                            ErrorKind::NotFound,
-                            format!("instance {id} does not exist"),
-                        )
-                        .with_provider(self.provider()));
-                    }
-                    Some(i) if i.state == state => {}
-                    Some(i) if i.state.is_gone() && !state.is_gone() => {
-                        return Err(Error::new(
-                            ErrorKind::Conflict,
-                            format!("instance {id} is {} and will never be {state}", i.state),
-                        )
-                        .with_provider(self.provider()));
-                    }
-                    Some(i) => waiting.push(format!("{id} is {}", i.state)),
-                }
-            }
-            if waiting.is_empty() {
-                return Ok(found);
-            }
-            let elapsed = clock.monotonic().saturating_sub(started);
-            if elapsed >= timeout {
-                return Err(Error::new(
-                    ErrorKind::Timeout,
-                    format!(
-                        "gave up waiting for {state} after {elapsed:?}: {}",
-                        waiting.join(", ")
-                    ),
-                )
-                .with_provider(self.provider())
-                // The caller chose how long to wait: retrying would silently double it.
-                .with_retryable(false));
-            }
-            clock.sleep(self.poll_interval.min(timeout - elapsed)).await;
-        }
+        waiter::wait_until(clock.as_ref(), &spec, || self.check_states(&ids, &state)).await
     }
 
-    /// Every instance in `ids` that exists, in the order of `ids`, all pages and chunks.
-    async fn fetch_by_ids(
+    /// One poll of [`Compute::wait_until`].
+    async fn check_states(
         &self,
         ids: &[String],
-        tolerate_missing: bool,
-    ) -> Result<Vec<Instance>, Error> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(self.id_batch()) {
-            out.extend(
-                fetch_chunk(
-                    self.backend.as_ref(),
-                    chunk,
-                    self.page_size(),
-                    tolerate_missing,
-                )
-                .await?,
-            );
+        state: &InstanceState,
+    ) -> Result<Poll<Vec<Instance>>, Error> {
+        let found = ids::try_chunked(ids, self.id_batch(), |chunk| {
+            fetch_chunk(self.backend.as_ref(), chunk, self.page_size(), true)
+        })
+        .await?;
+        let by_id: HashMap<&str, &Instance> = found.iter().map(|i| (i.id.as_str(), i)).collect();
+        let mut waiting = Vec::new();
+        for id in ids {
+            match by_id.get(id.as_str()) {
+                None if *state == InstanceState::Terminated => {}
+                None => {
+                    return Err(Error::new(
+                        ErrorKind::NotFound,
+                        format!("instance {id} does not exist"),
+                    )
+                    .with_provider(self.provider()));
+                }
+                Some(i) if i.state == *state => {}
+                Some(i) if i.state.is_gone() && !state.is_gone() => {
+                    return Err(Error::new(
+                        ErrorKind::Conflict,
+                        format!("instance {id} is {} and will never be {state}", i.state),
+                    )
+                    .with_provider(self.provider()));
+                }
+                Some(i) => waiting.push(format!("{id} is {}", i.state)),
+            }
         }
-        Ok(out)
+        Ok(if waiting.is_empty() {
+            Poll::Ready(found)
+        } else {
+            Poll::Pending(waiting.join(", "))
+        })
     }
 }
 
-/// Fetches every page for one chunk of ids; missing ids are `NotFound` unless tolerated.
+/// Fetches every page for one chunk of ids, in the order of `chunk`; missing ids are
+/// `NotFound` unless tolerated.
 async fn fetch_chunk(
     backend: &dyn Backend,
     chunk: &[String],
@@ -568,28 +574,23 @@ async fn fetch_chunk(
     tolerate_missing: bool,
 ) -> Result<Vec<Instance>, Error> {
     let none = Filters::new();
-    let mut cursor: Option<String> = None;
-    let mut found: HashMap<String, Instance> = HashMap::new();
-    loop {
-        let page = backend
-            .describe_page(PageQuery {
-                ids: Some(chunk),
-                filters: &none,
-                page_size,
-                cursor: cursor.as_deref(),
-            })
-            .await?;
-        for i in page.instances {
-            found.insert(i.id.clone(), i);
+    let provider = backend.id_rule().provider;
+    let pages = collect_pages(provider, DESCRIBE, |cursor| {
+        let none = &none;
+        async move {
+            backend
+                .describe_page(PageQuery {
+                    ids: Some(chunk),
+                    filters: none,
+                    page_size,
+                    cursor: cursor.as_deref(),
+                })
+                .await
         }
-        match page.next {
-            Some(n) if Some(&n) == cursor.as_ref() => {
-                return Err(repeated_cursor(backend.provider()));
-            }
-            Some(n) => cursor = Some(n),
-            None => break,
-        }
-    }
+    })
+    .await?;
+    let mut found: HashMap<String, Instance> =
+        pages.into_iter().map(|i| (i.id.clone(), i)).collect();
     let mut out = Vec::with_capacity(chunk.len());
     let mut missing = Vec::new();
     for id in chunk {
@@ -603,63 +604,10 @@ async fn fetch_chunk(
             ErrorKind::NotFound,
             format!("instance(s) {} do not exist", missing.join(", ")),
         )
-        .with_provider(backend.provider()));
+        .with_provider(provider)
+        .with_operation(DESCRIBE));
     }
     Ok(out)
-}
-
-fn repeated_cursor(provider: Provider) -> Error {
-    Error::new(
-        ErrorKind::InvalidResponse,
-        "the provider returned the same page cursor twice",
-    )
-    .with_provider(provider)
-}
-
-/// The state of a describe stream.
-struct Paging {
-    backend: Arc<dyn Backend>,
-    filters: Filters,
-    by_ids: bool,
-    chunks: VecDeque<Vec<String>>,
-    cursor: Option<String>,
-    started: bool,
-    page_size: usize,
-}
-
-impl Paging {
-    /// The next batch of matching instances, or `None` at the end.
-    async fn next_batch(&mut self) -> Result<Option<Vec<Instance>>, Error> {
-        if self.by_ids {
-            let Some(chunk) = self.chunks.pop_front() else {
-                return Ok(None);
-            };
-            let mut found =
-                fetch_chunk(self.backend.as_ref(), &chunk, self.page_size, false).await?;
-            found.retain(|i| self.filters.matches(i));
-            return Ok(Some(found));
-        }
-        if self.started && self.cursor.is_none() {
-            return Ok(None);
-        }
-        self.started = true;
-        let page = self
-            .backend
-            .describe_page(PageQuery {
-                ids: None,
-                filters: &self.filters,
-                page_size: self.page_size,
-                cursor: self.cursor.as_deref(),
-            })
-            .await?;
-        if page.next.is_some() && page.next == self.cursor {
-            return Err(repeated_cursor(self.backend.provider()));
-        }
-        self.cursor = page.next;
-        let mut batch = page.instances;
-        batch.retain(|i| self.filters.matches(i));
-        Ok(Some(batch))
-    }
 }
 
 #[cfg(test)]

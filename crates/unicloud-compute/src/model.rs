@@ -522,6 +522,86 @@ impl<'de> Deserialize<'de> for Filters {
     }
 }
 
+/// Which instances a describe call asks for: some ids (or none, for every instance), and
+/// filters they must pass. A bare [`Filters`] converts into a query over every instance.
+///
+/// ```
+/// use unicloud_compute::{Filters, InstanceQuery, InstanceState};
+///
+/// let all = InstanceQuery::all();
+/// assert!(all.ids.is_empty() && all.filters.is_empty());
+///
+/// let ids = vec!["i-0123456789abcdef0".to_owned()];
+/// let some = InstanceQuery::ids(&ids).with_filters(Filters::new().name("web"));
+/// assert_eq!(some.ids, ids);
+///
+/// let running: InstanceQuery = Filters::new().state([InstanceState::Running]).into();
+/// assert!(running.ids.is_empty());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InstanceQuery {
+    /// The instances to describe; empty means every instance.
+    pub ids: Vec<String>,
+    /// What each instance must match.
+    pub filters: Filters,
+}
+
+impl InstanceQuery {
+    /// Every instance (narrow it with [`InstanceQuery::with_filters`]).
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// These instances, in this order (duplicates are dropped when the query runs).
+    pub fn ids<I>(ids: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        Self {
+            ids: ids.into_iter().map(|i| i.as_ref().to_owned()).collect(),
+            filters: Filters::new(),
+        }
+    }
+
+    /// Keeps only the instances that match `filters`.
+    #[must_use]
+    pub fn with_filters(mut self, filters: impl Into<Filters>) -> Self {
+        self.filters = filters.into();
+        self
+    }
+}
+
+impl From<Filters> for InstanceQuery {
+    fn from(filters: Filters) -> Self {
+        Self::all().with_filters(filters)
+    }
+}
+
+impl From<&Filters> for InstanceQuery {
+    fn from(filters: &Filters) -> Self {
+        Self::all().with_filters(filters.clone())
+    }
+}
+
+/// How [`Compute::stop_instances`](crate::Compute::stop_instances) stops an instance.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum StopMode {
+    /// An orderly shutdown through the guest operating system (the default).
+    #[default]
+    Graceful,
+    /// A hard power-off that skips the guest's shutdown (data not yet written may be lost).
+    Force,
+}
+
+impl StopMode {
+    /// Whether this is [`StopMode::Force`].
+    pub fn is_force(self) -> bool {
+        self == StopMode::Force
+    }
+}
+
 /// What to create: see [`Compute::create_instances`](crate::Compute::create_instances).
 ///
 /// ```

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use unicloud_core::clock::{BoxFuture, SharedClock};
+use unicloud_core::ids::IdRule;
 use unicloud_core::{Error, ErrorKind, Provider, Region};
 use unicloud_tencent::client::TencentClient;
 use unicloud_tencent::generated::cvm;
@@ -21,10 +22,26 @@ const LIMITS: Limits = Limits {
 impl Compute {
     /// Instances on Tencent Cloud CVM through `client` (its region, credentials, endpoint,
     /// retry policy and clock).
-    pub fn tencent(client: TencentClient) -> Self {
-        Compute::from_backend(Arc::new(TencentBackend { client }))
+    pub fn tencent(client: &TencentClient) -> Self {
+        Compute::from_backend(Arc::new(TencentBackend {
+            client: client.clone(),
+        }))
     }
 }
+
+/// `ins-` + 8 lowercase letters or digits.
+const ID_RULE: IdRule = IdRule {
+    noun: "instance",
+    provider: Provider::Tencent,
+    is_valid: |id| {
+        id.strip_prefix("ins-").is_some_and(|rest| {
+            rest.len() == 8
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+    },
+};
 
 #[derive(Debug)]
 struct TencentBackend {
@@ -179,10 +196,6 @@ fn is_dry_run_ok(e: &Error) -> bool {
 }
 
 impl Backend for TencentBackend {
-    fn provider(&self) -> Provider {
-        Provider::Tencent
-    }
-
     fn region(&self) -> &Region {
         self.client.region()
     }
@@ -195,14 +208,8 @@ impl Backend for TencentBackend {
         LIMITS
     }
 
-    /// `ins-` + 8 lowercase letters or digits.
-    fn valid_id(&self, id: &str) -> bool {
-        id.strip_prefix("ins-").is_some_and(|rest| {
-            rest.len() == 8
-                && rest
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
+    fn id_rule(&self) -> IdRule {
+        ID_RULE
     }
 
     fn describe_page<'a>(&'a self, q: PageQuery<'a>) -> BoxFuture<'a, Result<Page, Error>> {
@@ -220,7 +227,7 @@ impl Backend for TencentBackend {
                 && !filters.iter().any(|f| f.name == "instance-state")
             {
                 return Ok(Page {
-                    instances: Vec::new(),
+                    items: Vec::new(),
                     next: None,
                 });
             }
@@ -241,7 +248,10 @@ impl Backend for TencentBackend {
                 .collect::<Result<Vec<_>, _>>()?;
             let next_offset = offset + got;
             let next = (got > 0 && next_offset < total).then(|| next_offset.to_string());
-            Ok(Page { instances, next })
+            Ok(Page {
+                items: instances,
+                next,
+            })
         })
     }
 
@@ -275,11 +285,18 @@ impl Backend for TencentBackend {
                         .await?;
                     InstanceState::Starting
                 }
-                Action::Stop { force } => {
+                Action::Stop(mode) => {
                     self.client
                         .call(&cvm::StopInstancesRequest {
                             instance_ids,
-                            stop_type: Some(if force { "HARD" } else { "SOFT_FIRST" }.into()),
+                            stop_type: Some(
+                                if mode.is_force() {
+                                    "HARD"
+                                } else {
+                                    "SOFT_FIRST"
+                                }
+                                .into(),
+                            ),
                             ..Default::default()
                         })
                         .await?;

@@ -27,6 +27,8 @@ struct Fake {
     calls: Mutex<Calls>,
     /// Each describe call advances every instance one step along this list (when non-empty).
     script: Mutex<VecDeque<InstanceState>>,
+    /// The describe call (counted from 1) that fails, if any.
+    fail_describe: Mutex<Option<usize>>,
 }
 
 impl Fake {
@@ -45,6 +47,7 @@ impl Fake {
             instances: Mutex::new(instances),
             calls: Mutex::new(Calls::default()),
             script: Mutex::new(VecDeque::new()),
+            fail_describe: Mutex::new(None),
         })
     }
 
@@ -58,9 +61,6 @@ impl Fake {
 }
 
 impl Backend for Fake {
-    fn provider(&self) -> Provider {
-        Provider::Aws
-    }
     fn region(&self) -> &Region {
         &self.region
     }
@@ -74,8 +74,12 @@ impl Backend for Fake {
             create: Some(5),
         }
     }
-    fn valid_id(&self, id: &str) -> bool {
-        id.starts_with("f-")
+    fn id_rule(&self) -> IdRule {
+        IdRule {
+            noun: "instance",
+            provider: Provider::Aws,
+            is_valid: |id| id.starts_with("f-"),
+        }
     }
     fn describe_page<'a>(&'a self, q: PageQuery<'a>) -> BoxFuture<'a, Result<Page, Error>> {
         Box::pin(async move {
@@ -91,6 +95,9 @@ impl Backend for Fake {
                 .unwrap()
                 .describes
                 .push((q.ids.map(<[String]>::to_vec), q.cursor.map(str::to_owned)));
+            if *self.fail_describe.lock().unwrap() == Some(self.calls().describes.len()) {
+                return Err(Error::new(ErrorKind::Unavailable, "injected").with_retryable(false));
+            }
             if let Some(next) = self.script.lock().unwrap().pop_front() {
                 for i in self.instances.lock().unwrap().iter_mut() {
                     i.state = next.clone();
@@ -110,7 +117,10 @@ impl Backend for Fake {
             let end = (start + q.page_size).min(matching.len());
             let next = (end < matching.len()).then(|| end.to_string());
             let instances = matching.drain(start.min(end)..end).collect();
-            Ok(Page { instances, next })
+            Ok(Page {
+                items: instances,
+                next,
+            })
         })
     }
     fn create<'a>(
@@ -151,7 +161,7 @@ async fn every_page_is_followed() {
     let fake = Fake::new(30);
     let all = fake
         .compute()
-        .list_instances(&[] as &[String], &Filters::new())
+        .list_instances(InstanceQuery::all())
         .await
         .unwrap();
     assert_eq!(all.len(), 30);
@@ -178,7 +188,7 @@ async fn filters_apply_client_side_too() {
     let fake = Fake::new(30);
     let even = fake
         .compute()
-        .list_instances(&[] as &[String], &Filters::new().zone(["z-even"]))
+        .list_instances(Filters::new().zone(["z-even"]))
         .await
         .unwrap();
     assert_eq!(even.len(), 15);
@@ -195,7 +205,7 @@ async fn ids_are_chunked_and_merged_in_order() {
     asked.push(want[0].clone());
     let got = fake
         .compute()
-        .list_instances(&asked, &Filters::new())
+        .list_instances(InstanceQuery::ids(&asked))
         .await
         .unwrap();
     assert_eq!(got.iter().map(|i| i.id.clone()).collect::<Vec<_>>(), want);
@@ -210,7 +220,7 @@ async fn ids_are_chunked_and_merged_in_order() {
     // With ids, filters are applied after fetching.
     let odd = fake
         .compute()
-        .list_instances(&ids(0..6), &Filters::new().zone(["z-odd"]))
+        .list_instances(InstanceQuery::ids(ids(0..6)).with_filters(Filters::new().zone(["z-odd"])))
         .await
         .unwrap();
     assert_eq!(
@@ -223,7 +233,10 @@ async fn ids_are_chunked_and_merged_in_order() {
 async fn smaller_batches_and_pages_on_request() {
     let fake = Fake::new(30);
     let c = fake.compute().with_id_batch_size(4).with_page_size(1000);
-    let got = c.list_instances(&ids(0..9), &Filters::new()).await.unwrap();
+    let got = c
+        .list_instances(InstanceQuery::ids(ids(0..9)))
+        .await
+        .unwrap();
     assert_eq!(got.len(), 9);
     let chunks: Vec<usize> = fake
         .calls()
@@ -232,7 +245,7 @@ async fn smaller_batches_and_pages_on_request() {
         .map(|d| d.0.as_ref().unwrap().len())
         .collect();
     assert_eq!(chunks, [4, 4, 1]);
-    c.stop_instances(&ids(0..9), true).await.unwrap();
+    c.stop_instances(ids(0..9), StopMode::Force).await.unwrap();
     let changes: Vec<(Action, usize)> = fake
         .calls()
         .changes
@@ -242,9 +255,9 @@ async fn smaller_batches_and_pages_on_request() {
     assert_eq!(
         changes,
         [
-            (Action::Stop { force: true }, 4),
-            (Action::Stop { force: true }, 4),
-            (Action::Stop { force: true }, 1)
+            (Action::Stop(StopMode::Force), 4),
+            (Action::Stop(StopMode::Force), 4),
+            (Action::Stop(StopMode::Force), 1)
         ]
     );
 }
@@ -254,7 +267,7 @@ async fn unknown_ids_are_not_found() {
     let fake = Fake::new(3);
     let err = fake
         .compute()
-        .list_instances(&["f-0001", "f-9999"], &Filters::new())
+        .list_instances(InstanceQuery::ids(["f-0001", "f-9999"]))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
@@ -265,12 +278,15 @@ async fn unknown_ids_are_not_found() {
 async fn invalid_input_is_refused_before_any_request() {
     let fake = Fake::new(3);
     let c = fake.compute();
-    let e = c.start_instances(&[] as &[String]).await.unwrap_err();
+    let e = c
+        .start_instances(std::iter::empty::<&str>())
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     let e = c.destroy_instances(&["f-1", "bogus"]).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert!(e.message().contains("bogus"));
-    assert!(c.describe_instances(&["nope"], &Filters::new()).is_err());
+    assert!(c.describe_instances(InstanceQuery::ids(["nope"])).is_err());
     let e = c
         .create_instances(&CreateInstancesSpec::new("img", "t").count(0))
         .await
@@ -399,14 +415,54 @@ async fn wait_fails_fast_when_the_instance_is_destroyed() {
 }
 
 #[tokio::test]
-async fn stream_stops_at_first_error_and_is_lazy() {
-    let fake = Fake::new(3);
-    let s = fake
+async fn stream_is_lazy_and_stops_at_the_first_error() {
+    let fake = Fake::new(30);
+    // 7 per page; the second page fails.
+    *fake.fail_describe.lock().unwrap() = Some(2);
+    let mut s = fake
         .compute()
-        .describe_instances(&["f-0000"], &Filters::new())
+        .describe_instances(InstanceQuery::all())
         .unwrap();
     // Nothing is sent until the stream is polled.
     assert!(fake.calls().describes.is_empty());
-    let v: Vec<Instance> = s.try_collect().await.unwrap();
-    assert_eq!(v.len(), 1);
+    for k in 0..7 {
+        let i = s.try_next().await.unwrap().unwrap();
+        assert_eq!(i.id, format!("f-{k:04}"));
+        // The next page is asked for only once this one is used up.
+        assert_eq!(fake.calls().describes.len(), 1);
+    }
+    let err = s.try_next().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unavailable);
+    assert_eq!(err.message(), "injected");
+    // After the error the stream is over, and asks for nothing more.
+    assert!(s.try_next().await.unwrap().is_none());
+    assert_eq!(fake.calls().describes.len(), 2);
+}
+
+#[tokio::test]
+async fn stream_by_ids_stops_at_the_first_failing_chunk() {
+    let fake = Fake::new(30);
+    *fake.fail_describe.lock().unwrap() = Some(2);
+    let got: Result<Vec<Instance>, Error> = fake
+        .compute()
+        .describe_instances(InstanceQuery::ids(ids(0..30)))
+        .unwrap()
+        .try_collect()
+        .await;
+    assert_eq!(got.unwrap_err().message(), "injected");
+    // Chunks of 10: the first answered, the second failed, the third never sent.
+    assert_eq!(fake.calls().describes.len(), 2);
+}
+
+#[test]
+fn queries_from_ids_and_filters() {
+    let owned = vec!["f-1".to_owned()];
+    assert_eq!(InstanceQuery::ids(&owned).ids, owned);
+    assert_eq!(InstanceQuery::ids(["f-1"]).ids, owned);
+    let f = Filters::new().name("web");
+    let q: InstanceQuery = (&f).into();
+    assert!(q.ids.is_empty());
+    assert_eq!(q.filters, f);
+    assert_eq!(StopMode::default(), StopMode::Graceful);
+    assert!(StopMode::Force.is_force());
 }

@@ -2,26 +2,9 @@
 
 use base64::Engine as _;
 
+/// Vendor timestamps (RFC 3339, or Alibaba Cloud's minute-precision form): core's parser.
 #[cfg(any(feature = "tencent", feature = "alibaba", test))]
-/// Parses a vendor timestamp: RFC 3339 (`2024-05-01T08:00:00Z`, `…+08:00`), or Alibaba Cloud's
-/// minute-precision form (`2024-05-01T08:00Z`).
-pub(crate) fn parse_time(s: &str) -> Option<std::time::SystemTime> {
-    use time::OffsetDateTime;
-    use time::format_description::well_known::Rfc3339;
-
-    let s = s.trim();
-    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
-        return Some(t.into());
-    }
-    // `YYYY-MM-DDTHH:MMZ`: add the seconds.
-    let (head, tail) = s.split_at(s.len().checked_sub(1)?);
-    if tail == "Z" && head.len() == 16 {
-        return OffsetDateTime::parse(&format!("{head}:00Z"), &Rfc3339)
-            .ok()
-            .map(Into::into);
-    }
-    None
-}
+pub(crate) use unicloud_core::time_fmt::parse_rfc3339 as parse_time;
 
 /// User data as the vendors want it: standard base64.
 #[cfg_attr(
@@ -54,6 +37,8 @@ mod tests {
         assert_eq!(parse_time("2024-05-01T08:00Z"), Some(t));
         assert_eq!(parse_time("yesterday"), None);
         assert_eq!(parse_time(""), None);
+        // Ends in a multi-byte character: refused, not a panic.
+        assert_eq!(parse_time("2024-05-01T08:00:0é"), None);
     }
 
     #[test]

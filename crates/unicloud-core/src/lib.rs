@@ -16,6 +16,7 @@
 //!   client tokens), [`paging`] (a lazy stream over every page), [`waiter`] (polling until a
 //!   state, with a time-out that is not retried), and [`Idempotency`], which decides whether a
 //!   call is repeated after a failure that may have been applied;
+//! - [`time_fmt`] — RFC 3339 times as vendors write them, parsed without panics;
 //! - [`ClientConfig`] — endpoint override, time-outs and the `unicloud/<version>` user agent;
 //! - [`signing`] — the provider-neutral parts of request signing and verification, shared by
 //!   the Tencent and Alibaba signers, and the parser of captured SDK requests.
@@ -55,7 +56,7 @@ mod provider;
 mod region;
 mod retry;
 pub mod signing;
-mod time_fmt;
+pub mod time_fmt;
 pub mod waiter;
 
 pub use config::{ClientConfig, USER_AGENT};

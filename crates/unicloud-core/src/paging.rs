@@ -54,30 +54,17 @@ where
     F: FnMut(Option<String>) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
 {
-    struct State<F> {
-        fetch: F,
-        cursor: Option<String>,
-        done: bool,
-    }
-    let state = State {
-        fetch,
-        cursor: None,
-        done: false,
-    };
-    stream::try_unfold(state, move |mut st| async move {
-        if st.done {
-            return Ok(None);
-        }
-        let page = (st.fetch)(st.cursor.clone()).await?;
-        match page.next {
-            Some(next) if Some(&next) == st.cursor.as_ref() => {
-                return Err(repeated_cursor(provider, operation));
-            }
-            Some(next) => st.cursor = Some(next),
-            None => st.done = true,
-        }
-        Ok(Some((page.items, st)))
-    })
+    stream::try_unfold(
+        (fetch, Cursor::default()),
+        move |(mut fetch, mut cursor)| async move {
+            let Some(at) = cursor.next_request() else {
+                return Ok::<_, Error>(None);
+            };
+            let page = fetch(at).await?;
+            cursor.advance(page.next, provider, operation)?;
+            Ok(Some((page.items, (fetch, cursor))))
+        },
+    )
     .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
     .try_flatten()
     .boxed()
@@ -94,16 +81,49 @@ where
     Fut: Future<Output = Result<Page<T>, Error>>,
 {
     let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = fetch(cursor.clone()).await?;
+    let mut cursor = Cursor::default();
+    while let Some(at) = cursor.next_request() {
+        let page = fetch(at).await?;
         out.extend(page.items);
-        match page.next {
-            Some(next) if Some(&next) == cursor.as_ref() => {
-                return Err(repeated_cursor(provider, operation));
+        cursor.advance(page.next, provider, operation)?;
+    }
+    Ok(out)
+}
+
+/// Where a listing stands: the cursor to send next, or done. Both [`paginate`] and
+/// [`collect_pages`] walk pages through it, so the repeated-cursor guard lives once.
+#[derive(Debug, Default)]
+struct Cursor {
+    /// The cursor of the next page (`None` before the first page).
+    at: Option<String>,
+    done: bool,
+}
+
+impl Cursor {
+    /// The cursor to fetch with, or `None` once the last page has been seen.
+    fn next_request(&self) -> Option<Option<String>> {
+        (!self.done).then(|| self.at.clone())
+    }
+
+    /// Records a page's `next`; the same cursor twice in a row is an error.
+    fn advance(
+        &mut self,
+        next: Option<String>,
+        provider: Provider,
+        operation: &'static str,
+    ) -> Result<(), Error> {
+        match next {
+            Some(next) if self.at.as_ref() == Some(&next) => {
+                Err(repeated_cursor(provider, operation))
             }
-            Some(next) => cursor = Some(next),
-            None => return Ok(out),
+            Some(next) => {
+                self.at = Some(next);
+                Ok(())
+            }
+            None => {
+                self.done = true;
+                Ok(())
+            }
         }
     }
 }

@@ -19,7 +19,7 @@
 //! let clock = ManualClock::new(UNIX_EPOCH);
 //! let spec = WaitSpec {
 //!     provider: Provider::Aws,
-//!     what: "running",
+//!     what: "running".into(),
 //!     poll_interval: Duration::from_secs(5),
 //!     timeout: Duration::from_secs(60),
 //! };
@@ -42,6 +42,7 @@
 //! # }).unwrap();
 //! ```
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::time::Duration;
 
@@ -64,7 +65,7 @@ pub struct WaitSpec {
     /// The provider, for errors.
     pub provider: Provider,
     /// The awaited condition, for the time-out message (`running`, `healthy`).
-    pub what: &'static str,
+    pub what: Cow<'static, str>,
     /// Time between checks.
     pub poll_interval: Duration,
     /// How long to wait in all.
@@ -115,7 +116,7 @@ mod tests {
     fn spec(timeout: u64) -> WaitSpec {
         WaitSpec {
             provider: Provider::Tencent,
-            what: "stopped",
+            what: "stopped".into(),
             poll_interval: Duration::from_secs(4),
             timeout: Duration::from_secs(timeout),
         }

@@ -11,16 +11,20 @@ use unicloud_core::{ClientConfig, Credentials, Error, ErrorKind, Provider, Regio
 
 /// A configured connection to one provider in one region; hands out the service APIs.
 ///
+/// The provider's client (credentials resolved and shared, HTTP connections pooled) is built
+/// once, so each service accessor is cheap: it wraps a clone of that client.
+///
 /// ```no_run
-/// # async fn example() -> Result<(), unicloud::core::Error> {
-/// use unicloud::{Cloud, core::Provider};
+/// # async fn example() -> Result<(), unicloud::Error> {
+/// use unicloud::{Cloud, Provider};
+/// use unicloud::compute::InstanceQuery;
 ///
 /// let cloud = Cloud::builder(Provider::Tencent)
 ///     .region("ap-guangzhou")
 ///     .profile("prod")
 ///     .build()
 ///     .await?;
-/// let instances = cloud.compute()?.list_instances(&[] as &[String], &Default::default()).await?;
+/// let instances = cloud.compute().list_instances(InstanceQuery::all()).await?;
 /// println!("{} instances in {}", instances.len(), cloud.region());
 /// # Ok(()) }
 /// ```
@@ -28,22 +32,58 @@ use unicloud_core::{ClientConfig, Credentials, Error, ErrorKind, Provider, Regio
 pub struct Cloud {
     region: Region,
     config: ClientConfig,
-    // Empty (and never read) when no provider feature is enabled.
-    #[cfg_attr(
-        not(any(feature = "aws", feature = "tencent", feature = "alibaba")),
-        allow(dead_code)
-    )]
-    backend: Backend,
+    client: ProviderClient,
 }
 
-#[derive(Clone)]
-enum Backend {
+/// The built client of one provider: what every service is made from.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum ProviderClient {
+    /// AWS: `aws-config`'s configuration with unicloud's.
     #[cfg(feature = "aws")]
-    Aws(Box<unicloud_aws::SdkConfig>),
+    Aws(unicloud_aws::AwsClient),
+    /// Tencent Cloud's API 3.0 client.
     #[cfg(feature = "tencent")]
     Tencent(unicloud_tencent::client::TencentClient),
+    /// Alibaba Cloud's RPC client.
     #[cfg(feature = "alibaba")]
     Alibaba(unicloud_alibaba::client::AlibabaClient),
+    /// Never built: keeps the type inhabited-in-name when no provider is compiled in.
+    #[cfg(not(any(feature = "aws", feature = "tencent", feature = "alibaba")))]
+    #[doc(hidden)]
+    None(std::convert::Infallible),
+}
+
+/// A service API that can be made from any provider's client: what [`Cloud::service`] builds.
+///
+/// A new service implements this once (one constructor per compiled-in provider) and gets its
+/// accessor on [`Cloud`] without another match over the providers.
+pub trait Service: Sized {
+    /// The service on AWS.
+    #[cfg(feature = "aws")]
+    fn from_aws(client: &unicloud_aws::AwsClient) -> Self;
+    /// The service on Tencent Cloud.
+    #[cfg(feature = "tencent")]
+    fn from_tencent(client: &unicloud_tencent::client::TencentClient) -> Self;
+    /// The service on Alibaba Cloud.
+    #[cfg(feature = "alibaba")]
+    fn from_alibaba(client: &unicloud_alibaba::client::AlibabaClient) -> Self;
+}
+
+#[cfg(feature = "compute")]
+impl Service for unicloud_compute::Compute {
+    #[cfg(feature = "aws")]
+    fn from_aws(client: &unicloud_aws::AwsClient) -> Self {
+        Self::aws(client)
+    }
+    #[cfg(feature = "tencent")]
+    fn from_tencent(client: &unicloud_tencent::client::TencentClient) -> Self {
+        Self::tencent(client)
+    }
+    #[cfg(feature = "alibaba")]
+    fn from_alibaba(client: &unicloud_alibaba::client::AlibabaClient) -> Self {
+        Self::alibaba(client)
+    }
 }
 
 /// Builds a [`Cloud`]; see [`Cloud::builder`].
@@ -98,32 +138,52 @@ impl Cloud {
         &self.config
     }
 
+    /// The provider's built client, for what unicloud does not wrap (any generated Tencent or
+    /// Alibaba action through `call`, any `aws-sdk-*` client from the SDK configuration).
+    pub fn client(&self) -> &ProviderClient {
+        &self.client
+    }
+
+    /// Any [`Service`], made from this cloud's client.
+    pub fn service<S: Service>(&self) -> S {
+        match &self.client {
+            #[cfg(feature = "aws")]
+            ProviderClient::Aws(c) => S::from_aws(c),
+            #[cfg(feature = "tencent")]
+            ProviderClient::Tencent(c) => S::from_tencent(c),
+            #[cfg(feature = "alibaba")]
+            ProviderClient::Alibaba(c) => S::from_alibaba(c),
+            #[cfg(not(any(feature = "aws", feature = "tencent", feature = "alibaba")))]
+            ProviderClient::None(never) => match *never {},
+        }
+    }
+
     /// The AWS SDK configuration (credentials, region, endpoint), for AWS services unicloud does
-    /// not wrap.
+    /// not wrap; `None` on the other clouds.
     #[cfg(feature = "aws")]
     pub fn aws_sdk_config(&self) -> Option<&unicloud_aws::SdkConfig> {
-        match &self.backend {
-            Backend::Aws(sdk) => Some(sdk),
+        match &self.client {
+            ProviderClient::Aws(c) => Some(c.sdk_config()),
             #[allow(unreachable_patterns)]
             _ => None,
         }
     }
 
-    /// The Tencent Cloud client, to `call` any generated action.
+    /// The Tencent Cloud client, to `call` any generated action; `None` on the other clouds.
     #[cfg(feature = "tencent")]
     pub fn tencent_client(&self) -> Option<&unicloud_tencent::client::TencentClient> {
-        match &self.backend {
-            Backend::Tencent(c) => Some(c),
+        match &self.client {
+            ProviderClient::Tencent(c) => Some(c),
             #[allow(unreachable_patterns)]
             _ => None,
         }
     }
 
-    /// The Alibaba Cloud client, to `call` any generated action.
+    /// The Alibaba Cloud client, to `call` any generated action; `None` on the other clouds.
     #[cfg(feature = "alibaba")]
     pub fn alibaba_client(&self) -> Option<&unicloud_alibaba::client::AlibabaClient> {
-        match &self.backend {
-            Backend::Alibaba(c) => Some(c),
+        match &self.client {
+            ProviderClient::Alibaba(c) => Some(c),
             #[allow(unreachable_patterns)]
             _ => None,
         }
@@ -131,15 +191,8 @@ impl Cloud {
 
     /// Instances: describe, create, start, stop, destroy, wait.
     #[cfg(feature = "compute")]
-    pub fn compute(&self) -> Result<unicloud_compute::Compute, Error> {
-        match &self.backend {
-            #[cfg(feature = "aws")]
-            Backend::Aws(sdk) => unicloud_compute::Compute::aws(sdk, self.config.clone()),
-            #[cfg(feature = "tencent")]
-            Backend::Tencent(c) => Ok(unicloud_compute::Compute::tencent(c.clone())),
-            #[cfg(feature = "alibaba")]
-            Backend::Alibaba(c) => Ok(unicloud_compute::Compute::alibaba(c.clone())),
-        }
+    pub fn compute(&self) -> unicloud_compute::Compute {
+        self.service()
     }
 }
 
@@ -215,11 +268,11 @@ impl CloudBuilder {
     /// request with [`ErrorKind::Auth`] or [`ErrorKind::PermissionDenied`].
     ///
     /// ```no_run
-    /// # async fn example() -> Result<(), unicloud::core::Error> {
+    /// # async fn example() -> Result<(), unicloud::Error> {
     /// use std::time::Duration;
-    /// use unicloud::Cloud;
-    /// use unicloud::core::credentials::RoleSpec;
-    /// use unicloud::core::Provider;
+    /// use unicloud::base::credentials::RoleSpec;
+    /// use unicloud::compute::InstanceQuery;
+    /// use unicloud::{Cloud, Provider};
     ///
     /// let cloud = Cloud::builder(Provider::Alibaba)
     ///     .region("cn-hangzhou")
@@ -232,7 +285,7 @@ impl CloudBuilder {
     ///     })
     ///     .build()
     ///     .await?;
-    /// let instances = cloud.compute()?.list_instances(&[] as &[String], &Default::default()).await?;
+    /// let instances = cloud.compute().list_instances(InstanceQuery::all()).await?;
     /// # let _ = instances;
     /// # Ok(()) }
     /// ```
@@ -286,7 +339,7 @@ impl CloudBuilder {
                 Ok(Cloud {
                     region,
                     config,
-                    backend: Backend::Tencent(client),
+                    client: ProviderClient::Tencent(client),
                 })
             }
             #[cfg(feature = "alibaba")]
@@ -308,7 +361,7 @@ impl CloudBuilder {
                 Ok(Cloud {
                     region,
                     config,
-                    backend: Backend::Alibaba(client),
+                    client: ProviderClient::Alibaba(client),
                 })
             }
             #[allow(unreachable_patterns)]
@@ -353,10 +406,11 @@ impl CloudBuilder {
         if let Some(role) = &self.role {
             sdk = unicloud_aws::assume_role(&sdk, role).await?;
         }
+        let client = unicloud_aws::AwsClient::new(sdk, config.clone())?;
         Ok(Cloud {
             region,
             config,
-            backend: Backend::Aws(Box::new(sdk)),
+            client: ProviderClient::Aws(client),
         })
     }
 

@@ -6,11 +6,10 @@
 //!
 //! ```no_run
 //! # #[cfg(feature = "compute")]
-//! # async fn example() -> Result<(), unicloud::core::Error> {
+//! # async fn example() -> Result<(), unicloud::Error> {
 //! use std::time::Duration;
-//! use unicloud::Cloud;
+//! use unicloud::{Cloud, Provider};
 //! use unicloud::compute::{CreateInstancesSpec, Filters, InstanceState};
-//! use unicloud::core::Provider;
 //!
 //! for (provider, region, image, itype) in [
 //!     (Provider::Aws, "us-east-1", "ami-0abcdef1234567890", "t3.micro"),
@@ -19,20 +18,20 @@
 //! ] {
 //!     // Credentials from each provider's usual chain; `.profile("prod")` picks a profile.
 //!     let cloud = Cloud::builder(provider).region(region).build().await?;
-//!     let compute = cloud.compute()?;
+//!     let compute = cloud.compute();
 //!     let ids = compute
 //!         .create_instances(&CreateInstancesSpec::new(image, itype).count(2).name("web"))
 //!         .await?;
 //!     compute.wait_until(&ids, InstanceState::Running, Duration::from_secs(300)).await?;
-//!     let web = compute.list_instances(&[] as &[String], &Filters::new().name("web")).await?;
+//!     let web = compute.list_instances(Filters::new().name("web")).await?;
 //!     println!("{provider}: {} instances named web", web.len());
 //!     compute.destroy_instances(&ids).await?;
 //! }
 //! # Ok(()) }
 //! ```
 //!
-//! The crate re-exports the pieces: [`core`] (providers, regions, credentials and their chains,
-//! errors, retries, clocks), [`compute`] (instances), and the provider runtimes [`aws`]
+//! The crate re-exports the pieces: [`base`] (providers, regions, credentials and their chains,
+//! errors, retries, clocks; the everyday types also at the crate root), [`compute`] (instances), and the provider runtimes [`aws`]
 //! (`aws-config` loading, the AWS SDK's errors mapped, assume-role), [`tencent`] and [`alibaba`]
 //! (`client.call(any generated action)` for what the unified API does not cover).
 //!
@@ -53,13 +52,18 @@ mod cloud;
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
 
-pub use cloud::{Cloud, CloudBuilder};
+pub use cloud::{Cloud, CloudBuilder, ProviderClient, Service};
 #[cfg(feature = "alibaba")]
 pub use unicloud_alibaba as alibaba;
 #[cfg(feature = "aws")]
 pub use unicloud_aws as aws;
 #[cfg(feature = "compute")]
 pub use unicloud_compute as compute;
-pub use unicloud_core as core;
+/// The foundation every service shares (credentials, errors, retries, clocks, configuration):
+/// [`unicloud_core`], under a name that does not shadow the language's `core`.
+pub use unicloud_core as base;
+pub use unicloud_core::{
+    ClientConfig, Credentials, Error, ErrorKind, Provider, Region, RetryPolicy,
+};
 #[cfg(feature = "tencent")]
 pub use unicloud_tencent as tencent;

@@ -1,13 +1,15 @@
 //! The cases, written once against the unified API.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::TryStreamExt;
 use unicloud::aws::{AwsConfigOptions, AwsCredentialsProvider, load_sdk_config};
-use unicloud::compute::{Filters, Instance, InstanceState};
-use unicloud::core::credentials::RoleSpec;
-use unicloud::core::{ErrorKind, ProvideCredentials, Provider};
+use unicloud::base::clock::ManualClock;
+use unicloud::base::credentials::RoleSpec;
+use unicloud::base::{ErrorKind, ProvideCredentials, Provider};
+use unicloud::compute::{Filters, Instance, InstanceQuery, InstanceState, StopMode};
 use unicloud_alibaba::client::AlibabaClient;
 use unicloud_emulator::FaultKind;
 use unicloud_tencent::client::TencentClient;
@@ -50,7 +52,7 @@ pub async fn lifecycle(ctx: &Ctx) {
     let mut asked = ids.clone();
     asked.reverse();
     let described = compute
-        .list_instances(&asked, &Filters::new())
+        .list_instances(InstanceQuery::ids(&asked))
         .await
         .unwrap();
     assert_eq!(ids_of(&described), asked, "{p}");
@@ -137,13 +139,13 @@ pub async fn lifecycle(ctx: &Ctx) {
         ("tag miss", scope().tag("role", ["db"]), BTreeSet::new()),
     ];
     for (what, filters, want) in cases {
-        let got = compute
-            .list_instances(&[] as &[String], &filters)
-            .await
-            .unwrap();
+        let got = compute.list_instances(&filters).await.unwrap();
         assert_eq!(set(&ids_of(&got)), want, "{p}: filter {what}");
         // With ids, the same filters apply client-side.
-        let got = compute.list_instances(&ids, &filters).await.unwrap();
+        let got = compute
+            .list_instances(InstanceQuery::ids(&ids).with_filters(filters))
+            .await
+            .unwrap();
         assert_eq!(set(&ids_of(&got)), want, "{p}: filter {what} with ids");
     }
     // The seed's JSON form.
@@ -152,14 +154,14 @@ pub async fn lifecycle(ctx: &Ctx) {
         ctx.run
     ))
     .unwrap();
-    let got = compute
-        .list_instances(&[] as &[String], &seed)
-        .await
-        .unwrap();
+    let got = compute.list_instances(&seed).await.unwrap();
     assert_eq!(set(&ids_of(&got)), all, "{p}: seed filter");
 
     // Stop, start, destroy.
-    let changes = compute.stop_instances(&ids, false).await.unwrap();
+    let changes = compute
+        .stop_instances(&ids, StopMode::Graceful)
+        .await
+        .unwrap();
     assert_eq!(
         changes.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
         ids,
@@ -183,7 +185,7 @@ pub async fn lifecycle(ctx: &Ctx) {
         "{p}"
     );
     let got = compute
-        .list_instances(&[] as &[String], &scope().state([InstanceState::Stopped]))
+        .list_instances(&scope().state([InstanceState::Stopped]))
         .await
         .unwrap();
     assert_eq!(set(&ids_of(&got)), all, "{p}: state=stopped after the stop");
@@ -215,7 +217,7 @@ pub async fn lifecycle(ctx: &Ctx) {
         .await
         .unwrap();
     // Gone (Tencent, Alibaba) or visible as terminated for a while (AWS).
-    match compute.list_instances(&ids, &Filters::new()).await {
+    match compute.list_instances(InstanceQuery::ids(&ids)).await {
         Ok(left) => assert!(
             left.iter().all(|i| i.state == InstanceState::Terminated),
             "{p}: {left:?}"
@@ -223,10 +225,7 @@ pub async fn lifecycle(ctx: &Ctx) {
         Err(e) => assert_eq!(e.kind(), ErrorKind::NotFound, "{p}: {e}"),
     }
     let live = compute
-        .list_instances(
-            &[] as &[String],
-            &scope().state([InstanceState::Running, InstanceState::Stopped]),
-        )
+        .list_instances(&scope().state([InstanceState::Running, InstanceState::Stopped]))
         .await
         .unwrap();
     assert!(live.is_empty(), "{p}: {live:?}");
@@ -246,7 +245,7 @@ pub async fn paging(ctx: &Ctx) {
             Some(n) => compute.clone().with_page_size(n),
             None => compute.clone(),
         };
-        let mut stream = c.describe_instances(&[] as &[String], &scope).unwrap();
+        let mut stream = c.describe_instances(&scope).unwrap();
         let mut seen = Vec::new();
         while let Some(i) = stream.try_next().await.unwrap() {
             seen.push(i.id);
@@ -274,17 +273,23 @@ pub async fn id_chunking(ctx: &Ctx) {
             Some(n) => compute.clone().with_id_batch_size(n),
             None => compute.clone(),
         };
-        let got = c.list_instances(&asked, &Filters::new()).await.unwrap();
+        let got = c.list_instances(InstanceQuery::ids(&asked)).await.unwrap();
         assert_eq!(ids_of(&got), asked, "{p}: batch {batch:?}");
         // Filters still apply with ids.
         let none = c
-            .list_instances(&asked, &Filters::new().state([InstanceState::Stopped]))
+            .list_instances(
+                InstanceQuery::ids(&asked)
+                    .with_filters(Filters::new().state([InstanceState::Stopped])),
+            )
             .await
             .unwrap();
         assert!(none.is_empty(), "{p}: batch {batch:?}");
     }
     // Lifecycle calls are chunked too.
-    let stopped = compute.stop_instances(&asked, true).await.unwrap();
+    let stopped = compute
+        .stop_instances(&asked, StopMode::Force)
+        .await
+        .unwrap();
     assert_eq!(stopped.len(), 150, "{p}");
     compute
         .wait_until(&asked, InstanceState::Stopped, WAIT)
@@ -299,14 +304,17 @@ pub async fn unknown_id(ctx: &Ctx) {
     let compute = ctx.compute().await;
     let unknown = ctx.unknown_id();
     let e = compute
-        .list_instances(&[unknown], &Filters::new())
+        .list_instances(InstanceQuery::ids(&[unknown]))
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound, "{p}: describe: {e}");
     assert_eq!(e.provider(), Some(p));
     for (what, r) in [
         ("start", compute.start_instances(&[unknown]).await),
-        ("stop", compute.stop_instances(&[unknown], false).await),
+        (
+            "stop",
+            compute.stop_instances(&[unknown], StopMode::Graceful).await,
+        ),
         ("destroy", compute.destroy_instances(&[unknown]).await),
     ] {
         let e = r.unwrap_err();
@@ -360,10 +368,7 @@ pub async fn idempotent_create(ctx: &Ctx) {
     let again = compute.create_instances(&spec).await.unwrap();
     assert_eq!(first, again, "{p}: same token, same instances");
     let scope = Filters::new().tag(RUN_TAG, [ctx.run.clone()]);
-    let all = compute
-        .list_instances(&[] as &[String], &scope)
-        .await
-        .unwrap();
+    let all = compute.list_instances(&scope).await.unwrap();
     assert_eq!(set(&ids_of(&all)), set(&first), "{p}: no duplicates");
     ctx.destroy_all(&compute, &first).await;
 }
@@ -385,10 +390,7 @@ pub async fn create_retried_after_drop(ctx: &Ctx) {
     }
     assert_eq!(set(&created).len(), 8, "{p}");
     let scope = Filters::new().tag(RUN_TAG, [ctx.run.clone()]);
-    let all = compute
-        .list_instances(&[] as &[String], &scope)
-        .await
-        .unwrap();
+    let all = compute.list_instances(&scope).await.unwrap();
     assert_eq!(
         all.len(),
         8,
@@ -414,9 +416,15 @@ pub async fn throttling(ctx: &Ctx) {
         .wait_until(&ids, InstanceState::Running, WAIT)
         .await
         .unwrap();
-    let listed = compute.list_instances(&ids, &Filters::new()).await.unwrap();
+    let listed = compute
+        .list_instances(InstanceQuery::ids(&ids))
+        .await
+        .unwrap();
     assert_eq!(listed.len(), 2, "{p}");
-    compute.stop_instances(&ids, false).await.unwrap();
+    compute
+        .stop_instances(&ids, StopMode::Graceful)
+        .await
+        .unwrap();
     compute
         .wait_until(&ids, InstanceState::Stopped, WAIT)
         .await
@@ -443,14 +451,11 @@ pub async fn wrong_secret(ctx: &Ctx) {
     let secret = "definitely-the-wrong-secret-4711";
     let compute = ctx
         .compute_with(
-            unicloud::core::Credentials::new(&ctx.key_id, secret),
+            unicloud::base::Credentials::new(&ctx.key_id, secret),
             ctx.config(),
         )
         .await;
-    let e = compute
-        .list_instances(&[] as &[String], &Filters::new())
-        .await
-        .unwrap_err();
+    let e = compute.list_instances(&Filters::new()).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Auth, "{p}: {e}");
     assert!(!e.is_retryable(), "{p}");
     assert!(e.code().is_some(), "{p}: {e:?}");
@@ -517,19 +522,19 @@ pub async fn sts_credentials(ctx: &Ctx) {
     assert_ne!(temp.access_key_id(), source.access_key_id(), "{p}");
     let compute = ctx.compute_with(temp.clone(), ctx.config()).await;
     let ids = compute.create_instances(&ctx.spec(1)).await.unwrap();
-    let got = compute.list_instances(&ids, &Filters::new()).await.unwrap();
+    let got = compute
+        .list_instances(InstanceQuery::ids(&ids))
+        .await
+        .unwrap();
     assert_eq!(ids_of(&got), ids, "{p}");
     ctx.destroy_all(&compute, &ids).await;
 
     // The token is really checked: the temporary key without it is refused (the emulator
     // verifies it; moto only once IAM auth is on).
     if !ctx.is_moto() || ctx.moto_auth() {
-        let bare = unicloud::core::Credentials::new(temp.access_key_id(), temp.secret().expose());
+        let bare = unicloud::base::Credentials::new(temp.access_key_id(), temp.secret().expose());
         let compute = ctx.compute_with(bare, ctx.config()).await;
-        let e = compute
-            .list_instances(&[] as &[String], &Filters::new())
-            .await
-            .unwrap_err();
+        let e = compute.list_instances(&Filters::new()).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Auth, "{p}: {e}");
     }
 }
@@ -591,7 +596,10 @@ pub async fn cloud_assume_role(ctx: &Ctx) {
     }
     let compute = Ctx::compute_of(&cloud);
     let ids = compute.create_instances(&ctx.spec(1)).await.unwrap();
-    let got = compute.list_instances(&ids, &Filters::new()).await.unwrap();
+    let got = compute
+        .list_instances(InstanceQuery::ids(&ids))
+        .await
+        .unwrap();
     assert_eq!(ids_of(&got), ids, "{p}");
     ctx.destroy_all(&compute, &ids).await;
 }
@@ -678,29 +686,57 @@ pub async fn assume_role_invalid(ctx: &Ctx) {
     }
 }
 
-/// Waiters poll through transitions that take time (emulator transitions last 150 ms here).
+/// Waiters poll on the client's clock: here a manual clock the emulator's transitions also
+/// follow (30 s each), so every sleep of the waiter is known exactly and nothing really sleeps.
 pub async fn waiter_polls(ctx: &Ctx) {
     let p = ctx.provider;
-    let compute = ctx.compute().await;
+    // On moto, transitions are instant and moto has no clock of ours: only the client's is manual.
+    let clock = ctx
+        .clock
+        .clone()
+        .unwrap_or_else(|| ManualClock::new(std::time::SystemTime::now()));
+    let config = ctx.config().with_clock(Arc::new(clock.clone()));
+    let cloud = ctx
+        .cloud_builder(ctx.credentials(), &config)
+        .build()
+        .await
+        .unwrap();
+    let compute = cloud.compute().with_poll_interval(Duration::from_secs(5));
     let ids = compute.create_instances(&ctx.spec(2)).await.unwrap();
-    let first = compute.list_instances(&ids, &Filters::new()).await.unwrap();
+    let first = compute
+        .list_instances(InstanceQuery::ids(&ids))
+        .await
+        .unwrap();
+    let before = clock.sleeps().len();
+    let running = compute
+        .wait_until(&ids, InstanceState::Running, WAIT)
+        .await
+        .unwrap();
+    assert!(
+        running.iter().all(|i| i.state == InstanceState::Running),
+        "{p}"
+    );
+    let slept = clock.sleeps()[before..].to_vec();
     if !ctx.is_moto() {
         assert!(
             first.iter().all(|i| i.state == InstanceState::Pending),
             "{p}: a fresh instance is pending: {first:?}"
         );
+        // Pending for 30 s, polled every 5 s: six sleeps, then the poll that sees it running.
+        assert_eq!(slept, vec![Duration::from_secs(5); 6], "{p}");
     }
-    compute
-        .wait_until(&ids, InstanceState::Running, WAIT)
-        .await
-        .unwrap();
-    // A waiter that cannot succeed times out.
+    // A waiter that cannot succeed gives up at its deadline on the same clock, for good.
+    let before = clock.sleeps().len();
     let short = compute
-        .wait_until(&ids, InstanceState::Stopped, Duration::from_millis(200))
+        .wait_until(&ids, InstanceState::Stopped, Duration::from_secs(12))
         .await
         .unwrap_err();
     assert_eq!(short.kind(), ErrorKind::Timeout, "{p}: {short}");
+    assert!(!short.is_retryable(), "{p}: {short}");
+    assert_eq!(
+        clock.sleeps()[before..],
+        [5, 5, 2].map(Duration::from_secs),
+        "{p}"
+    );
     ctx.destroy_all(&compute, &ids).await;
-    let seen: HashSet<String> = ids.iter().cloned().collect();
-    assert_eq!(seen.len(), 2);
 }

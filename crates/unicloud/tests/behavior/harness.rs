@@ -1,9 +1,11 @@
 //! Provider and target selection, and everything a case needs to get a [`Compute`].
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use unicloud::base::clock::ManualClock;
+use unicloud::base::{ClientConfig, Credentials, Provider, Region, RetryPolicy};
 use unicloud::compute::{Compute, CreateInstancesSpec, InstanceState};
-use unicloud::core::{ClientConfig, Credentials, Provider, Region, RetryPolicy};
 use unicloud_emulator::{EmulatorHandle, FaultConfig};
 
 /// Where the suite runs.
@@ -52,12 +54,15 @@ pub fn providers() -> Vec<Provider> {
 }
 
 /// How a case wants its emulator.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct EmuOpts {
     /// Faults to inject.
     pub faults: FaultConfig,
     /// How long pending/stopping/... last.
     pub delay: Duration,
+    /// A manual clock for the emulator's transitions, shared with the case's client, so
+    /// waiters are driven without real sleeps.
+    pub clock: Option<ManualClock>,
 }
 
 impl EmuOpts {
@@ -86,6 +91,8 @@ pub struct Ctx {
     pub emulator: Option<EmulatorHandle>,
     pub key_id: String,
     pub secret: String,
+    /// The manual clock the emulator runs on, if the case asked for one.
+    pub clock: Option<ManualClock>,
     /// Unique per case run: tagged on every instance the case creates, so cases sharing a moto
     /// server never see each other's instances.
     pub run: String,
@@ -126,10 +133,12 @@ impl Ctx {
                     .listen("127.0.0.1:0".parse().unwrap())
                     .key(provider, key_id.clone(), secret.clone())
                     .transition_delay(opts.delay)
-                    .faults(opts.faults)
-                    .start()
-                    .await
-                    .expect("start the emulator");
+                    .faults(opts.faults);
+                let emu = match &opts.clock {
+                    Some(c) => emu.clock(Arc::new(c.clone())),
+                    None => emu,
+                };
+                let emu = emu.start().await.expect("start the emulator");
                 (emu.base_url(), Some(emu))
             }
         };
@@ -140,6 +149,7 @@ impl Ctx {
             emulator,
             key_id,
             secret,
+            clock: opts.clock,
             run,
         }
     }
@@ -230,7 +240,6 @@ impl Ctx {
     pub fn compute_of(cloud: &unicloud::Cloud) -> Compute {
         cloud
             .compute()
-            .unwrap()
             .with_poll_interval(Duration::from_millis(50))
     }
 

@@ -21,9 +21,10 @@
 mod cases;
 mod harness;
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use harness::{Ctx, EmuOpts};
+use unicloud::base::clock::ManualClock;
 use unicloud_emulator::{FaultConfig, FaultRule};
 
 /// One `#[tokio::test]` per case, looping over the selected providers.
@@ -73,10 +74,12 @@ behavior!(
             .rule(FaultRule::new(None, "*").throttle(1.0))
     )
 );
+// Transitions of 30 s on a manual clock the client shares: the waiter's sleeps are exact.
 behavior!(
     waiter_polls,
     EmuOpts {
-        delay: Duration::from_millis(300),
+        delay: Duration::from_secs(30),
+        clock: Some(ManualClock::new(SystemTime::now())),
         ..EmuOpts::default()
     }
 );

@@ -16,7 +16,10 @@
 //!   client tokens), [`paging`] (a lazy stream over every page), [`waiter`] (polling until a
 //!   state, with a time-out that is not retried), and [`Idempotency`], which decides whether a
 //!   call is repeated after a failure that may have been applied;
-//! - [`ClientConfig`] — endpoint override, time-outs and the `unicloud/<version>` user agent;
+//! - [`ClientConfig`] — endpoint overrides (global and per service), connect/read/total
+//!   time-outs and the `unicloud/<version>` user agent;
+//! - [`transport`] — the HTTP transport the hand-written clients share: sending, retries,
+//!   transport-error mapping, with each vendor's signing and decoding behind a `Protocol`;
 //! - [`signing`] — the provider-neutral parts of request signing and verification, shared by
 //!   the Tencent and Alibaba signers, and the parser of captured SDK requests.
 //!
@@ -56,6 +59,7 @@ mod region;
 mod retry;
 pub mod signing;
 mod time_fmt;
+pub mod transport;
 pub mod waiter;
 
 pub use config::{ClientConfig, USER_AGENT};

@@ -412,6 +412,67 @@ mod tests {
         );
     }
 
+    fn client_with(config: ClientConfig) -> TencentClient {
+        TencentClient::builder(Region::new(Provider::Tencent, "ap-guangzhou").unwrap())
+            .credentials(
+                Credentials::new("AKIDdebug", "debug-secret").with_session_token("debug-token"),
+            )
+            .config(config)
+            .build()
+            .unwrap()
+    }
+
+    fn call_to(service: &str) -> Api3Call {
+        Api3Call {
+            service: service.into(),
+            version: "2017-03-12".into(),
+            action: "DescribeInstances".into(),
+            region: "ap-guangzhou".into(),
+            body: Bytes::from_static(b"{}"),
+        }
+    }
+
+    #[test]
+    fn a_per_service_endpoint_wins_over_the_global_one() {
+        let config = ClientConfig::default()
+            .with_endpoint("http://127.0.0.1:1")
+            .unwrap()
+            .with_service_endpoint("cvm", "http://127.0.0.1:2")
+            .unwrap();
+        let client = client_with(config);
+        let creds = Credentials::new("AKIDdebug", "debug-secret");
+        let now = UNIX_EPOCH + std::time::Duration::from_secs(1_795_443_323);
+        let cvm = client.inner.sign(&call_to("cvm"), &creds, now).unwrap();
+        assert_eq!(cvm.uri(), "http://127.0.0.1:2/");
+        assert_eq!(cvm.headers()["host"], "127.0.0.1:2");
+        let vpc = client.inner.sign(&call_to("vpc"), &creds, now).unwrap();
+        assert_eq!(vpc.uri(), "http://127.0.0.1:1/");
+        let plain = client_with(ClientConfig::default());
+        let clb = plain.inner.sign(&call_to("clb"), &creds, now).unwrap();
+        assert_eq!(clb.uri(), "https://clb.tencentcloudapi.com/");
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let builder =
+            TencentClient::builder(Region::new(Provider::Tencent, "ap-guangzhou").unwrap())
+                .credentials(
+                    Credentials::new("AKIDdebug", "debug-secret").with_session_token("debug-token"),
+                );
+        let client = client_with(ClientConfig::default());
+        for shown in [
+            format!("{builder:?}"),
+            format!("{client:?}"),
+            format!("{:?}", client.config()),
+        ] {
+            assert!(
+                !shown.contains("debug-secret") && !shown.contains("debug-token"),
+                "{shown}"
+            );
+        }
+        assert!(format!("{client:?}").contains("ap-guangzhou"));
+    }
+
     #[test]
     fn host_header_keeps_non_default_ports() {
         let u = reqwest::Url::parse("http://127.0.0.1:8090/").unwrap();

@@ -121,6 +121,16 @@ fn debug_of_client_builder_and_config_shows_no_secret() {
     assert!(shown.contains("cn-hangzhou"), "{shown}");
 }
 
+/// Service crates hold calls in `Send` futures (spawned tasks, boxed backends).
+#[test]
+fn call_futures_are_send() {
+    fn send<T: Send>(_: &T) {}
+    let client = client(ClientConfig::default());
+    let request = run_instances();
+    send(&client.call(&request));
+    send(&client.send_once("Ecs", "2014-05-26", "DescribeRegions", &[]));
+}
+
 #[tokio::test]
 async fn a_per_product_endpoint_wins_over_the_global_one() {
     let ecs = server(Some(r#"{"RequestId":"r1","TotalCount":0}"#)).await;

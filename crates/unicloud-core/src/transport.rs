@@ -270,11 +270,6 @@ impl TransportBuilder {
         self
     }
 
-    /// The region the transport is for.
-    pub fn region(&self) -> &Region {
-        &self.region
-    }
-
     /// Resolves the credentials (explicit, else the provider's default chain) and builds the
     /// HTTP client from the configuration's time-outs and user agent.
     pub fn build(self) -> Result<Transport, Error> {

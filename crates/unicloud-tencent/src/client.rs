@@ -452,6 +452,25 @@ mod tests {
         assert_eq!(clb.uri(), "https://clb.tencentcloudapi.com/");
     }
 
+    /// Service crates hold calls in `Send` futures (spawned tasks, boxed backends).
+    #[test]
+    fn call_futures_are_send() {
+        fn send<T: Send>(_: &T) {}
+        let client = client_with(ClientConfig::default());
+        send(&client.send_once(
+            "cvm",
+            "2017-03-12",
+            "DescribeInstances",
+            "ap-guangzhou",
+            b"{}",
+        ));
+        #[cfg(feature = "cvm")]
+        {
+            let request = crate::generated::cvm::DescribeInstancesRequest::default();
+            send(&client.call(&request));
+        }
+    }
+
     #[test]
     fn debug_shows_no_secret() {
         let builder =

@@ -1,13 +1,22 @@
-//! The Alibaba Cloud OpenAPI transport for RPC-style products: ACS3-signed `POST /?<params>`.
+//! The Alibaba Cloud OpenAPI client for RPC-style products: ACS3-signed `POST /?<params>`.
+//!
+//! Sending, retries and transport errors are core's shared
+//! [`Transport`](unicloud_core::transport::Transport); this module holds only what is
+//! Alibaba's own: product endpoints, parameters in the signed query, and the error body.
 
-use std::fmt;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::macros::format_description;
+use unicloud_core::transport::{
+    Bytes, HttpRequest, HttpResponse, Protocol, Transport, TransportBuilder, build_request,
+    header_value, http::Method,
+};
 use unicloud_core::{
-    ClientConfig, Credentials, Error, ErrorKind, Provider, Region, SharedCredentialsProvider,
+    ClientConfig, Credentials, Error, ErrorKind, Idempotency, Provider, Region,
+    SharedCredentialsProvider,
 };
 
 use crate::action::Action;
@@ -75,46 +84,49 @@ impl Endpoint {
 /// println!("{:?}", out.request_id);
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct AlibabaClient {
     inner: Arc<Inner>,
 }
 
+#[derive(Debug)]
 struct Inner {
-    http: reqwest::Client,
-    credentials: SharedCredentialsProvider,
-    region: Region,
+    transport: Transport,
     endpoint: Endpoint,
-    config: ClientConfig,
 }
 
 /// Builds an [`AlibabaClient`].
+#[derive(Debug)]
 pub struct AlibabaClientBuilder {
-    region: Region,
-    credentials: Option<SharedCredentialsProvider>,
+    transport: TransportBuilder,
     endpoint: Endpoint,
-    config: ClientConfig,
+}
+
+/// One RPC call: the product's API, the action and its encoded parameters.
+struct RpcCall<'p> {
+    product: &'p str,
+    version: &'p str,
+    action: &'p str,
+    params: &'p [(String, String)],
 }
 
 impl AlibabaClient {
     /// Starts a builder for `region`.
     pub fn builder(region: Region) -> AlibabaClientBuilder {
         AlibabaClientBuilder {
-            region,
-            credentials: None,
+            transport: Transport::builder(Provider::Alibaba, region),
             endpoint: Endpoint::Default,
-            config: ClientConfig::default(),
         }
     }
 
     /// The region whose endpoints are used.
     pub fn region(&self) -> &Region {
-        &self.inner.region
+        self.inner.transport.region()
     }
 
     /// The client configuration.
     pub fn config(&self) -> &ClientConfig {
-        &self.inner.config
+        self.inner.transport.config()
     }
 
     /// Sends `request`, retrying retryable failures. Each attempt gets a fresh nonce and date.
@@ -123,24 +135,18 @@ impl AlibabaClient {
             Error::new(ErrorKind::InvalidInput, format!("{}: {e}", A::ACTION))
                 .with_provider(Provider::Alibaba)
         })?;
-        let clock = self.inner.config.clock().clone();
-        let value = self
-            .inner
-            .config
-            .retry()
-            .retry_call(
-                clock.as_ref(),
-                unicloud_core::Idempotency::from_bool(A::IDEMPOTENT),
-                |_| self.send_once(A::PRODUCT, A::VERSION, A::ACTION, &params),
-            )
+        let call = RpcCall {
+            product: A::PRODUCT,
+            version: A::VERSION,
+            action: A::ACTION,
+            params: &params,
+        };
+        let rpc = Rpc(&self.inner);
+        let transport = &self.inner.transport;
+        let value = transport
+            .call(&rpc, &call, Idempotency::from_bool(A::IDEMPOTENT))
             .await?;
-        serde_json::from_value(value).map_err(|e| {
-            Error::new(
-                ErrorKind::InvalidResponse,
-                format!("unexpected {} response: {e}", A::ACTION),
-            )
-            .with_provider(Provider::Alibaba)
-        })
+        transport.decode_json(value, A::ACTION)
     }
 
     /// Sends one RPC call (no retries) with already-encoded parameters and returns the JSON body.
@@ -151,38 +157,70 @@ impl AlibabaClient {
         action: &str,
         params: &[(String, String)],
     ) -> Result<Value, Error> {
-        let inner = &self.inner;
-        let creds = inner.credentials.provide_credentials().await?;
-        let base = match inner.config.endpoint() {
-            Some(e) => e.to_owned(),
-            None => inner.endpoint.url_for(product, inner.region.as_str()),
+        let call = RpcCall {
+            product,
+            version,
+            action,
+            params,
         };
-        let now = OffsetDateTime::from(inner.config.clock().now());
+        self.inner
+            .transport
+            .send_once(&Rpc(&self.inner), &call)
+            .await
+    }
+}
+
+/// The RPC protocol for calls whose borrowed parts live for `'p`.
+struct Rpc<'p>(&'p Inner);
+
+impl<'p> Protocol for Rpc<'p> {
+    type Call = RpcCall<'p>;
+    type Output = Value;
+
+    fn sign(
+        &self,
+        call: &RpcCall<'p>,
+        creds: &Credentials,
+        now: SystemTime,
+    ) -> Result<HttpRequest, Error> {
+        let Inner {
+            transport,
+            endpoint,
+        } = self.0;
+        let region = transport.region().as_str();
+        // A configured endpoint (for this product, else for all) wins over `Endpoint`.
+        let base = transport
+            .config()
+            .endpoint_for(call.product)
+            .map_or_else(|| endpoint.url_for(call.product, region), str::to_owned);
         let nonce = uuid::Uuid::new_v4().simple().to_string();
-        let signed = sign_rpc(&creds, &base, action, version, params, now, &nonce)?;
-        let mut req = inner
-            .http
-            .post(signed.url)
-            .header("Accept", "application/json");
-        for (name, value) in &signed.headers {
-            req = req.header(name.as_str(), value.as_str());
-        }
-        tracing::debug!(product, action, region = %inner.region, "alibaba request");
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| Error::from(e).with_provider(Provider::Alibaba))?;
-        let status = resp.status().as_u16();
-        let header_request_id = resp
-            .headers()
-            .get("x-acs-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| Error::from(e).with_provider(Provider::Alibaba))?;
-        decode_response(status, &bytes, header_request_id)
+        let signed = sign_rpc(
+            creds,
+            &base,
+            call.action,
+            call.version,
+            call.params,
+            OffsetDateTime::from(now),
+            &nonce,
+        )?;
+        let accept = ("Accept".to_owned(), "application/json".to_owned());
+        tracing::debug!(
+            product = call.product,
+            action = call.action,
+            region,
+            "alibaba request"
+        );
+        build_request(
+            Method::POST,
+            &signed.url,
+            std::iter::once(accept).chain(signed.headers),
+            Bytes::new(),
+        )
+    }
+
+    fn decode(&self, _: &RpcCall<'p>, response: HttpResponse) -> Result<Value, Error> {
+        let request_id = header_value(&response, "x-acs-request-id");
+        decode_response(response.status().as_u16(), response.body(), request_id)
     }
 }
 
@@ -323,21 +361,22 @@ impl AlibabaClientBuilder {
     /// Uses these credentials (explicit keys, or any provider such as an STS role).
     #[must_use]
     pub fn credentials(mut self, credentials: impl Into<SharedCredentialsProvider>) -> Self {
-        self.credentials = Some(credentials.into());
+        self.transport = self.transport.credentials(credentials);
         self
     }
 
-    /// Chooses how endpoints are addressed.
+    /// Chooses how endpoints are addressed. An endpoint in the [`ClientConfig`] (for the
+    /// product, else for all) wins over this.
     #[must_use]
     pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
         self.endpoint = endpoint;
         self
     }
 
-    /// Uses this configuration (endpoint override, time-outs, retries, clock).
+    /// Uses this configuration (endpoint overrides, time-outs, retries, clock).
     #[must_use]
     pub fn config(mut self, config: ClientConfig) -> Self {
-        self.config = config;
+        self.transport = self.transport.config(config);
         self
     }
 
@@ -345,52 +384,15 @@ impl AlibabaClientBuilder {
     /// (with profiles that name a role assumed through STS when the `sts` feature is on).
     pub fn build(self) -> Result<AlibabaClient, Error> {
         #[cfg(feature = "sts")]
-        let assumer = Some(crate::sts::role_assumer(
-            self.region.clone(),
-            self.config.clone(),
-        ));
+        let transport = self.transport.role_assumer(crate::sts::role_assumer);
         #[cfg(not(feature = "sts"))]
-        let assumer = None;
-        let credentials = unicloud_core::credentials::client_credentials(
-            Provider::Alibaba,
-            &self.region,
-            self.credentials,
-            None,
-            &self.config,
-            assumer,
-        )?;
-        let mut endpoint = self.endpoint;
-        if let Some(e) = self.config.endpoint() {
-            endpoint = Endpoint::Override(e.to_owned());
-        }
+        let transport = self.transport;
         Ok(AlibabaClient {
             inner: Arc::new(Inner {
-                http: self.config.http_client()?,
-                credentials,
-                region: self.region,
-                endpoint,
-                config: self.config,
+                transport: transport.build()?,
+                endpoint: self.endpoint,
             }),
         })
-    }
-}
-
-impl fmt::Debug for AlibabaClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AlibabaClient")
-            .field("region", &self.inner.region)
-            .field("endpoint", &self.inner.endpoint)
-            .field("credentials", &self.inner.credentials)
-            .finish()
-    }
-}
-
-impl fmt::Debug for AlibabaClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AlibabaClientBuilder")
-            .field("region", &self.region)
-            .field("endpoint", &self.endpoint)
-            .finish_non_exhaustive()
     }
 }
 

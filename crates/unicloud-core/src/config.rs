@@ -1,5 +1,6 @@
 //! Client configuration shared by every provider.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +14,11 @@ pub const USER_AGENT: &str = concat!("unicloud/", env!("CARGO_PKG_VERSION"));
 
 /// Settings every provider client honours.
 ///
+/// Time-outs are split so that long transfers are not cut short: the connect time-out bounds
+/// establishing a connection, the read time-out bounds each wait for data (it restarts whenever
+/// bytes arrive), and the optional total time-out bounds a whole request (off by default, so a
+/// large upload part is never stopped while it makes progress).
+///
 /// ```
 /// use std::time::Duration;
 /// use unicloud_core::ClientConfig;
@@ -20,28 +26,40 @@ pub const USER_AGENT: &str = concat!("unicloud/", env!("CARGO_PKG_VERSION"));
 /// let cfg = ClientConfig::default()
 ///     .with_endpoint("http://127.0.0.1:4566")
 ///     .unwrap()
-///     .with_timeouts(Duration::from_secs(2), Duration::from_secs(30));
+///     .with_service_endpoint("s3", "http://127.0.0.1:9000/")
+///     .unwrap()
+///     .with_timeouts(Duration::from_secs(2), Duration::from_secs(30))
+///     .with_total_timeout(Duration::from_secs(300));
 /// assert_eq!(cfg.endpoint(), Some("http://127.0.0.1:4566"));
+/// assert_eq!(cfg.endpoint_for("s3"), Some("http://127.0.0.1:9000"));
+/// assert_eq!(cfg.endpoint_for("ec2"), Some("http://127.0.0.1:4566"));
+/// assert_eq!(cfg.read_timeout(), Duration::from_secs(30));
+/// assert_eq!(cfg.total_timeout(), Some(Duration::from_secs(300)));
 /// assert!(cfg.user_agent().starts_with("unicloud/"));
 /// assert!(ClientConfig::default().with_endpoint("ftp://x").is_err());
 /// ```
 #[derive(Clone)]
 pub struct ClientConfig {
     endpoint: Option<String>,
+    service_endpoints: BTreeMap<String, String>,
     connect_timeout: Duration,
-    timeout: Duration,
+    read_timeout: Duration,
+    total_timeout: Option<Duration>,
     user_agent: String,
     retry: RetryPolicy,
     clock: SharedClock,
 }
 
 impl Default for ClientConfig {
-    /// No endpoint override, 5 s to connect, 60 s per request, default retries, the real clock.
+    /// No endpoint override, 5 s to connect, 60 s without data before a read fails, no total
+    /// time-out, default retries, the real clock.
     fn default() -> Self {
         Self {
             endpoint: None,
+            service_endpoints: BTreeMap::new(),
             connect_timeout: Duration::from_secs(5),
-            timeout: Duration::from_secs(60),
+            read_timeout: Duration::from_secs(60),
+            total_timeout: None,
             user_agent: USER_AGENT.to_owned(),
             retry: RetryPolicy::default(),
             clock: Arc::new(SystemClock),
@@ -49,32 +67,82 @@ impl Default for ClientConfig {
     }
 }
 
+/// Checks that `endpoint` is an `http(s)://host[:port]` URL and returns it without a trailing `/`.
+fn validated_endpoint(endpoint: String) -> Result<String, Error> {
+    let parsed = reqwest::Url::parse(&endpoint).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!("invalid endpoint `{endpoint}`: {e}"),
+        )
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("invalid endpoint `{endpoint}`: expected http(s)://host[:port]"),
+        ));
+    }
+    Ok(endpoint.trim_end_matches('/').to_owned())
+}
+
 impl ClientConfig {
     /// Sends every request to `endpoint` (e.g. the emulator's `http://127.0.0.1:PORT` or a
     /// private endpoint) instead of the provider's public one. Must be an `http` or `https` URL.
+    /// A [per-service endpoint](ClientConfig::with_service_endpoint) wins over this one.
     pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Result<Self, Error> {
-        let endpoint = endpoint.into();
-        let parsed = reqwest::Url::parse(&endpoint).map_err(|e| {
-            Error::new(
-                ErrorKind::InvalidInput,
-                format!("invalid endpoint `{endpoint}`: {e}"),
-            )
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(Error::new(
-                ErrorKind::InvalidInput,
-                format!("invalid endpoint `{endpoint}`: expected http(s)://host[:port]"),
-            ));
-        }
-        self.endpoint = Some(endpoint.trim_end_matches('/').to_owned());
+        self.endpoint = Some(validated_endpoint(endpoint.into())?);
         Ok(self)
     }
 
-    /// Sets the connect time-out and the overall per-request time-out.
+    /// Sends the requests of one service to `endpoint`, validated like
+    /// [`with_endpoint`](ClientConfig::with_endpoint). `service` is the provider's short name
+    /// for it, matched without regard to case: `ec2`, `s3` on AWS; `cvm`, `vpc`, `clb`, `cos`
+    /// on Tencent Cloud; `ecs`, `vpc`, `slb`, `oss` on Alibaba Cloud.
+    ///
+    /// ```
+    /// use unicloud_core::ClientConfig;
+    ///
+    /// let cfg = ClientConfig::default()
+    ///     .with_service_endpoint("cvm", "https://cvm.internal.example")?
+    ///     .with_service_endpoint("COS", "http://127.0.0.1:9000")?;
+    /// assert_eq!(cfg.endpoint_for("cos"), Some("http://127.0.0.1:9000"));
+    /// assert_eq!(cfg.endpoint_for("vpc"), None);
+    /// assert!(ClientConfig::default().with_service_endpoint("cvm", "not a url").is_err());
+    /// # Ok::<_, unicloud_core::Error>(())
+    /// ```
+    pub fn with_service_endpoint(
+        mut self,
+        service: &str,
+        endpoint: impl Into<String>,
+    ) -> Result<Self, Error> {
+        let endpoint = validated_endpoint(endpoint.into())?;
+        self.service_endpoints
+            .insert(service.to_ascii_lowercase(), endpoint);
+        Ok(self)
+    }
+
+    /// Sets the connect time-out and the read time-out (the longest wait for data from the
+    /// server; it restarts whenever data arrives).
     #[must_use]
-    pub fn with_timeouts(mut self, connect: Duration, request: Duration) -> Self {
+    pub fn with_timeouts(mut self, connect: Duration, read: Duration) -> Self {
         self.connect_timeout = connect;
-        self.timeout = request;
+        self.read_timeout = read;
+        self
+    }
+
+    /// Bounds each request as a whole, from sending to the last byte of the reply; `None`
+    /// (the default) sets no such bound.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use unicloud_core::ClientConfig;
+    ///
+    /// let cfg = ClientConfig::default().with_total_timeout(Duration::from_secs(600));
+    /// assert_eq!(cfg.total_timeout(), Some(Duration::from_secs(600)));
+    /// assert_eq!(cfg.with_total_timeout(None).total_timeout(), None);
+    /// ```
+    #[must_use]
+    pub fn with_total_timeout(mut self, total: impl Into<Option<Duration>>) -> Self {
+        self.total_timeout = total.into();
         self
     }
 
@@ -99,9 +167,30 @@ impl ClientConfig {
         self
     }
 
-    /// The endpoint override, if any.
+    /// The endpoint override for every service, if any.
     pub fn endpoint(&self) -> Option<&str> {
         self.endpoint.as_deref()
+    }
+
+    /// The endpoint override for `service` (matched without regard to case): its own when one
+    /// was set, otherwise the [global one](ClientConfig::endpoint), otherwise `None` (the
+    /// provider's public endpoint is used).
+    ///
+    /// ```
+    /// use unicloud_core::ClientConfig;
+    ///
+    /// let cfg = ClientConfig::default().with_service_endpoint("Ecs", "http://127.0.0.1:1")?;
+    /// assert_eq!(cfg.endpoint_for("ecs"), Some("http://127.0.0.1:1"));
+    /// assert_eq!(cfg.endpoint_for("slb"), None);
+    /// let cfg = cfg.with_endpoint("http://127.0.0.1:2")?;
+    /// assert_eq!(cfg.endpoint_for("slb"), Some("http://127.0.0.1:2"));
+    /// # Ok::<_, unicloud_core::Error>(())
+    /// ```
+    pub fn endpoint_for(&self, service: &str) -> Option<&str> {
+        self.service_endpoints
+            .get(&service.to_ascii_lowercase())
+            .map(String::as_str)
+            .or(self.endpoint.as_deref())
     }
 
     /// The connect time-out.
@@ -109,9 +198,20 @@ impl ClientConfig {
         self.connect_timeout
     }
 
-    /// The per-request time-out.
+    /// The read time-out: the longest wait for data from the server.
+    pub fn read_timeout(&self) -> Duration {
+        self.read_timeout
+    }
+
+    /// The bound on a whole request, if any.
+    pub fn total_timeout(&self) -> Option<Duration> {
+        self.total_timeout
+    }
+
+    /// One figure for clients that accept a single per-attempt time-out (such as the AWS SDK's
+    /// attempt time-out): the total time-out when one is set, otherwise the read time-out.
     pub fn timeout(&self) -> Duration {
-        self.timeout
+        self.total_timeout.unwrap_or(self.read_timeout)
     }
 
     /// The user agent.
@@ -128,26 +228,18 @@ impl ClientConfig {
     pub fn clock(&self) -> &SharedClock {
         &self.clock
     }
-
-    /// An HTTP client with these time-outs and user agent (rustls, HTTP/1.1 and HTTP/2).
-    pub fn http_client(&self) -> Result<reqwest::Client, Error> {
-        reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
-            .user_agent(self.user_agent.clone())
-            .build()
-            .map_err(Error::from)
-    }
 }
 
 impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientConfig")
             .field("endpoint", &self.endpoint)
+            .field("service_endpoints", &self.service_endpoints)
             .field("connect_timeout", &self.connect_timeout)
-            .field("timeout", &self.timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("total_timeout", &self.total_timeout)
             .field("user_agent", &self.user_agent)
             .field("retry", &self.retry)
-            .finish()
+            .finish_non_exhaustive()
     }
 }

@@ -399,32 +399,6 @@ impl std::error::Error for Error {
     }
 }
 
-impl From<reqwest::Error> for Error {
-    fn from(e: reqwest::Error) -> Self {
-        let kind = if e.is_timeout() {
-            ErrorKind::Timeout
-        } else if e.is_decode() {
-            ErrorKind::InvalidResponse
-        } else if e.is_builder() {
-            ErrorKind::InvalidInput
-        } else {
-            ErrorKind::Transport
-        };
-        // The URL is dropped: Alibaba RPC calls carry every parameter (user data included) in
-        // the query string, and the message may reach logs and terminals.
-        let e = e.without_url();
-        let not_applied = e.is_connect() || e.is_builder();
-        let mut err = Error::new(kind, e.to_string());
-        if let Some(status) = e.status() {
-            err = err.with_status(status.as_u16());
-        }
-        if not_applied {
-            err = err.with_not_applied();
-        }
-        err.with_source(e)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

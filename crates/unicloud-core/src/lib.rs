@@ -17,7 +17,10 @@
 //!   state, with a time-out that is not retried), and [`Idempotency`], which decides whether a
 //!   call is repeated after a failure that may have been applied;
 //! - [`time_fmt`] — RFC 3339 times as vendors write them, parsed without panics;
-//! - [`ClientConfig`] — endpoint override, time-outs and the `unicloud/<version>` user agent;
+//! - [`ClientConfig`] — endpoint overrides (global and per service), connect/read/total
+//!   time-outs and the `unicloud/<version>` user agent;
+//! - [`transport`] — the HTTP transport the hand-written clients share: sending, retries,
+//!   transport-error mapping, with each vendor's signing and decoding behind a `Protocol`;
 //! - [`signing`] — the provider-neutral parts of request signing and verification, shared by
 //!   the Tencent and Alibaba signers, and the parser of captured SDK requests.
 //!
@@ -57,6 +60,7 @@ mod region;
 mod retry;
 pub mod signing;
 pub mod time_fmt;
+pub mod transport;
 pub mod waiter;
 
 pub use config::{ClientConfig, USER_AGENT};

@@ -1,12 +1,20 @@
-//! The Tencent Cloud API 3.0 transport: TC3-signed `POST /` with a JSON body.
+//! The Tencent Cloud API 3.0 client: TC3-signed `POST /` with a JSON body.
+//!
+//! Sending, retries and transport errors are core's shared
+//! [`Transport`](unicloud_core::transport::Transport); this module holds only what is Tencent's
+//! own: endpoints, the API 3.0 headers and TC3 signature, and the `Response` envelope.
 
-use std::fmt;
 use std::sync::Arc;
-use std::time::UNIX_EPOCH;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
+use unicloud_core::transport::{
+    Bytes, HttpRequest, HttpResponse, Protocol, Transport, TransportBuilder, build_request,
+    header_value, http::Method,
+};
 use unicloud_core::{
-    ClientConfig, Credentials, Error, ErrorKind, Provider, Region, SharedCredentialsProvider,
+    ClientConfig, Credentials, Error, ErrorKind, Idempotency, Provider, Region,
+    SharedCredentialsProvider,
 };
 
 use crate::action::Action;
@@ -64,54 +72,58 @@ impl Endpoint {
 /// println!("{} instances", out.total_count.unwrap_or(0));
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct TencentClient {
     inner: Arc<Inner>,
 }
 
+#[derive(Debug)]
 struct Inner {
-    http: reqwest::Client,
-    credentials: SharedCredentialsProvider,
-    region: Region,
+    transport: Transport,
     endpoint: Endpoint,
-    config: ClientConfig,
     language: Option<String>,
 }
 
 /// Builds a [`TencentClient`].
+#[derive(Debug)]
 pub struct TencentClientBuilder {
-    region: Region,
-    credentials: Option<SharedCredentialsProvider>,
+    transport: TransportBuilder,
     endpoint: Endpoint,
-    config: ClientConfig,
     language: Option<String>,
+}
+
+/// One API 3.0 call: where it goes and its JSON body.
+struct Api3Call {
+    service: String,
+    version: String,
+    action: String,
+    region: String,
+    body: Bytes,
 }
 
 impl TencentClient {
     /// Starts a builder for `region`.
     pub fn builder(region: Region) -> TencentClientBuilder {
         TencentClientBuilder {
-            region,
-            credentials: None,
+            transport: Transport::builder(Provider::Tencent, region),
             endpoint: Endpoint::Default,
-            config: ClientConfig::default(),
             language: None,
         }
     }
 
     /// The region requests are sent for.
     pub fn region(&self) -> &Region {
-        &self.inner.region
+        self.inner.transport.region()
     }
 
     /// The client configuration.
     pub fn config(&self) -> &ClientConfig {
-        &self.inner.config
+        self.inner.transport.config()
     }
 
     /// Sends `request` in this client's region, retrying retryable failures.
     pub async fn call<A: Action>(&self, request: &A) -> Result<A::Output, Error> {
-        self.call_in(self.inner.region.as_str(), request).await
+        self.call_in(self.region().as_str(), request).await
     }
 
     /// Sends `request` for another region (e.g. a global service, or a fan-out across regions).
@@ -123,24 +135,18 @@ impl TencentClient {
             )
             .with_provider(Provider::Tencent)
         })?;
-        let clock = self.inner.config.clock().clone();
-        let value = self
-            .inner
-            .config
-            .retry()
-            .retry_call(
-                clock.as_ref(),
-                unicloud_core::Idempotency::from_bool(A::IDEMPOTENT),
-                |_| self.send_once(A::SERVICE, A::VERSION, A::ACTION, region, &body),
-            )
+        let call = Api3Call {
+            service: A::SERVICE.to_owned(),
+            version: A::VERSION.to_owned(),
+            action: A::ACTION.to_owned(),
+            region: region.to_owned(),
+            body: Bytes::from(body),
+        };
+        let transport = &self.inner.transport;
+        let value = transport
+            .call(&*self.inner, &call, Idempotency::from_bool(A::IDEMPOTENT))
             .await?;
-        serde_json::from_value(value).map_err(|e| {
-            Error::new(
-                ErrorKind::InvalidResponse,
-                format!("unexpected {} response: {e}", A::ACTION),
-            )
-            .with_provider(Provider::Tencent)
-        })
+        transport.decode_json(value, A::ACTION)
     }
 
     /// Sends one raw API 3.0 request (no retries) and returns the `Response` object.
@@ -155,59 +161,72 @@ impl TencentClient {
         region: &str,
         body: &[u8],
     ) -> Result<Value, Error> {
-        let inner = &self.inner;
-        let creds = inner.credentials.provide_credentials().await?;
-        let base = match inner.config.endpoint() {
-            Some(e) => e.to_owned(),
-            None => inner.endpoint.url_for(service, region),
+        let call = Api3Call {
+            service: service.to_owned(),
+            version: version.to_owned(),
+            action: action.to_owned(),
+            region: region.to_owned(),
+            body: Bytes::copy_from_slice(body),
         };
+        self.inner.transport.send_once(&*self.inner, &call).await
+    }
+}
+
+impl Protocol for Inner {
+    type Call = Api3Call;
+    type Output = Value;
+
+    fn sign(
+        &self,
+        call: &Api3Call,
+        creds: &Credentials,
+        now: SystemTime,
+    ) -> Result<HttpRequest, Error> {
+        let Api3Call {
+            service,
+            version,
+            action,
+            region,
+            body,
+        } = call;
+        // A configured endpoint (for this service, else for all) wins over `Endpoint`.
+        let base = self
+            .transport
+            .config()
+            .endpoint_for(service)
+            .map_or_else(|| self.endpoint.url_for(service, region), str::to_owned);
         let url = reqwest::Url::parse(&format!("{base}/")).map_err(|e| {
             Error::new(ErrorKind::Config, format!("invalid endpoint `{base}`: {e}"))
-                .with_provider(Provider::Tencent)
         })?;
         let host = host_header(&url)?;
-        let timestamp = inner
-            .config
-            .clock()
-            .now()
+        let timestamp = now
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
-        let authorization = authorization(&creds, &host, service, timestamp, body)?;
-
-        let mut req = inner
-            .http
-            .post(url)
-            .header("Host", &host)
-            .header("Content-Type", CONTENT_TYPE)
-            .header("X-TC-Action", action)
-            .header("X-TC-Version", version)
-            .header("X-TC-Timestamp", timestamp.to_string())
-            .header("X-TC-Region", region)
-            .header("Authorization", authorization)
-            .body(body.to_vec());
+        let authorization = authorization(creds, &host, service, timestamp, body)?;
+        let timestamp = timestamp.to_string();
+        let mut headers = vec![
+            ("Host", host.as_str()),
+            ("Content-Type", CONTENT_TYPE),
+            ("X-TC-Action", action.as_str()),
+            ("X-TC-Version", version.as_str()),
+            ("X-TC-Timestamp", timestamp.as_str()),
+            ("X-TC-Region", region.as_str()),
+            ("Authorization", authorization.as_str()),
+        ];
         if let Some(token) = creds.session_token() {
-            req = req.header("X-TC-Token", token.expose());
+            headers.push(("X-TC-Token", token.expose()));
         }
-        if let Some(lang) = &inner.language {
-            req = req.header("X-TC-Language", lang);
+        if let Some(lang) = &self.language {
+            headers.push(("X-TC-Language", lang.as_str()));
         }
         tracing::debug!(service, action, region, "tencent request");
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| Error::from(e).with_provider(Provider::Tencent))?;
-        let status = resp.status().as_u16();
-        let header_request_id = resp
-            .headers()
-            .get("X-TC-RequestId")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| Error::from(e).with_provider(Provider::Tencent))?;
-        decode_response(status, &bytes, header_request_id)
+        build_request(Method::POST, url.as_str(), headers, body.clone())
+    }
+
+    fn decode(&self, _: &Api3Call, response: HttpResponse) -> Result<Value, Error> {
+        let request_id = header_value(&response, "X-TC-RequestId");
+        decode_response(response.status().as_u16(), response.body(), request_id)
     }
 }
 
@@ -326,21 +345,22 @@ impl TencentClientBuilder {
     /// Uses these credentials (explicit keys, or any provider such as an STS role).
     #[must_use]
     pub fn credentials(mut self, credentials: impl Into<SharedCredentialsProvider>) -> Self {
-        self.credentials = Some(credentials.into());
+        self.transport = self.transport.credentials(credentials);
         self
     }
 
     /// Chooses how endpoints are addressed (default, regional, international or an override).
+    /// An endpoint in the [`ClientConfig`] (for the service, else for all) wins over this.
     #[must_use]
     pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
         self.endpoint = endpoint;
         self
     }
 
-    /// Uses this configuration (endpoint override, time-outs, retries, clock).
+    /// Uses this configuration (endpoint overrides, time-outs, retries, clock).
     #[must_use]
     pub fn config(mut self, config: ClientConfig) -> Self {
-        self.config = config;
+        self.transport = self.transport.config(config);
         self
     }
 
@@ -355,53 +375,16 @@ impl TencentClientBuilder {
     /// (with profiles that name a role assumed through STS when the `sts` feature is on).
     pub fn build(self) -> Result<TencentClient, Error> {
         #[cfg(feature = "sts")]
-        let assumer = Some(crate::sts::role_assumer(
-            self.region.clone(),
-            self.config.clone(),
-        ));
+        let transport = self.transport.role_assumer(crate::sts::role_assumer);
         #[cfg(not(feature = "sts"))]
-        let assumer = None;
-        let credentials = unicloud_core::credentials::client_credentials(
-            Provider::Tencent,
-            &self.region,
-            self.credentials,
-            None,
-            &self.config,
-            assumer,
-        )?;
-        let mut endpoint = self.endpoint;
-        if let Some(e) = self.config.endpoint() {
-            endpoint = Endpoint::Override(e.to_owned());
-        }
+        let transport = self.transport;
         Ok(TencentClient {
             inner: Arc::new(Inner {
-                http: self.config.http_client()?,
-                credentials,
-                region: self.region,
-                endpoint,
-                config: self.config,
+                transport: transport.build()?,
+                endpoint: self.endpoint,
                 language: self.language,
             }),
         })
-    }
-}
-
-impl fmt::Debug for TencentClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TencentClient")
-            .field("region", &self.inner.region)
-            .field("endpoint", &self.inner.endpoint)
-            .field("credentials", &self.inner.credentials)
-            .finish()
-    }
-}
-
-impl fmt::Debug for TencentClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TencentClientBuilder")
-            .field("region", &self.region)
-            .field("endpoint", &self.endpoint)
-            .finish_non_exhaustive()
     }
 }
 
@@ -427,6 +410,86 @@ mod tests {
             Endpoint::Override("http://127.0.0.1:9000/".into()).url_for("clb", "x"),
             "http://127.0.0.1:9000"
         );
+    }
+
+    fn client_with(config: ClientConfig) -> TencentClient {
+        TencentClient::builder(Region::new(Provider::Tencent, "ap-guangzhou").unwrap())
+            .credentials(
+                Credentials::new("AKIDdebug", "debug-secret").with_session_token("debug-token"),
+            )
+            .config(config)
+            .build()
+            .unwrap()
+    }
+
+    fn call_to(service: &str) -> Api3Call {
+        Api3Call {
+            service: service.into(),
+            version: "2017-03-12".into(),
+            action: "DescribeInstances".into(),
+            region: "ap-guangzhou".into(),
+            body: Bytes::from_static(b"{}"),
+        }
+    }
+
+    #[test]
+    fn a_per_service_endpoint_wins_over_the_global_one() {
+        let config = ClientConfig::default()
+            .with_endpoint("http://127.0.0.1:1")
+            .unwrap()
+            .with_service_endpoint("cvm", "http://127.0.0.1:2")
+            .unwrap();
+        let client = client_with(config);
+        let creds = Credentials::new("AKIDdebug", "debug-secret");
+        let now = UNIX_EPOCH + std::time::Duration::from_secs(1_795_443_323);
+        let cvm = client.inner.sign(&call_to("cvm"), &creds, now).unwrap();
+        assert_eq!(cvm.uri(), "http://127.0.0.1:2/");
+        assert_eq!(cvm.headers()["host"], "127.0.0.1:2");
+        let vpc = client.inner.sign(&call_to("vpc"), &creds, now).unwrap();
+        assert_eq!(vpc.uri(), "http://127.0.0.1:1/");
+        let plain = client_with(ClientConfig::default());
+        let clb = plain.inner.sign(&call_to("clb"), &creds, now).unwrap();
+        assert_eq!(clb.uri(), "https://clb.tencentcloudapi.com/");
+    }
+
+    /// Service crates hold calls in `Send` futures (spawned tasks, boxed backends).
+    #[test]
+    fn call_futures_are_send() {
+        fn send<T: Send>(_: &T) {}
+        let client = client_with(ClientConfig::default());
+        send(&client.send_once(
+            "cvm",
+            "2017-03-12",
+            "DescribeInstances",
+            "ap-guangzhou",
+            b"{}",
+        ));
+        #[cfg(feature = "cvm")]
+        {
+            let request = crate::generated::cvm::DescribeInstancesRequest::default();
+            send(&client.call(&request));
+        }
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let builder =
+            TencentClient::builder(Region::new(Provider::Tencent, "ap-guangzhou").unwrap())
+                .credentials(
+                    Credentials::new("AKIDdebug", "debug-secret").with_session_token("debug-token"),
+                );
+        let client = client_with(ClientConfig::default());
+        for shown in [
+            format!("{builder:?}"),
+            format!("{client:?}"),
+            format!("{:?}", client.config()),
+        ] {
+            assert!(
+                !shown.contains("debug-secret") && !shown.contains("debug-token"),
+                "{shown}"
+            );
+        }
+        assert!(format!("{client:?}").contains("ap-guangzhou"));
     }
 
     #[test]

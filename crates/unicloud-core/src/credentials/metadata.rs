@@ -129,7 +129,7 @@ impl InstanceRoleProvider {
             .timeout(self.options.timeout)
             .no_proxy()
             .build()
-            .map_err(Error::from)?;
+            .map_err(crate::transport::from_reqwest)?;
         let base = &self.options.base_url;
         let token = if self.provider == Provider::Alibaba {
             self.alibaba_token(&http).await

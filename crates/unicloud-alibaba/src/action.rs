@@ -43,3 +43,33 @@ pub trait Action: serde::Serialize {
     /// name, its `ClientToken` field and the manifest's `idempotent` lists.
     const IDEMPOTENT: bool;
 }
+
+/// The retry decisions of the actions the verticals use, pinned: changing one is a deliberate
+/// edit of `specs/manifest.toml` and of this test.
+#[cfg(all(test, feature = "ecs", feature = "vpc", feature = "slb"))]
+mod tests {
+    use super::Action;
+    use crate::generated::{ecs, slb, vpc};
+
+    #[test]
+    fn only_safe_actions_are_repeated() {
+        // Reads.
+        assert!(ecs::DescribeInstancesRequest::IDEMPOTENT);
+        assert!(vpc::DescribeRouteTableListRequest::IDEMPOTENT);
+        assert!(vpc::DescribeRouteEntryListRequest::IDEMPOTENT);
+        assert!(slb::DescribeHealthStatusRequest::IDEMPOTENT);
+        // Creates carrying a client token, and state setters.
+        assert!(ecs::RunInstancesRequest::IDEMPOTENT);
+        assert!(vpc::CreateRouteEntryRequest::IDEMPOTENT);
+        assert!(ecs::StartInstancesRequest::IDEMPOTENT);
+        assert!(ecs::StopInstancesRequest::IDEMPOTENT);
+        assert!(ecs::DeleteInstancesRequest::IDEMPOTENT);
+        // ModifyRouteEntry writes the same next hop again.
+        assert!(vpc::ModifyRouteEntryRequest::IDEMPOTENT);
+        // A repeat fails as not-found and hides the first success.
+        assert!(!vpc::DeleteRouteEntryRequest::IDEMPOTENT);
+        // Backend changes carry no token: not repeated.
+        assert!(!slb::AddBackendServersRequest::IDEMPOTENT);
+        assert!(!slb::RemoveBackendServersRequest::IDEMPOTENT);
+    }
+}

@@ -83,18 +83,24 @@ impl AwsClient {
         &self.inner.region
     }
 
-    /// The SDK time-outs matching [`ClientConfig`]: its connect time-out, and its per-request
-    /// time-out for each attempt.
+    /// The SDK time-outs matching [`ClientConfig`]: its connect and read time-outs, and its
+    /// total time-out (when set) as the bound on each attempt. Without a total time-out a
+    /// large transfer may take as long as it needs, as long as data keeps flowing.
     pub fn timeout_config(&self) -> TimeoutConfig {
-        TimeoutConfig::builder()
-            .connect_timeout(self.inner.config.connect_timeout())
-            .operation_attempt_timeout(self.inner.config.timeout())
-            .build()
+        let config = &self.inner.config;
+        let mut t = TimeoutConfig::builder()
+            .connect_timeout(config.connect_timeout())
+            .read_timeout(config.read_timeout());
+        if let Some(total) = config.total_timeout() {
+            t = t.operation_attempt_timeout(total);
+        }
+        t.build()
     }
 
-    /// The endpoint override for `service` (`ec2`, `s3`, ...), if any.
-    pub fn endpoint_for(&self, _service: &str) -> Option<&str> {
-        self.inner.config.endpoint()
+    /// The endpoint override for `service` (`ec2`, `s3`, `sts`...): the service's own, else
+    /// the global one (see [`ClientConfig::with_service_endpoint`]).
+    pub fn endpoint_for(&self, service: &str) -> Option<&str> {
+        self.inner.config.endpoint_for(service)
     }
 }
 
@@ -131,15 +137,26 @@ mod tests {
                 ),
             )
             .build();
-        let cfg =
-            ClientConfig::default().with_timeouts(Duration::from_secs(3), Duration::from_secs(9));
-        let client = AwsClient::new(sdk, cfg).unwrap();
+        let cfg = ClientConfig::default()
+            .with_timeouts(Duration::from_secs(3), Duration::from_secs(9))
+            .with_service_endpoint("ec2", "http://127.0.0.1:1")
+            .unwrap();
+        let client = AwsClient::new(sdk, cfg.clone()).unwrap();
         let debug = format!("{client:?}");
         assert!(!debug.contains("top-secret"), "{debug}");
         assert!(debug.contains("us-east-1"));
         let t = client.timeout_config();
         assert_eq!(t.connect_timeout(), Some(Duration::from_secs(3)));
-        assert_eq!(t.operation_attempt_timeout(), Some(Duration::from_secs(9)));
+        assert_eq!(t.read_timeout(), Some(Duration::from_secs(9)));
+        assert_eq!(t.operation_attempt_timeout(), None);
+        assert_eq!(client.endpoint_for("ec2"), Some("http://127.0.0.1:1"));
+        assert_eq!(client.endpoint_for("s3"), None);
+        let sdk = client.sdk_config().clone();
+        let total = AwsClient::new(sdk, cfg.with_total_timeout(Duration::from_secs(600))).unwrap();
+        assert_eq!(
+            total.timeout_config().operation_attempt_timeout(),
+            Some(Duration::from_secs(600))
+        );
     }
 
     #[test]

@@ -12,6 +12,8 @@
 //!   [`ProvideCredentials`](unicloud_core::ProvideCredentials), plus conversions both ways;
 //! - [`errors`] — [`map_sdk_error`], one mapper from any `aws-sdk-*` operation's `SdkError` to a
 //!   flat [`unicloud_core::Error`], and [`request_not_sent`];
+//! - [`idempotency`] — which AWS operations may be repeated after a failure that may have been
+//!   applied (reads, token-carrying creates, state setters), each with its reason;
 //! - [`codes`] — the AWS APIs' error-code tables ([`codes::EC2`], ...);
 //! - [`sts`] — [`assume_role`], which checks a role before any request and lets `aws-config`
 //!   assume and refresh it.
@@ -56,10 +58,12 @@ pub mod codes;
 pub mod config;
 pub mod credentials;
 pub mod errors;
+pub mod idempotency;
 pub mod sts;
 
 pub use client::AwsClient;
 pub use config::{AwsConfigOptions, AwsProfileFiles, SdkConfig, load_sdk_config, with_region};
 pub use credentials::{AwsCredentialsProvider, from_aws_credentials, to_aws_credentials};
 pub use errors::{map_sdk_error, request_not_sent};
+pub use idempotency::idempotency;
 pub use sts::{assume_role, validate_role};

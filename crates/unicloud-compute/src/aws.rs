@@ -6,10 +6,10 @@ use std::time::SystemTime;
 
 use aws_sdk_ec2::types::{self as ec2, ResourceType};
 use unicloud_aws::codes::EC2;
-use unicloud_aws::{AwsClient, map_sdk_error};
+use unicloud_aws::{AwsClient, idempotency, map_sdk_error};
 use unicloud_core::clock::{BoxFuture, SharedClock};
 use unicloud_core::ids::IdRule;
-use unicloud_core::{ClientConfig, Error, ErrorKind, Idempotency, Provider, Region};
+use unicloud_core::{ClientConfig, Error, ErrorKind, Provider, Region};
 
 use crate::model::{CreateInstancesSpec, FilterKey, Filters, Instance, InstanceState, StateChange};
 use crate::util::base64;
@@ -196,14 +196,10 @@ fn change_of(c: &ec2::InstanceStateChange) -> Option<StateChange> {
     ))
 }
 
-/// Every EC2 call compute makes is safe to repeat after a failure that may have been applied:
-/// `DescribeInstances` reads; `RunInstances` carries the call's client token (EC2 answers a
-/// repeat with the instances of the first); starting a started, stopping a stopped or
-/// terminating a terminated instance changes nothing. Named here so a new call has to decide.
-const SAFE_TO_REPEAT: Idempotency = Idempotency::Idempotent;
-
 impl AwsBackend {
-    async fn retry<T, F, Fut>(&self, op: F) -> Result<T, Error>
+    /// Runs one EC2 operation under the retry policy; whether it is repeated after a failure
+    /// that may have been applied is [`unicloud_aws::idempotency`]'s decision for `operation`.
+    async fn retry<T, F, Fut>(&self, operation: &'static str, op: F) -> Result<T, Error>
     where
         F: FnMut(u32) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
@@ -211,7 +207,7 @@ impl AwsBackend {
         let clock = self.config.clock().clone();
         self.config
             .retry()
-            .retry_call(clock.as_ref(), SAFE_TO_REPEAT, op)
+            .retry_call(clock.as_ref(), idempotency(operation), op)
             .await
     }
 }
@@ -238,7 +234,7 @@ impl Backend for AwsBackend {
             let filters = native_filters(q.filters);
             let max = i32::try_from(q.page_size.clamp(5, 1000)).unwrap_or(1000);
             let out = self
-                .retry(|_| {
+                .retry("DescribeInstances", |_| {
                     let mut req = self
                         .client
                         .describe_instances()
@@ -304,7 +300,7 @@ impl Backend for AwsBackend {
             })?;
             let user_data = spec.user_data.as_deref().map(base64);
             let result = self
-                .retry(|_| {
+                .retry("RunInstances", |_| {
                     let mut req = self
                         .client
                         .run_instances()
@@ -367,7 +363,7 @@ impl Backend for AwsBackend {
             let ids_v = Some(ids.to_vec());
             let raw: Vec<ec2::InstanceStateChange> = match action {
                 Action::Start => self
-                    .retry(|_| {
+                    .retry("StartInstances", |_| {
                         let req = self
                             .client
                             .start_instances()
@@ -382,7 +378,7 @@ impl Backend for AwsBackend {
                     .starting_instances()
                     .to_vec(),
                 Action::Stop(mode) => self
-                    .retry(|_| {
+                    .retry("StopInstances", |_| {
                         let req = self
                             .client
                             .stop_instances()
@@ -398,7 +394,7 @@ impl Backend for AwsBackend {
                     .stopping_instances()
                     .to_vec(),
                 Action::Destroy => self
-                    .retry(|_| {
+                    .retry("TerminateInstances", |_| {
                         let req = self
                             .client
                             .terminate_instances()

@@ -208,12 +208,6 @@ impl ClientConfig {
         self.total_timeout
     }
 
-    /// One figure for clients that accept a single per-attempt time-out (such as the AWS SDK's
-    /// attempt time-out): the total time-out when one is set, otherwise the read time-out.
-    pub fn timeout(&self) -> Duration {
-        self.total_timeout.unwrap_or(self.read_timeout)
-    }
-
     /// The user agent.
     pub fn user_agent(&self) -> &str {
         &self.user_agent

@@ -33,3 +33,33 @@ pub trait Action: serde::Serialize {
     /// name, its `ClientToken` field and the manifest's `idempotent` lists.
     const IDEMPOTENT: bool;
 }
+
+/// The retry decisions of the actions the verticals use, pinned: changing one is a deliberate
+/// edit of `specs/manifest.toml` and of this test.
+#[cfg(all(test, feature = "cvm", feature = "vpc", feature = "clb"))]
+mod tests {
+    use super::Action;
+    use crate::generated::{clb, cvm, vpc};
+
+    #[test]
+    fn only_safe_actions_are_repeated() {
+        // Reads.
+        assert!(cvm::DescribeInstancesRequest::IDEMPOTENT);
+        assert!(vpc::DescribeRouteTablesRequest::IDEMPOTENT);
+        assert!(clb::DescribeTargetsRequest::IDEMPOTENT);
+        assert!(clb::DescribeTargetHealthRequest::IDEMPOTENT);
+        // A create carrying a client token, and state setters.
+        assert!(cvm::RunInstancesRequest::IDEMPOTENT);
+        assert!(cvm::StartInstancesRequest::IDEMPOTENT);
+        assert!(cvm::StopInstancesRequest::IDEMPOTENT);
+        assert!(cvm::TerminateInstancesRequest::IDEMPOTENT);
+        // ReplaceRoutes writes the same target again.
+        assert!(vpc::ReplaceRoutesRequest::IDEMPOTENT);
+        // No token: a repeat adds a duplicate route, or fails and hides the first success.
+        assert!(!vpc::CreateRoutesRequest::IDEMPOTENT);
+        assert!(!vpc::DeleteRoutesRequest::IDEMPOTENT);
+        // A repeated registration fails as a duplicate; a repeated removal as not registered.
+        assert!(!clb::RegisterTargetsRequest::IDEMPOTENT);
+        assert!(!clb::DeregisterTargetsRequest::IDEMPOTENT);
+    }
+}

@@ -242,10 +242,12 @@ impl CloudBuilder {
         self
     }
 
-    /// Connect and per-request time-outs.
+    /// Connect and read (idle) time-outs: how long to wait for a connection, and for the next
+    /// data from the server. There is no bound on a whole request by default, so a large
+    /// upload is not cut off while it progresses.
     #[must_use]
-    pub fn timeouts(mut self, connect: Duration, request: Duration) -> Self {
-        self.timeouts = Some((connect, request));
+    pub fn timeouts(mut self, connect: Duration, read: Duration) -> Self {
+        self.timeouts = Some((connect, read));
         self
     }
 

@@ -228,7 +228,7 @@ impl Ctx {
             .region(self.region().as_str())
             .credentials(creds)
             .retry(config.retry().clone())
-            .timeouts(config.connect_timeout(), config.timeout())
+            .timeouts(config.connect_timeout(), config.read_timeout())
             .clock(config.clock().clone());
         if let Some(e) = config.endpoint() {
             b = b.endpoint(e);

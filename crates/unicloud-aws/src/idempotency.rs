@@ -1,0 +1,120 @@
+//! Which AWS calls unicloud may repeat after a failure that may have been applied.
+//!
+//! A time-out or a connection broken after the request was written leaves the caller not
+//! knowing whether AWS acted on it. [`RetryPolicy::retry_call`](unicloud_core::RetryPolicy::retry_call)
+//! repeats such a call only when it is [`Idempotency::Idempotent`]; throttling and 5xx answers
+//! (which say the request was not processed) are retried either way. Every AWS operation a
+//! unicloud service sends is decided here, once, with the reason; an operation not listed is
+//! not repeated, so forgetting to decide is safe.
+//!
+//! ```
+//! use unicloud_aws::idempotency;
+//! use unicloud_core::Idempotency;
+//!
+//! assert_eq!(idempotency("ReplaceRoute"), Idempotency::Idempotent);
+//! assert_eq!(idempotency("CreateRoute"), Idempotency::NotIdempotent);
+//! assert_eq!(idempotency("SomethingNew"), Idempotency::NotIdempotent);
+//! ```
+
+use unicloud_core::Idempotency;
+
+/// The AWS operations that are safe to send twice, each with the reason.
+///
+/// Reads (`Describe*`, `List*`, `Get*`) are safe by their name and need no entry.
+pub const SAFE_TO_REPEAT: &[(&str, &str)] = &[
+    (
+        "RunInstances",
+        "unicloud always sends a ClientToken; EC2 answers a repeat with the first call's instances",
+    ),
+    (
+        "StartInstances",
+        "sets a state: starting a started instance changes nothing",
+    ),
+    (
+        "StopInstances",
+        "sets a state: stopping a stopped instance changes nothing",
+    ),
+    (
+        "TerminateInstances",
+        "terminating a terminated instance succeeds and changes nothing",
+    ),
+    (
+        "ReplaceRoute",
+        "sets the route's target: a repeat writes the same value",
+    ),
+    (
+        "AssumeRole",
+        "a repeat issues another short-lived session and creates no resource",
+    ),
+];
+
+/// Operations that look safe but are not, each with the reason; listed so the decision is on
+/// record and tested.
+pub const NOT_SAFE_TO_REPEAT: &[(&str, &str)] = &[
+    (
+        "CreateRoute",
+        "no client token: a repeat after success fails with RouteAlreadyExists, hiding the success",
+    ),
+    (
+        "DeleteRoute",
+        "a repeat after success fails with InvalidRoute.NotFound, hiding the success",
+    ),
+    (
+        "CreateMultipartUpload",
+        "each call starts another upload; a repeat leaves an orphaned upload behind",
+    ),
+];
+
+/// Whether repeating `operation` is safe: see the [module docs](self).
+pub fn idempotency(operation: &str) -> Idempotency {
+    let read = ["Describe", "List", "Get"].iter().any(|p| {
+        operation
+            .strip_prefix(p)
+            .is_some_and(|rest| rest.starts_with(char::is_uppercase))
+    });
+    let listed = SAFE_TO_REPEAT.iter().any(|(op, _)| *op == operation);
+    let refused = NOT_SAFE_TO_REPEAT.iter().any(|(op, _)| *op == operation);
+    Idempotency::from_bool((read || listed) && !refused)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_are_safe_and_writes_only_when_listed() {
+        for op in [
+            "DescribeInstances",
+            "DescribeRouteTables",
+            "ListObjectsV2",
+            "GetObject",
+        ] {
+            assert_eq!(idempotency(op), Idempotency::Idempotent, "{op}");
+        }
+        for op in [
+            "CreateRoute",
+            "DeleteRoute",
+            "CreateMultipartUpload",
+            "PutBucketPolicy",
+        ] {
+            assert_eq!(idempotency(op), Idempotency::NotIdempotent, "{op}");
+        }
+        // A name that merely starts like a read is not one.
+        assert_eq!(idempotency("Getaway"), Idempotency::NotIdempotent);
+        assert_eq!(idempotency("Listen"), Idempotency::NotIdempotent);
+        for (op, _) in SAFE_TO_REPEAT {
+            assert_eq!(idempotency(op), Idempotency::Idempotent, "{op}");
+        }
+    }
+
+    #[test]
+    fn no_operation_is_on_both_lists_and_every_entry_says_why() {
+        for (op, why) in SAFE_TO_REPEAT {
+            assert!(!NOT_SAFE_TO_REPEAT.iter().any(|(o, _)| o == op), "{op}");
+            assert!(why.len() > 20, "{op}: say why");
+        }
+        for (op, why) in NOT_SAFE_TO_REPEAT {
+            assert!(why.len() > 20, "{op}: say why");
+        }
+    }
+}

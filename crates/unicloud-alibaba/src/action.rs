@@ -53,23 +53,80 @@ mod tests {
 
     #[test]
     fn only_safe_actions_are_repeated() {
-        // Reads.
-        assert!(ecs::DescribeInstancesRequest::IDEMPOTENT);
-        assert!(vpc::DescribeRouteTableListRequest::IDEMPOTENT);
-        assert!(vpc::DescribeRouteEntryListRequest::IDEMPOTENT);
-        assert!(slb::DescribeHealthStatusRequest::IDEMPOTENT);
-        // Creates carrying a client token, and state setters.
-        assert!(ecs::RunInstancesRequest::IDEMPOTENT);
-        assert!(vpc::CreateRouteEntryRequest::IDEMPOTENT);
-        assert!(ecs::StartInstancesRequest::IDEMPOTENT);
-        assert!(ecs::StopInstancesRequest::IDEMPOTENT);
-        assert!(ecs::DeleteInstancesRequest::IDEMPOTENT);
-        // ModifyRouteEntry writes the same next hop again.
-        assert!(vpc::ModifyRouteEntryRequest::IDEMPOTENT);
-        // A repeat fails as not-found and hides the first success.
-        assert!(!vpc::DeleteRouteEntryRequest::IDEMPOTENT);
-        // Backend changes carry no token: not repeated.
-        assert!(!slb::AddBackendServersRequest::IDEMPOTENT);
-        assert!(!slb::RemoveBackendServersRequest::IDEMPOTENT);
+        let decisions = [
+            // Reads.
+            (
+                "ecs::DescribeInstancesRequest",
+                ecs::DescribeInstancesRequest::IDEMPOTENT,
+                true,
+            ),
+            (
+                "vpc::DescribeRouteTableListRequest",
+                vpc::DescribeRouteTableListRequest::IDEMPOTENT,
+                true,
+            ),
+            (
+                "vpc::DescribeRouteEntryListRequest",
+                vpc::DescribeRouteEntryListRequest::IDEMPOTENT,
+                true,
+            ),
+            (
+                "slb::DescribeHealthStatusRequest",
+                slb::DescribeHealthStatusRequest::IDEMPOTENT,
+                true,
+            ),
+            // Creates carrying a client token, and state setters.
+            (
+                "ecs::RunInstancesRequest",
+                ecs::RunInstancesRequest::IDEMPOTENT,
+                true,
+            ),
+            (
+                "vpc::CreateRouteEntryRequest",
+                vpc::CreateRouteEntryRequest::IDEMPOTENT,
+                true,
+            ),
+            (
+                "ecs::StartInstancesRequest",
+                ecs::StartInstancesRequest::IDEMPOTENT,
+                true,
+            ),
+            (
+                "ecs::StopInstancesRequest",
+                ecs::StopInstancesRequest::IDEMPOTENT,
+                true,
+            ),
+            (
+                "ecs::DeleteInstancesRequest",
+                ecs::DeleteInstancesRequest::IDEMPOTENT,
+                true,
+            ),
+            // ModifyRouteEntry writes the same next hop again.
+            (
+                "vpc::ModifyRouteEntryRequest",
+                vpc::ModifyRouteEntryRequest::IDEMPOTENT,
+                true,
+            ),
+            // A repeat fails as not-found and hides the first success.
+            (
+                "vpc::DeleteRouteEntryRequest",
+                vpc::DeleteRouteEntryRequest::IDEMPOTENT,
+                false,
+            ),
+            // Backend changes carry no token: not repeated.
+            (
+                "slb::AddBackendServersRequest",
+                slb::AddBackendServersRequest::IDEMPOTENT,
+                false,
+            ),
+            (
+                "slb::RemoveBackendServersRequest",
+                slb::RemoveBackendServersRequest::IDEMPOTENT,
+                false,
+            ),
+        ];
+        for (action, got, want) in decisions {
+            assert_eq!(got, want, "{action}: IDEMPOTENT");
+        }
     }
 }

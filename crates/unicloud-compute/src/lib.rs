@@ -472,6 +472,12 @@ impl Compute {
     }
 
     /// Destroys instances, running or stopped (this cannot be undone).
+    ///
+    /// Safe to retry: when an attempt times out or loses its connection after sending, the
+    /// call is repeated, and a repeat that finds the instances already gone (Tencent and
+    /// Alibaba answer "not found" for destroyed instances) is checked with a describe and
+    /// reported as the success it is. An id that never existed is still
+    /// [`ErrorKind::NotFound`].
     pub async fn destroy_instances<I>(&self, ids: I) -> Result<Vec<StateChange>, Error>
     where
         I: IntoIterator,
@@ -486,10 +492,39 @@ impl Compute {
         I::Item: AsRef<str>,
     {
         let ids = self.backend.id_rule().check(ids, true)?;
-        ids::try_chunked(&ids, self.id_batch(), |chunk| {
-            self.backend.change(action, chunk)
+        ids::try_chunked(&ids, self.id_batch(), |chunk| async move {
+            match self.backend.change(action, chunk).await {
+                Err(e) if action == Action::Destroy && is_echo_of_a_destroy(&e) => {
+                    self.confirm_destroyed(chunk, e).await
+                }
+                other => other,
+            }
         })
         .await
+    }
+
+    /// A destroy whose first attempt timed out or lost its connection was repeated, and the
+    /// repeat was told the instances do not exist (Tencent and Alibaba drop destroyed
+    /// instances): the first attempt most likely destroyed them. Looks, and reports success if
+    /// every instance is gone or going; otherwise the error stands.
+    async fn confirm_destroyed(
+        &self,
+        chunk: &[String],
+        err: Error,
+    ) -> Result<Vec<StateChange>, Error> {
+        let found = fetch_chunk(self.backend.as_ref(), chunk, self.page_size(), true).await?;
+        let by_id: HashMap<&str, &Instance> = found.iter().map(|i| (i.id.as_str(), i)).collect();
+        let mut changes = Vec::with_capacity(chunk.len());
+        for id in chunk {
+            let current = match by_id.get(id.as_str()) {
+                None => InstanceState::Terminated,
+                Some(i) if i.state.is_gone() => i.state.clone(),
+                Some(_) => return Err(err),
+            };
+            changes.push(StateChange::new(id.clone(), None, current));
+        }
+        tracing::debug!(provider = %self.provider(), "a repeated destroy found its instances gone");
+        Ok(changes)
     }
 
     /// Waits until every instance in `ids` is in `state`, polling every
@@ -563,6 +598,11 @@ impl Compute {
             Poll::Pending(waiting.join(", "))
         })
     }
+}
+
+/// Whether `err` is a repeated destroy's `NotFound` after an attempt that may have been applied.
+fn is_echo_of_a_destroy(err: &Error) -> bool {
+    err.kind() == ErrorKind::NotFound && err.earlier_attempt_may_have_applied()
 }
 
 /// Fetches every page for one chunk of ids, in the order of `chunk`; missing ids are

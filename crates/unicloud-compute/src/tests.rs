@@ -29,6 +29,9 @@ struct Fake {
     script: Mutex<VecDeque<InstanceState>>,
     /// The describe call (counted from 1) that fails, if any.
     fail_describe: Mutex<Option<usize>>,
+    /// Destroys behave like a first attempt applied but timed out, then a repeat answered
+    /// "not found"; `Some(true)` really removes the instances, `Some(false)` leaves them.
+    destroy_echo: Mutex<Option<bool>>,
 }
 
 impl Fake {
@@ -48,6 +51,7 @@ impl Fake {
             calls: Mutex::new(Calls::default()),
             script: Mutex::new(VecDeque::new()),
             fail_describe: Mutex::new(None),
+            destroy_echo: Mutex::new(None),
         })
     }
 
@@ -144,6 +148,29 @@ impl Backend for Fake {
                 .unwrap()
                 .changes
                 .push((action, ids.to_vec()));
+            let echo = *self.destroy_echo.lock().unwrap();
+            if let (Action::Destroy, Some(applied)) = (action, echo) {
+                if applied {
+                    self.instances
+                        .lock()
+                        .unwrap()
+                        .retain(|i| !ids.contains(&i.id));
+                }
+                // Through the real retry loop: a time-out, then the repeat's answer.
+                return unicloud_core::RetryPolicy::default()
+                    .retry_call(
+                        &self.clock,
+                        unicloud_core::Idempotency::Idempotent,
+                        |n| async move {
+                            Err(if n == 0 {
+                                Error::new(ErrorKind::Timeout, "no answer")
+                            } else {
+                                Error::new(ErrorKind::NotFound, "no such instance")
+                            })
+                        },
+                    )
+                    .await;
+            }
             Ok(ids
                 .iter()
                 .map(|i| StateChange::new(i.clone(), None, InstanceState::Stopping))
@@ -465,4 +492,36 @@ fn queries_from_ids_and_filters() {
     assert_eq!(q.filters, f);
     assert_eq!(StopMode::default(), StopMode::Graceful);
     assert!(StopMode::Force.is_force());
+}
+
+#[tokio::test]
+async fn a_repeated_destroy_that_finds_its_instances_gone_succeeds() {
+    let fake = Fake::new(3);
+    *fake.destroy_echo.lock().unwrap() = Some(true);
+    let changes = fake.compute().destroy_instances(ids(0..2)).await.unwrap();
+    assert_eq!(
+        changes
+            .iter()
+            .map(|c| (c.id.as_str(), c.current.clone()))
+            .collect::<Vec<_>>(),
+        [
+            ("f-0000", InstanceState::Terminated),
+            ("f-0001", InstanceState::Terminated)
+        ]
+    );
+    // It looked before saying so.
+    assert_eq!(fake.calls().describes.len(), 1);
+}
+
+#[tokio::test]
+async fn a_repeated_destroy_that_finds_instances_alive_fails() {
+    let fake = Fake::new(3);
+    *fake.destroy_echo.lock().unwrap() = Some(false);
+    let err = fake
+        .compute()
+        .destroy_instances(ids(0..2))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(err.earlier_attempt_may_have_applied());
 }

@@ -166,6 +166,7 @@ struct Inner {
     retry_after: Option<Duration>,
     retryable: Option<bool>,
     not_applied: bool,
+    earlier_attempt_may_have_applied: bool,
     source: Option<BoxError>,
 }
 
@@ -184,6 +185,7 @@ impl Error {
                 retry_after: None,
                 retryable: None,
                 not_applied: false,
+                earlier_attempt_may_have_applied: false,
                 source: None,
             }),
         }
@@ -290,6 +292,23 @@ impl Error {
             && matches!(self.inner.kind, ErrorKind::Timeout | ErrorKind::Transport)
     }
 
+    /// Whether an earlier attempt of the same call failed in a way that may have been applied
+    /// (a time-out or a broken connection) before this error ended the retries. Then a
+    /// `NotFound` from a repeated delete, or an `AlreadyExists` from a repeated create, may
+    /// be the echo of the earlier attempt's success; the services use this to tell a delete
+    /// that reached its goal from one that failed.
+    pub fn earlier_attempt_may_have_applied(&self) -> bool {
+        self.inner.earlier_attempt_may_have_applied
+    }
+
+    /// Marks the error as following an attempt that may have been applied (set by the retry
+    /// loop).
+    #[must_use]
+    pub(crate) fn with_earlier_attempt_may_have_applied(mut self) -> Self {
+        self.inner.earlier_attempt_may_have_applied = true;
+        self
+    }
+
     /// Our message (or the provider's message when the error came from the provider).
     pub fn message(&self) -> &str {
         &self.inner.message
@@ -358,6 +377,9 @@ impl fmt::Display for Error {
                 write!(f, "{sep}request-id={r}")?;
             }
             f.write_str("]")?;
+        }
+        if i.earlier_attempt_may_have_applied {
+            f.write_str(" (after an earlier attempt that may have been applied)")?;
         }
         Ok(())
     }

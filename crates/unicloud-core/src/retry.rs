@@ -191,10 +191,13 @@ impl RetryPolicy {
     {
         let started = clock.monotonic();
         let mut attempt = 0u32;
+        // Whether an attempt already failed in a way that may have been applied.
+        let mut maybe_applied = false;
         loop {
             let result = op(attempt).await;
             let err = match result {
                 Ok(v) => return Ok(v),
+                Err(e) if maybe_applied => e.with_earlier_attempt_may_have_applied(),
                 Err(e) => e,
             };
             attempt += 1;
@@ -209,6 +212,7 @@ impl RetryPolicy {
                 );
                 return Err(err);
             }
+            maybe_applied |= err.may_have_been_applied();
             let wait = self.backoff(attempt - 1, &err);
             if let Some(budget) = self.budget {
                 let elapsed = clock.monotonic().saturating_sub(started);
@@ -243,6 +247,50 @@ mod tests {
 
     fn err(kind: ErrorKind) -> Error {
         Error::new(kind, "test")
+    }
+
+    #[tokio::test]
+    async fn an_error_after_a_possibly_applied_attempt_says_so() {
+        let c = clock();
+        let policy = RetryPolicy::default().with_max_attempts(3);
+        // A time-out, then the answer a repeated delete gets when the first one went through.
+        let e = policy
+            .retry_call(&c, Idempotency::Idempotent, |attempt| async move {
+                Err::<(), _>(if attempt == 0 {
+                    err(ErrorKind::Timeout)
+                } else {
+                    err(ErrorKind::NotFound)
+                })
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        assert!(e.earlier_attempt_may_have_applied());
+        assert!(e.to_string().contains("earlier attempt"), "{e}");
+        // Throttling is answered before processing: nothing was applied.
+        let throttled = AtomicU32::new(0);
+        let e = policy
+            .retry_call(&c, Idempotency::Idempotent, |_| {
+                let n = throttled.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    Err::<(), _>(if n == 0 {
+                        err(ErrorKind::Throttled)
+                    } else {
+                        err(ErrorKind::NotFound)
+                    })
+                }
+            })
+            .await
+            .unwrap_err();
+        assert!(!e.earlier_attempt_may_have_applied());
+        // A failure on the first attempt is never marked.
+        let e = policy
+            .retry_call(&c, Idempotency::Idempotent, |_| async {
+                Err::<(), _>(err(ErrorKind::NotFound))
+            })
+            .await
+            .unwrap_err();
+        assert!(!e.earlier_attempt_may_have_applied());
     }
 
     #[tokio::test]

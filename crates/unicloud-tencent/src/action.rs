@@ -43,23 +43,80 @@ mod tests {
 
     #[test]
     fn only_safe_actions_are_repeated() {
-        // Reads.
-        assert!(cvm::DescribeInstancesRequest::IDEMPOTENT);
-        assert!(vpc::DescribeRouteTablesRequest::IDEMPOTENT);
-        assert!(clb::DescribeTargetsRequest::IDEMPOTENT);
-        assert!(clb::DescribeTargetHealthRequest::IDEMPOTENT);
-        // A create carrying a client token, and state setters.
-        assert!(cvm::RunInstancesRequest::IDEMPOTENT);
-        assert!(cvm::StartInstancesRequest::IDEMPOTENT);
-        assert!(cvm::StopInstancesRequest::IDEMPOTENT);
-        assert!(cvm::TerminateInstancesRequest::IDEMPOTENT);
-        // ReplaceRoutes writes the same target again.
-        assert!(vpc::ReplaceRoutesRequest::IDEMPOTENT);
-        // No token: a repeat adds a duplicate route, or fails and hides the first success.
-        assert!(!vpc::CreateRoutesRequest::IDEMPOTENT);
-        assert!(!vpc::DeleteRoutesRequest::IDEMPOTENT);
-        // A repeated registration fails as a duplicate; a repeated removal as not registered.
-        assert!(!clb::RegisterTargetsRequest::IDEMPOTENT);
-        assert!(!clb::DeregisterTargetsRequest::IDEMPOTENT);
+        let decisions = [
+            // Reads.
+            (
+                "cvm::DescribeInstancesRequest",
+                cvm::DescribeInstancesRequest::IDEMPOTENT,
+                true,
+            ),
+            (
+                "vpc::DescribeRouteTablesRequest",
+                vpc::DescribeRouteTablesRequest::IDEMPOTENT,
+                true,
+            ),
+            (
+                "clb::DescribeTargetsRequest",
+                clb::DescribeTargetsRequest::IDEMPOTENT,
+                true,
+            ),
+            (
+                "clb::DescribeTargetHealthRequest",
+                clb::DescribeTargetHealthRequest::IDEMPOTENT,
+                true,
+            ),
+            // A create carrying a client token, and state setters.
+            (
+                "cvm::RunInstancesRequest",
+                cvm::RunInstancesRequest::IDEMPOTENT,
+                true,
+            ),
+            (
+                "cvm::StartInstancesRequest",
+                cvm::StartInstancesRequest::IDEMPOTENT,
+                true,
+            ),
+            (
+                "cvm::StopInstancesRequest",
+                cvm::StopInstancesRequest::IDEMPOTENT,
+                true,
+            ),
+            (
+                "cvm::TerminateInstancesRequest",
+                cvm::TerminateInstancesRequest::IDEMPOTENT,
+                true,
+            ),
+            // ReplaceRoutes writes the same target again.
+            (
+                "vpc::ReplaceRoutesRequest",
+                vpc::ReplaceRoutesRequest::IDEMPOTENT,
+                true,
+            ),
+            // No token: a repeat adds a duplicate route, or fails and hides the first success.
+            (
+                "vpc::CreateRoutesRequest",
+                vpc::CreateRoutesRequest::IDEMPOTENT,
+                false,
+            ),
+            (
+                "vpc::DeleteRoutesRequest",
+                vpc::DeleteRoutesRequest::IDEMPOTENT,
+                false,
+            ),
+            // A repeated registration fails as a duplicate; a repeated removal as not registered.
+            (
+                "clb::RegisterTargetsRequest",
+                clb::RegisterTargetsRequest::IDEMPOTENT,
+                false,
+            ),
+            (
+                "clb::DeregisterTargetsRequest",
+                clb::DeregisterTargetsRequest::IDEMPOTENT,
+                false,
+            ),
+        ];
+        for (action, got, want) in decisions {
+            assert_eq!(got, want, "{action}: IDEMPOTENT");
+        }
     }
 }

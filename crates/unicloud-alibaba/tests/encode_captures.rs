@@ -19,7 +19,7 @@ use unicloud_alibaba::action::Action;
 use unicloud_alibaba::encode::to_query_pairs;
 
 fn capture(prefix: &str) -> String {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/wire-captures");
+    let dir = unicloud_testkit::fixtures::wire_captures_dir();
     let entries =
         std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
     let mut names: Vec<PathBuf> = entries

@@ -18,7 +18,7 @@
 //!   call is repeated after a failure that may have been applied;
 //! - [`ClientConfig`] — endpoint override, time-outs and the `unicloud/<version>` user agent;
 //! - [`signing`] — the provider-neutral parts of request signing and verification, shared by
-//!   the Tencent and Alibaba signers, and the parser of captured SDK requests.
+//!   the Tencent and Alibaba signers.
 //!
 //! ```
 //! use unicloud_core::credentials::{default_chain, DefaultChainOptions, Env};

@@ -7,7 +7,8 @@
 //! - [`server`]: a loopback HTTP server that records every request and answers scripted
 //!   replies (including a delay, or hanging up without an answer);
 //! - [`refused`]: a loopback address on which a connection is refused, with no race against
-//!   other tests taking the port.
+//!   other tests taking the port;
+//! - [`arbitrary`]: `proptest` strategies for the bytes a parser of replies may be handed.
 //!
 //! This crate depends on no other unicloud crate, so any of them, `unicloud-core` included, can
 //! use it as a dev-dependency.
@@ -29,6 +30,7 @@
 //! # }
 //! ```
 
+pub mod arbitrary;
 pub mod capture;
 pub mod fixtures;
 pub mod refused;

@@ -5,26 +5,23 @@
 #![cfg(all(feature = "ecs", feature = "sts"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
 use unicloud_alibaba::client::AlibabaClient;
 use unicloud_alibaba::generated::ecs::{DescribeInstancesRequest, DescribeInstancesTag};
 use unicloud_alibaba::sign::{WireRequest, acs3};
 use unicloud_core::clock::ManualClock;
 use unicloud_core::{ClientConfig, Credentials, ErrorKind, Provider, Region, RetryPolicy};
+use unicloud_testkit::server::{Recorded, RecordingServer, Reply};
 
 const NOW: u64 = 1_795_443_325; // 2026-11-23T14:15:25Z, the time of capture 011
 const ID: &str = "testid";
 const SECRET: &str = "testsecret";
 
+/// One request the server received, with whether the ACS3 verifier accepts its signature
+/// under [`SECRET`].
 #[derive(Clone, Debug)]
 struct Seen {
     target: String,
@@ -32,78 +29,46 @@ struct Seen {
     signature_ok: bool,
 }
 
-#[derive(Clone, Default)]
-struct Server {
-    replies: Arc<Mutex<VecDeque<(u16, String, u64)>>>,
-    seen: Arc<Mutex<Vec<Seen>>>,
-    secret: Arc<Mutex<String>>,
-}
-
-async fn handle(
-    State(s): State<Server>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let pairs: Vec<(String, String)> = headers
-        .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
-        .collect();
-    let refs: Vec<(&str, &str)> = pairs
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let target = uri
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/")
-        .to_owned();
+fn verified(r: Recorded) -> Seen {
+    let refs = r.header_pairs();
     let wire = WireRequest {
-        method: method.as_str(),
-        target: &target,
+        method: &r.method,
+        target: &r.target,
         headers: &refs,
-        body: &body,
+        body: &r.body,
     };
-    let secret = s.secret.lock().unwrap().clone();
-    let signature_ok = headers
-        .get("authorization")
-        .and_then(|a| a.to_str().ok())
+    let signature_ok = r
+        .header("authorization")
         .and_then(|a| acs3::parse_authorization(a).ok())
-        .is_some_and(|auth| acs3::verify(&wire, &auth, &secret).is_ok());
-    s.seen.lock().unwrap().push(Seen {
-        target,
-        headers: pairs,
+        .is_some_and(|auth| acs3::verify(&wire, &auth, SECRET).is_ok());
+    Seen {
+        target: r.target.clone(),
+        headers: r.headers.clone(),
         signature_ok,
-    });
-    let (status, text, delay_ms) = s.replies.lock().unwrap().pop_front().unwrap_or((
-        200,
-        r#"{"RequestId":"default"}"#.into(),
-        0,
-    ));
-    if delay_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
     }
-    (
-        StatusCode::from_u16(status).unwrap(),
-        [("Content-Type", "application/json;charset=utf-8")],
-        text,
-    )
-        .into_response()
 }
 
-async fn start(replies: Vec<(u16, &str, u64)>) -> (Server, SocketAddr) {
-    let server = Server::default();
-    *server.secret.lock().unwrap() = SECRET.to_owned();
-    server
-        .replies
-        .lock()
-        .unwrap()
-        .extend(replies.into_iter().map(|(s, b, d)| (s, b.to_owned(), d)));
-    let app = Router::new().fallback(handle).with_state(server.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+/// Every request so far, verified.
+fn seen(server: &RecordingServer) -> Vec<Seen> {
+    server.requests().into_iter().map(verified).collect()
+}
+
+/// A loopback server answering `(status, JSON body, delay in ms)` in order, then a bare
+/// `RequestId`. Keep the server alive while the client uses `addr`: dropping it stops it.
+async fn start(replies: Vec<(u16, &str, u64)>) -> (RecordingServer, SocketAddr) {
+    let reply = |status, body: &str| {
+        Reply::new(status, body).with_header("Content-Type", "application/json;charset=utf-8")
+    };
+    let replies = replies
+        .into_iter()
+        .map(|(status, body, delay_ms)| {
+            reply(status, body).with_delay(Duration::from_millis(delay_ms))
+        })
+        .collect();
+    let server = RecordingServer::scripted_or(replies, reply(200, r#"{"RequestId":"default"}"#))
+        .await
+        .unwrap();
+    let addr = server.addr();
     (server, addr)
 }
 
@@ -172,7 +137,7 @@ async fn success_sends_the_captured_query_signed_with_acs3() {
     let inst = &out.instances.unwrap().instance.unwrap()[0];
     assert_eq!(inst.instance_id.as_deref(), Some("i-bp67acfmxazb4p****"));
 
-    let seen = server.seen.lock().unwrap()[0].clone();
+    let seen = seen(&server)[0].clone();
     assert!(
         seen.signature_ok,
         "ACS3 verifier rejected our request: {seen:?}"
@@ -204,7 +169,7 @@ async fn success_sends_the_captured_query_signed_with_acs3() {
 #[tokio::test]
 async fn http_errors_are_typed_with_code_status_and_request_id() {
     let body = r#"{"RequestId":"E1","HostId":"ecs.aliyuncs.com","Code":"InvalidInstanceId.NotFound","Message":"The specified InstanceId does not exist.","Recommend":"https://api.aliyun.com/troubleshoot"}"#;
-    let (_, addr) = start(vec![(404, body, 0)]).await;
+    let (_server, addr) = start(vec![(404, body, 0)]).await;
     let c = clock();
     let err = client_with(
         addr,
@@ -237,7 +202,7 @@ async fn wrong_secret_is_auth_and_never_shown() {
     .await
     .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
-    assert!(!server.seen.lock().unwrap()[0].signature_ok);
+    assert!(!seen(&server)[0].signature_ok);
     assert!(!format!("{err} {err:?}").contains("not-the-secret-42"));
 }
 
@@ -259,7 +224,7 @@ async fn throttling_is_retried_with_fresh_nonces() {
         c.sleeps(),
         vec![Duration::from_secs(1), Duration::from_millis(200)]
     );
-    let seen = server.seen.lock().unwrap().clone();
+    let seen = seen(&server);
     assert_eq!(seen.len(), 3);
     assert!(seen.iter().all(|s| s.signature_ok));
     let nonces: std::collections::HashSet<_> = seen
@@ -271,7 +236,7 @@ async fn throttling_is_retried_with_fresh_nonces() {
 
 #[tokio::test]
 async fn malformed_replies_and_timeouts_are_typed() {
-    let (_, addr) = start(vec![
+    let (_server, addr) = start(vec![
         (200, "not json", 0),
         (200, r#"{"TotalCount":"many"}"#, 0),
         (200, INSTANCES, 3_000),
@@ -343,7 +308,7 @@ async fn assume_role_credentials_are_used_and_refreshed() {
     c.advance(Duration::from_secs(3400)); // within five minutes of the one-hour expiry
     user.call(&capture_011_request()).await.ok();
 
-    let seen = server.seen.lock().unwrap().clone();
+    let seen = seen(&server);
     let actions: Vec<_> = seen
         .iter()
         .map(|s| header(s, "x-acs-action").unwrap())

@@ -215,6 +215,8 @@ mod tests {
     use unicloud_core::codes::CodeMatch;
     use unicloud_core::{Credentials, Region};
 
+    use unicloud_testkit::server::{RecordingServer, Reply};
+
     use super::*;
     use crate::config::{AwsConfigOptions, load_sdk_config};
 
@@ -469,12 +471,9 @@ mod tests {
     /// request arrived is a transport error that may have been applied.
     #[tokio::test]
     async fn real_sdk_errors_tell_not_sent_from_broken() {
-        // A port nobody listens on: bind, note the port, close.
-        let closed = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap()
-        };
-        let err = sts_client(format!("http://{closed}"))
+        // A port held bound but never listening: refused, and no other test can take it.
+        let closed = unicloud_testkit::refused::RefusedPort::new().unwrap();
+        let err = sts_client(closed.url())
             .await
             .get_caller_identity()
             .send()
@@ -488,17 +487,10 @@ mod tests {
         assert!(e.message().contains("was not sent"), "{e}");
 
         // A server that reads the request, then hangs up without answering.
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            use tokio::io::AsyncReadExt;
-            while let Ok((mut sock, _)) = listener.accept().await {
-                let mut buf = vec![0u8; 64 * 1024];
-                let _ = sock.read(&mut buf).await;
-                drop(sock);
-            }
-        });
-        let err = sts_client(format!("http://{addr}"))
+        let server = RecordingServer::scripted_or(vec![], Reply::hang_up())
+            .await
+            .unwrap();
+        let err = sts_client(server.url())
             .await
             .get_caller_identity()
             .send()
@@ -508,6 +500,7 @@ mod tests {
         // never as a connect failure.
         let dispatch =
             matches!(&err, SdkError::DispatchFailure(d) if !d.is_timeout() && !d.is_user());
+        assert_eq!(server.request_count(), 1, "the request did arrive");
         let e = map_sdk_error("GetCallerIdentity", &TABLE, err);
         assert!(dispatch, "a hang-up is a dispatch failure: {e:?}");
         assert!(e.may_have_been_applied(), "{e:?}");
@@ -521,25 +514,24 @@ mod tests {
     /// A real SDK service error (STS's XML shape) through the mapper.
     #[tokio::test]
     async fn real_sdk_service_error() {
-        let app = axum::Router::new().fallback(|| async {
-            (
-                axum::http::StatusCode::FORBIDDEN,
-                [("content-type", "text/xml")],
+        // Every request gets the same answer, as STS would give it.
+        let server = RecordingServer::start(|_| {
+            Reply::xml(
+                403,
                 "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>\
-                 <Type>Sender</Type><Code>ExpiredToken</Code><Message>The security token \
-                 included in the request is expired</Message></Error>\
-                 <RequestId>4c0d1ba5-sts-example</RequestId></ErrorResponse>",
+             <Type>Sender</Type><Code>ExpiredToken</Code><Message>The security token \
+             included in the request is expired</Message></Error>\
+             <RequestId>4c0d1ba5-sts-example</RequestId></ErrorResponse>",
             )
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        })
+        .await
+        .unwrap();
         static STS: CodeTable = CodeTable {
             exact: &[("ExpiredToken", ErrorKind::Auth)],
             rules: &[],
             retryable: &[],
         };
-        let err = sts_client(format!("http://{addr}"))
+        let err = sts_client(server.url())
             .await
             .get_caller_identity()
             .send()

@@ -212,9 +212,8 @@ fn check_role_arn(arn: &str) -> Result<(), &'static str> {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use std::sync::{Arc, Mutex};
-
     use unicloud_core::{Credentials, ProvideCredentials, Region};
+    use unicloud_testkit::server::{RecordingServer, Reply};
 
     use super::*;
     use crate::config::{AwsConfigOptions, load_sdk_config};
@@ -371,32 +370,25 @@ mod tests {
     /// returned session credentials are what the new configuration hands out.
     #[tokio::test]
     async fn assume_role_through_aws_config() {
-        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
-        let record = seen.clone();
-        let app = axum::Router::new().fallback(move |body: String| {
-            let record = record.clone();
-            async move {
-                record.lock().unwrap().push(body);
-                (
-                    [("content-type", "text/xml")],
-                    r#"<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+        let server = RecordingServer::start(|_| {
+            Reply::xml(
+                200,
+                r#"<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <AssumeRoleResult>
     <AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/demo/nightly</Arn><AssumedRoleId>AROA3XFRBF535PLBIFPI4:nightly</AssumedRoleId></AssumedRoleUser>
     <Credentials><AccessKeyId>ASIAIOSFODNN7EXAMPLE</AccessKeyId><SecretAccessKey>role-secret</SecretAccessKey><SessionToken>role-token</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>
   </AssumeRoleResult>
   <ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ResponseMetadata>
 </AssumeRoleResponse>"#,
-                )
-            }
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+            )
+        })
+        .await
+        .unwrap();
 
         let base = load_sdk_config(&AwsConfigOptions {
             explicit: Some(Credentials::new("AKIDSOURCE", "source-secret")),
             region: Some(Region::new(Provider::Aws, "us-east-1").unwrap()),
-            endpoint: Some(format!("http://{addr}")),
+            endpoint: Some(server.url()),
             ..Default::default()
         })
         .await;
@@ -406,8 +398,9 @@ mod tests {
             ..role("arn:aws:iam::123456789012:role/demo")
         };
         let assumed = assume_role(&base, &spec).await.unwrap();
-        assert!(
-            seen.lock().unwrap().is_empty(),
+        assert_eq!(
+            server.request_count(),
+            0,
             "STS is called on first use, not before"
         );
         let c = AwsCredentialsProvider::from_sdk_config(&assumed)
@@ -417,7 +410,7 @@ mod tests {
             .unwrap();
         assert_eq!(c.access_key_id(), "ASIAIOSFODNN7EXAMPLE");
         assert_eq!(c.session_token().unwrap().expose(), "role-token");
-        let bodies = seen.lock().unwrap().clone();
+        let bodies: Vec<String> = server.requests().iter().map(|r| r.body_text()).collect();
         assert_eq!(bodies.len(), 1);
         for part in [
             "Action=AssumeRole",

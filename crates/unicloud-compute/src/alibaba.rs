@@ -526,18 +526,18 @@ mod tests {
     /// page parameters (we page with MaxResults/NextToken).
     #[test]
     fn describe_query_matches_the_sdk_capture() {
-        let capture = "InstanceIds=%5B%22i-bp67acfmxazb4p%2A%2A%2A%2A%22%5D&PageSize=10&RegionId=cn-hangzhou&Status=Running&Tag.1.Key=Name&Tag.1.Value=web";
+        // What the official SDK sent for the same query (wire capture 011, loaded, not pasted).
+        let capture = unicloud_testkit::capture::Capture::load("011").unwrap();
         let sdk: Vec<(String, String)> = capture
+            .query()
             .split('&')
             .filter(|kv| !kv.starts_with("PageSize="))
             .map(|kv| {
                 let (k, v) = kv.split_once('=').unwrap();
-                let v = v
-                    .replace("%5B", "[")
-                    .replace("%5D", "]")
-                    .replace("%22", "\"")
-                    .replace("%2A", "*");
-                (k.to_owned(), v)
+                let v = percent_encoding::percent_decode_str(v)
+                    .decode_utf8()
+                    .unwrap();
+                (k.to_owned(), v.into_owned())
             })
             .collect();
         let mut req = ecs::DescribeInstancesRequest {

@@ -22,7 +22,7 @@
 //! - [`transport`] — the HTTP transport the hand-written clients share: sending, retries,
 //!   transport-error mapping, with each vendor's signing and decoding behind a `Protocol`;
 //! - [`signing`] — the provider-neutral parts of request signing and verification, shared by
-//!   the Tencent and Alibaba signers, and the parser of captured SDK requests.
+//!   the Tencent and Alibaba signers.
 //!
 //! ```
 //! use unicloud_core::credentials::{default_chain, DefaultChainOptions, Env};

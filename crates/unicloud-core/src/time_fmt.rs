@@ -11,16 +11,27 @@
 //! assert_eq!(rfc3339(t), "2024-01-01T08:00:00Z");
 //! ```
 
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-/// Formats a time as RFC 3339 (`2024-01-01T08:00:00Z`).
+/// Formats a time as RFC 3339 (`2024-01-01T08:00:00Z`); a time outside the years RFC 3339
+/// can write (0000-9999) is shown as `<unrepresentable time>`.
+///
+/// The conversion is checked: `OffsetDateTime::from(SystemTime)` panics outside the `time`
+/// crate's range, and an expiry a server sent (say `ExpiredTime: 2^62`) can be that far out.
 pub fn rfc3339(t: SystemTime) -> String {
-    OffsetDateTime::from(t)
-        .format(&Rfc3339)
-        .unwrap_or_else(|_| "<unrepresentable time>".to_owned())
+    let nanos = match t.duration_since(UNIX_EPOCH) {
+        Ok(after) => i128::try_from(after.as_nanos()).ok(),
+        Err(before) => i128::try_from(before.duration().as_nanos())
+            .ok()
+            .map(|n| -n),
+    };
+    nanos
+        .and_then(|n| OffsetDateTime::from_unix_timestamp_nanos(n).ok())
+        .and_then(|dt| dt.format(&Rfc3339).ok())
+        .unwrap_or_else(|| "<unrepresentable time>".to_owned())
 }
 
 /// Parses an RFC 3339 time, accepting the minute-precision form `2024-01-01T08:00Z` some
@@ -43,7 +54,8 @@ pub fn parse_rfc3339(s: &str) -> Option<SystemTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::{Duration, UNIX_EPOCH};
+    use proptest::prelude::*;
+    use std::time::Duration;
 
     #[test]
     fn round_trip() {
@@ -70,6 +82,39 @@ mod tests {
         fn never_panics_near_the_minute_form(prefix in "[0-9T:-]{0,16}", tail in "\\PC{0,3}") {
             let _ = parse_rfc3339(&format!("{prefix}{tail}"));
             let _ = parse_rfc3339(&format!("{prefix}{tail}Z"));
+        }
+    }
+
+    #[test]
+    fn times_beyond_rfc3339_are_shown_not_panicked_on() {
+        let far = UNIX_EPOCH + Duration::from_secs(1 << 40);
+        assert_eq!(rfc3339(far), "<unrepresentable time>");
+        let before = UNIX_EPOCH - Duration::from_secs(1 << 40);
+        assert_eq!(rfc3339(before), "<unrepresentable time>");
+        let early = UNIX_EPOCH - Duration::from_secs(86_400);
+        assert_eq!(rfc3339(early), "1969-12-31T00:00:00Z");
+    }
+
+    proptest! {
+        /// Any text: no panic, and what parses formats back to a time that parses the same.
+        #[test]
+        fn parse_rfc3339_never_panics(s in "\\PC{0,40}", n in 0u32..4) {
+            let near = format!("2024-01-01T08:{:02}{}Z", n * 7, &s.chars().take(3).collect::<String>());
+            for text in [s.as_str(), near.as_str()] {
+                if let Some(t) = parse_rfc3339(text) {
+                    prop_assert_eq!(parse_rfc3339(&rfc3339(t)), Some(t));
+                }
+            }
+        }
+
+        #[test]
+        fn rfc3339_never_panics(secs in any::<u64>(), nanos in 0u32..1_000_000_000, past in any::<bool>()) {
+            let d = Duration::new(secs, nanos);
+            let t = if past { UNIX_EPOCH.checked_sub(d) } else { UNIX_EPOCH.checked_add(d) };
+            if let Some(t) = t {
+                let shown = rfc3339(t);
+                prop_assert!(shown == "<unrepresentable time>" || parse_rfc3339(&shown) == Some(t), "{}", shown);
+            }
         }
     }
 }

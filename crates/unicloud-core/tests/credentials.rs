@@ -6,13 +6,9 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, UNIX_EPOCH};
 
-use axum::Router;
-use axum::extract::{Path as UrlPath, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, put};
 use unicloud_core::clock::BoxFuture;
 use unicloud_core::clock::ManualClock;
 use unicloud_core::credentials::{
@@ -21,6 +17,8 @@ use unicloud_core::credentials::{
 };
 use unicloud_core::{Credentials, Error};
 use unicloud_core::{ErrorKind, ProvideCredentials, Provider};
+use unicloud_testkit::refused::RefusedPort;
+use unicloud_testkit::server::{Recorded, RecordingServer, Reply};
 
 const T0: u64 = 1_800_000_000;
 
@@ -35,10 +33,13 @@ fn home_env(home: &Path, extra: &[(&str, &str)]) -> Env {
     Env::from_pairs(pairs)
 }
 
-/// A metadata service that is never reached: tests that must not touch it point here.
+/// A metadata service that is never reached: tests that must not touch it point here. The
+/// port is held bound (never listening) for the whole test binary, so it is always refused.
 fn no_metadata() -> MetadataOptions {
+    static REFUSED: OnceLock<RefusedPort> = OnceLock::new();
+    let refused = REFUSED.get_or_init(|| RefusedPort::new().unwrap());
     MetadataOptions::for_provider(Provider::Tencent)
-        .with_base_url("http://127.0.0.1:1")
+        .with_base_url(refused.url())
         .with_timeouts(Duration::from_millis(200), Duration::from_millis(500))
 }
 
@@ -355,23 +356,41 @@ struct Meta {
     require_token: bool,
 }
 
-async fn role_list(State(m): State<Meta>, headers: HeaderMap) -> (StatusCode, String) {
-    if m.require_token && headers.get("x-aliyun-ecs-metadata-token").is_none() {
-        return (StatusCode::UNAUTHORIZED, String::new());
+/// The metadata service's answer to `req`: the role list, the role's credentials (a fresh
+/// set each time, counted in `issued`), the IMDS-style session token; 404 for anything else
+/// and 405 for a known path asked with the wrong method.
+fn metadata_reply(m: &Meta, req: &Recorded) -> Reply {
+    let base = match m.provider {
+        Provider::Tencent => "/latest/meta-data/cam/security-credentials/",
+        _ => "/latest/meta-data/ram/security-credentials/",
+    };
+    let path = req.path();
+    let wants = |method: &str| req.method == method;
+    let token_missing = m.require_token && req.header("x-aliyun-ecs-metadata-token").is_none();
+    if path == "/latest/api/token" {
+        return if wants("PUT") {
+            Reply::text(200, "meta-token-abc")
+        } else {
+            Reply::new(405, "")
+        };
     }
-    (StatusCode::OK, m.role.to_owned())
-}
-
-async fn role_creds(
-    State(m): State<Meta>,
-    UrlPath(role): UrlPath<String>,
-    headers: HeaderMap,
-) -> (StatusCode, String) {
-    if m.require_token && headers.get("x-aliyun-ecs-metadata-token").is_none() {
-        return (StatusCode::UNAUTHORIZED, String::new());
+    let Some(rest) = path.strip_prefix(base) else {
+        return Reply::new(404, "");
+    };
+    if rest.contains('/') {
+        return Reply::new(404, "");
     }
-    if role != m.role {
-        return (StatusCode::NOT_FOUND, String::new());
+    if !wants("GET") {
+        return Reply::new(405, "");
+    }
+    if token_missing {
+        return Reply::new(401, "");
+    }
+    if rest.is_empty() {
+        return Reply::text(200, m.role);
+    }
+    if rest != m.role {
+        return Reply::new(404, "");
     }
     let n = m.issued.fetch_add(1, Ordering::SeqCst) + 1;
     let now = m.clock.now_secs();
@@ -395,7 +414,7 @@ async fn role_creds(
             "Code": "Success"
         }),
     };
-    (StatusCode::OK, body.to_string())
+    Reply::text(200, body.to_string())
 }
 
 trait NowSecs {
@@ -408,27 +427,20 @@ impl NowSecs for ManualClock {
     }
 }
 
-async fn start_metadata(meta: Meta) -> SocketAddr {
-    let base = match meta.provider {
-        Provider::Tencent => "/latest/meta-data/cam/security-credentials",
-        _ => "/latest/meta-data/ram/security-credentials",
-    };
-    let app = Router::new()
-        .route(&format!("{base}/"), get(role_list))
-        .route(&format!("{base}/{{role}}"), get(role_creds))
-        .route("/latest/api/token", put(|| async { "meta-token-abc" }))
-        .with_state(meta);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    addr
+/// A loopback metadata service for `meta`; it stops when the returned server is dropped.
+async fn start_metadata(meta: Meta) -> (RecordingServer, SocketAddr) {
+    let server = RecordingServer::start(move |req| metadata_reply(&meta, req))
+        .await
+        .unwrap();
+    let addr = server.addr();
+    (server, addr)
 }
 
 #[tokio::test]
 async fn tencent_cvm_role_is_cached_and_refreshed_before_expiry() {
     let c = clock();
     let issued = Arc::new(AtomicUsize::new(0));
-    let addr = start_metadata(Meta {
+    let (_metadata, addr) = start_metadata(Meta {
         provider: Provider::Tencent,
         role: "CVMRole",
         issued: issued.clone(),
@@ -472,7 +484,7 @@ async fn tencent_cvm_role_is_cached_and_refreshed_before_expiry() {
 async fn alibaba_ram_role_with_hardened_token_and_env_role_name() {
     let c = clock();
     let issued = Arc::new(AtomicUsize::new(0));
-    let addr = start_metadata(Meta {
+    let (_metadata, addr) = start_metadata(Meta {
         provider: Provider::Alibaba,
         role: "EcsRole",
         issued,

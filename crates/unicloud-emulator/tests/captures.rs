@@ -11,9 +11,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::{Resp, build_raw, send_raw};
 use unicloud_core::Provider;
-use unicloud_core::signing::capture::Capture;
 use unicloud_core::signing::parse_form;
 use unicloud_emulator::{Emulator, EmulatorHandle};
+use unicloud_testkit::capture::Capture;
 
 const TC_ID: &str = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE";
 const TC_KEY: &str = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE";

@@ -27,12 +27,10 @@ use std::path::PathBuf;
 use unicloud_tencent::action::Action;
 
 fn examples_path(service: &str, version: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/specs-upstream/tencent-examples")
-        .join(format!(
-            "{service}-v{}.examples.json",
-            version.replace('-', "")
-        ))
+    unicloud_testkit::fixtures::tencent_examples_dir().join(format!(
+        "{service}-v{}.examples.json",
+        version.replace('-', "")
+    ))
 }
 
 /// Examples of `action`, read from the vendor file. Panics (fails) if the file is missing.

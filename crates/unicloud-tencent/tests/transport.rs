@@ -5,26 +5,24 @@
 #![cfg(all(feature = "cvm", feature = "sts"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
 use unicloud_core::clock::ManualClock;
 use unicloud_core::{ClientConfig, Credentials, ErrorKind, Provider, Region, RetryPolicy};
 use unicloud_tencent::client::TencentClient;
 use unicloud_tencent::generated::cvm::{DescribeInstancesRequest, Filter};
 use unicloud_tencent::sign::{WireRequest, tc3};
+use unicloud_testkit::refused::RefusedPort;
+use unicloud_testkit::server::{Recorded, RecordingServer, Reply};
 
 const NOW: u64 = 1_795_443_323;
 const ID: &str = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE";
 const KEY: &str = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE";
 
+/// One request the server received, with whether the TC3 verifier accepts its signature
+/// under [`KEY`].
 #[derive(Clone, Debug)]
 struct Seen {
     headers: Vec<(String, String)>,
@@ -32,75 +30,47 @@ struct Seen {
     signature_ok: bool,
 }
 
-#[derive(Clone, Default)]
-struct Server {
-    replies: Arc<Mutex<VecDeque<(u16, String, u64)>>>,
-    seen: Arc<Mutex<Vec<Seen>>>,
-}
-
-async fn handle(
-    State(s): State<Server>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let pairs: Vec<(String, String)> = headers
-        .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
-        .collect();
-    let refs: Vec<(&str, &str)> = pairs
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let target = uri
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/")
-        .to_owned();
+fn verified(r: Recorded) -> Seen {
+    let refs = r.header_pairs();
     let wire = WireRequest {
-        method: method.as_str(),
-        target: &target,
+        method: &r.method,
+        target: &r.target,
         headers: &refs,
-        body: &body,
+        body: &r.body,
     };
-    let signature_ok = headers
-        .get("authorization")
-        .and_then(|a| a.to_str().ok())
+    let signature_ok = r
+        .header("authorization")
         .and_then(|a| tc3::parse_authorization(a).ok())
         .is_some_and(|auth| tc3::verify(&wire, &auth, KEY).is_ok());
-    s.seen.lock().unwrap().push(Seen {
-        headers: pairs,
-        body: body.to_vec(),
+    Seen {
+        headers: r.headers.clone(),
+        body: r.body.clone(),
         signature_ok,
-    });
-    let (status, text, delay_ms) = s.replies.lock().unwrap().pop_front().unwrap_or((
-        200,
-        r#"{"Response":{"TotalCount":0,"InstanceSet":[],"RequestId":"default"}}"#.into(),
-        0,
-    ));
-    if delay_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
     }
-    (
-        StatusCode::from_u16(status).unwrap(),
-        [("Content-Type", "application/json")],
-        text,
-    )
-        .into_response()
 }
 
-async fn start(replies: Vec<(u16, &str, u64)>) -> (Server, SocketAddr) {
-    let server = Server::default();
-    server
-        .replies
-        .lock()
-        .unwrap()
-        .extend(replies.into_iter().map(|(s, b, d)| (s, b.to_owned(), d)));
-    let app = Router::new().fallback(handle).with_state(server.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+/// Every request so far, verified.
+fn seen(server: &RecordingServer) -> Vec<Seen> {
+    server.requests().into_iter().map(verified).collect()
+}
+
+/// A loopback server answering `(status, JSON body, delay in ms)` in order, then an empty
+/// instance list. Keep the server alive while the client uses `addr`: dropping it stops it.
+async fn start(replies: Vec<(u16, &str, u64)>) -> (RecordingServer, SocketAddr) {
+    let replies = replies
+        .into_iter()
+        .map(|(status, body, delay_ms)| {
+            Reply::json(status, body).with_delay(Duration::from_millis(delay_ms))
+        })
+        .collect();
+    let fallback = Reply::json(
+        200,
+        r#"{"Response":{"TotalCount":0,"InstanceSet":[],"RequestId":"default"}}"#,
+    );
+    let server = RecordingServer::scripted_or(replies, fallback)
+        .await
+        .unwrap();
+    let addr = server.addr();
     (server, addr)
 }
 
@@ -155,7 +125,7 @@ async fn success_puts_a_signed_api3_request_on_the_wire() {
     let set = out.instance_set.unwrap();
     assert_eq!(set[0].instance_id.as_deref(), Some("ins-r8hr2upy"));
 
-    let seen = server.seen.lock().unwrap()[0].clone();
+    let seen = seen(&server)[0].clone();
     assert!(
         seen.signature_ok,
         "the TC3 verifier rejected our signature: {seen:?}"
@@ -191,14 +161,14 @@ async fn temporary_credentials_send_the_token() {
         .call(&DescribeInstancesRequest::default())
         .await
         .unwrap();
-    let seen = server.seen.lock().unwrap()[0].clone();
+    let seen = seen(&server)[0].clone();
     assert_eq!(header(&seen, "x-tc-token"), Some("sts-token-xyz"));
     assert!(seen.signature_ok);
 }
 
 #[tokio::test]
 async fn envelope_error_is_typed_with_code_and_request_id() {
-    let (_, addr) = start(vec![(
+    let (_server, addr) = start(vec![(
         200,
         r#"{"Response":{"Error":{"Code":"AuthFailure.SignatureFailure","Message":"The provided credentials could not be validated."},"RequestId":"req-err"}}"#,
         0,
@@ -241,13 +211,13 @@ async fn throttling_is_retried_with_backoff_then_succeeds() {
         .await
         .unwrap();
     assert_eq!(out.total_count, Some(1));
-    assert_eq!(server.seen.lock().unwrap().len(), 3);
+    assert_eq!(server.request_count(), 3);
     assert_eq!(
         c.sleeps(),
         vec![Duration::from_millis(500), Duration::from_millis(1000)]
     );
     // Each attempt is signed afresh at the clock's time.
-    let seen = server.seen.lock().unwrap().clone();
+    let seen = seen(&server);
     assert_eq!(
         header(&seen[2], "x-tc-timestamp"),
         Some((NOW + 1).to_string().as_str())
@@ -273,9 +243,9 @@ async fn http_5xx_without_envelope_is_unavailable_and_retried() {
     .await
     .unwrap();
     assert_eq!(out.total_count, Some(1));
-    assert_eq!(server.seen.lock().unwrap().len(), 2);
+    assert_eq!(server.request_count(), 2);
 
-    let (_, addr) = start(vec![(503, "unavailable", 0)]).await;
+    let (_server, addr) = start(vec![(503, "unavailable", 0)]).await;
     let err = client(addr, &c, RetryPolicy::disabled(), Credentials::new(ID, KEY))
         .call(&DescribeInstancesRequest::default())
         .await
@@ -288,7 +258,7 @@ async fn http_5xx_without_envelope_is_unavailable_and_retried() {
 
 #[tokio::test]
 async fn malformed_replies_are_typed_errors() {
-    let (_, addr) = start(vec![
+    let (_server, addr) = start(vec![
         (200, "{not json", 0),
         (
             200,
@@ -314,7 +284,7 @@ async fn malformed_replies_are_typed_errors() {
 
 #[tokio::test]
 async fn slow_server_times_out() {
-    let (_, addr) = start(vec![(200, INSTANCES, 3_000)]).await;
+    let (_server, addr) = start(vec![(200, INSTANCES, 3_000)]).await;
     let c = clock();
     let err = client(addr, &c, RetryPolicy::disabled(), Credentials::new(ID, KEY))
         .call(&DescribeInstancesRequest::default())
@@ -326,9 +296,9 @@ async fn slow_server_times_out() {
 
 #[tokio::test]
 async fn connection_refused_is_transport() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
+    // Held bound without listening for the whole test: refused, and no other test can take it.
+    let refused = RefusedPort::new().unwrap();
+    let addr = refused.addr();
     let c = clock();
     let err = client(addr, &c, RetryPolicy::disabled(), Credentials::new(ID, KEY))
         .call(&DescribeInstancesRequest::default())
@@ -384,7 +354,7 @@ async fn assume_role_credentials_are_used_cached_and_refreshed() {
         .await
         .unwrap();
 
-    let seen = server.seen.lock().unwrap().clone();
+    let seen = seen(&server);
     let actions: Vec<_> = seen
         .iter()
         .map(|s| header(s, "x-tc-action").unwrap())
@@ -467,7 +437,7 @@ async fn profile_role_is_assumed_through_sts() {
         .call(&DescribeInstancesRequest::default())
         .await
         .unwrap();
-    let seen = server.seen.lock().unwrap().clone();
+    let seen = seen(&server);
     assert_eq!(header(&seen[0], "x-tc-action"), Some("AssumeRole"));
     assert!(
         seen[0].signature_ok,

@@ -254,7 +254,8 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use unicloud_core::signing::capture::Capture;
+    use crate::sign::capture_tests::CaptureWire as _;
+    use unicloud_testkit::capture::Capture;
 
     const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 

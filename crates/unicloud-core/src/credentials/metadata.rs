@@ -262,11 +262,17 @@ impl InstanceRoleProvider {
         )
         .with_session_token(s(token).ok_or_else(|| bad(token))?)
         .with_source(SOURCE);
-        let expiry = doc
-            .get("ExpiredTime")
-            .and_then(Value::as_u64)
-            .map(|secs| UNIX_EPOCH + Duration::from_secs(secs))
-            .or_else(|| s("Expiration").and_then(parse_rfc3339));
+        // Checked: `UNIX_EPOCH + secs` panics for seconds no clock can hold, and such an
+        // expiry is a malformed reply, not credentials that never expire.
+        let expired_time = match doc.get("ExpiredTime").and_then(Value::as_u64) {
+            Some(secs) => Some(
+                UNIX_EPOCH
+                    .checked_add(Duration::from_secs(secs))
+                    .ok_or_else(|| bad("an `ExpiredTime` in range"))?,
+            ),
+            None => None,
+        };
+        let expiry = expired_time.or_else(|| s("Expiration").and_then(parse_rfc3339));
         if let Some(t) = expiry {
             c = c.with_expiry(t);
         }

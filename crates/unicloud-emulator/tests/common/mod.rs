@@ -132,9 +132,7 @@ pub(crate) async fn tc_call(
 
 /// A file under the shared vendor material; panics (fails the test) when it is missing.
 pub(crate) fn shared_file(rel: &str) -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared")
-        .join(rel);
+    let p = unicloud_testkit::fixtures::shared_dir().join(rel);
     assert!(p.exists(), "missing shared vendor file {}", p.display());
     p
 }

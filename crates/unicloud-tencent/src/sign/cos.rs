@@ -395,7 +395,8 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use unicloud_core::signing::capture::Capture;
+    use crate::sign::capture_tests::CaptureWire as _;
+    use unicloud_testkit::capture::Capture;
 
     const ID: &str = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE";
     const KEY: &str = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE";

@@ -150,7 +150,8 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use unicloud_core::signing::capture::Capture;
+    use crate::sign::capture_tests::CaptureWire as _;
+    use unicloud_testkit::capture::Capture;
 
     #[test]
     fn capture_010_hmacsha256_v1() {

@@ -274,7 +274,8 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use unicloud_core::signing::capture::Capture;
+    use crate::sign::capture_tests::CaptureWire as _;
+    use unicloud_testkit::capture::Capture;
 
     #[test]
     fn published_vector() {

@@ -356,7 +356,8 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use unicloud_core::signing::capture::Capture;
+    use crate::sign::capture_tests::CaptureWire as _;
+    use unicloud_testkit::capture::Capture;
 
     const SDK_QUERY: [(&str, &str); 6] = [
         ("param1", "value1"),

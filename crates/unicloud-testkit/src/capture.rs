@@ -1,5 +1,6 @@
-//! Raw HTTP requests captured from the vendors' official SDKs, as stored in the vendor
-//! material's `wire-captures/` directory, parsed for signature tests and request replays.
+//! Raw HTTP requests captured from the vendors' official SDKs, as stored in
+//! `shared/wire-captures/` (see [`crate::fixtures::wire_captures_dir`]), parsed for signature
+//! tests and request replays.
 //!
 //! Each capture file starts with
 //!
@@ -19,20 +20,22 @@
 //! A capture that is missing, unreadable or malformed is an error, never silently skipped:
 //!
 //! ```no_run
-//! use unicloud_core::signing::capture::Capture;
+//! use unicloud_testkit::capture::Capture;
 //! let cap = Capture::load("011")?; // 011-ali-ecs-DescribeInstances-acs3.txt
-//! let headers = cap.header_pairs();
-//! let wire = cap.wire(&headers);
-//! assert!(wire.header("Authorization").is_some());
-//! # Ok::<(), unicloud_core::signing::capture::CaptureError>(())
+//! assert!(cap.header("Authorization").is_some());
+//! // A signer's verifier takes the parts: `cap.method`, `cap.target`, `cap.header_pairs()`,
+//! // `cap.body`.
+//! # Ok::<(), unicloud_testkit::capture::CaptureError>(())
 //! ```
+//!
+//! This crate cannot name `unicloud_core::signing::WireRequest` (it depends on no unicloud
+//! crate), so the crates that verify signatures build one from those public fields.
 
 use std::path::{Path, PathBuf};
 
-use super::WireRequest;
-
 /// The directory [`Capture::load`] reads: `shared/wire-captures` beside the workspace
-/// checkout (the vendor material shared by the team).
+/// checkout (the vendor material shared by the team), found from this crate's manifest
+/// directory.
 pub const DEFAULT_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/wire-captures");
 
 /// The first line of every capture file.
@@ -182,7 +185,7 @@ impl Capture {
         })
     }
 
-    /// The headers as borrowed pairs, for [`WireRequest::headers`] and the signers.
+    /// The headers as borrowed pairs, in order, for a signer's wire request.
     pub fn header_pairs(&self) -> Vec<(&str, &str)> {
         self.headers
             .iter()
@@ -190,14 +193,22 @@ impl Capture {
             .collect()
     }
 
-    /// The capture as a [`WireRequest`] over `headers` (usually [`Capture::header_pairs`]).
-    pub fn wire<'a>(&'a self, headers: &'a [(&'a str, &'a str)]) -> WireRequest<'a> {
-        WireRequest {
-            method: &self.method,
-            target: &self.target,
-            headers,
-            body: &self.body,
-        }
+    /// The value of the first header named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The raw (still percent-encoded) path part of [`Capture::target`].
+    pub fn path(&self) -> &str {
+        self.target.split_once('?').map_or(&self.target, |(p, _)| p)
+    }
+
+    /// The raw query string of [`Capture::target`] (without the `?`), empty when it has none.
+    pub fn query(&self) -> &str {
+        self.target.split_once('?').map_or("", |(_, q)| q)
     }
 }
 
@@ -206,6 +217,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -219,10 +231,9 @@ mod tests {
             ("PUT", "/b/k?x=1")
         );
         assert_eq!(cap.body, b"abc");
-        let headers = cap.header_pairs();
-        let wire = cap.wire(&headers);
-        assert_eq!(wire.header("host"), Some("h"));
-        assert_eq!((wire.path(), wire.query()), ("/b/k", "x=1"));
+        assert_eq!(cap.header("host"), Some("h"));
+        assert_eq!(cap.header_pairs(), [("Host", "h"), ("Content-Length", "3")]);
+        assert_eq!((cap.path(), cap.query()), ("/b/k", "x=1"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The Alibaba Cloud OpenAPI client for RPC-style products: ACS3-signed `POST /?<params>`.
 //!
 //! Sending, retries and transport errors are core's shared
-//! [`Transport`](unicloud_core::transport::Transport); this module holds only what is
+//! [`Transport`]; this module holds only what is
 //! Alibaba's own: product endpoints, parameters in the signed query, and the error body.
 
 use std::sync::Arc;

@@ -12,7 +12,7 @@
 //!   [`ProvideCredentials`](unicloud_core::ProvideCredentials), plus conversions both ways;
 //! - [`errors`] — [`map_sdk_error`], one mapper from any `aws-sdk-*` operation's `SdkError` to a
 //!   flat [`unicloud_core::Error`], and [`request_not_sent`];
-//! - [`idempotency`] — which AWS operations may be repeated after a failure that may have been
+//! - [`idempotency()`] — which AWS operations may be repeated after a failure that may have been
 //!   applied (reads, token-carrying creates, state setters), each with its reason;
 //! - [`codes`] — the AWS APIs' error-code tables ([`codes::EC2`], ...);
 //! - [`sts`] — [`assume_role`], which checks a role before any request and lets `aws-config`

@@ -1,7 +1,7 @@
 //! The Tencent Cloud API 3.0 client: TC3-signed `POST /` with a JSON body.
 //!
 //! Sending, retries and transport errors are core's shared
-//! [`Transport`](unicloud_core::transport::Transport); this module holds only what is Tencent's
+//! [`Transport`]; this module holds only what is Tencent's
 //! own: endpoints, the API 3.0 headers and TC3 signature, and the `Response` envelope.
 
 use std::sync::Arc;

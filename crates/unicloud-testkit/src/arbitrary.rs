@@ -1,4 +1,4 @@
-//! [`proptest`] strategies for what a server (or a file) might hand a parser: arbitrary bytes,
+//! [`proptest`](mod@proptest) strategies for what a server (or a file) might hand a parser: arbitrary bytes,
 //! JSON documents that use the field names the parser looks for, and such documents cut short
 //! or with a byte changed.
 //!

@@ -8,14 +8,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::BTreeSet;
-
 use proptest::prelude::*;
 use serde_json::Value;
 use unicloud_alibaba::action::Action;
 use unicloud_alibaba::client::decode_response;
 use unicloud_core::Provider;
 use unicloud_testkit::arbitrary::{http_status, response_bytes};
+use unicloud_testkit::generated::GeneratedCode;
 
 /// One generated action's decoding: its request type's name and the whole decode path.
 struct Decoder {
@@ -100,66 +99,25 @@ fn decoders() -> Vec<Decoder> {
     all
 }
 
-/// The generated files of the enabled services, by module name.
-fn generated_sources() -> Vec<(&'static str, String)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/generated");
-    [
-        ("ecs", cfg!(feature = "ecs")),
-        ("ram", cfg!(feature = "ram")),
-        ("resourcemanager", cfg!(feature = "resourcemanager")),
-        ("slb", cfg!(feature = "slb")),
-        ("sts", cfg!(feature = "sts")),
-        ("vpc", cfg!(feature = "vpc")),
-    ]
-    .into_iter()
-    .filter(|(_, on)| *on)
-    .map(|(m, _)| {
-        let path = dir.join(format!("{m}.rs"));
-        let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        (m, text)
-    })
-    .collect()
-}
-
-/// Every JSON field name the generated types use: the keys the fuzzed JSON is built from.
-fn field_names() -> Vec<String> {
-    let mut names = BTreeSet::new();
-    for (_, text) in generated_sources() {
-        for part in text.split("rename = \"").skip(1) {
-            if let Some((name, _)) = part.split_once('"') {
-                names.insert(name.to_owned());
-            }
-        }
-    }
-    names.into_iter().collect()
+/// The generated modules of the enabled services.
+fn generated() -> GeneratedCode {
+    GeneratedCode::load(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/src/generated"),
+        &[
+            ("ecs", cfg!(feature = "ecs")),
+            ("ram", cfg!(feature = "ram")),
+            ("resourcemanager", cfg!(feature = "resourcemanager")),
+            ("slb", cfg!(feature = "slb")),
+            ("sts", cfg!(feature = "sts")),
+            ("vpc", cfg!(feature = "vpc")),
+        ],
+    )
 }
 
 /// The list above is every generated action, so a new one cannot escape the property.
 #[test]
 fn every_generated_action_is_covered() {
-    let covered: BTreeSet<String> = decoders()
-        .iter()
-        .map(|d| {
-            let mut parts = d.request.rsplit("::");
-            let name = parts.next().unwrap();
-            let module = parts.next().unwrap();
-            format!("{module}::{name}")
-        })
-        .collect();
-    let mut generated = BTreeSet::new();
-    for (module, text) in generated_sources() {
-        for part in text.split("impl crate::action::Action for ").skip(1) {
-            let name: String = part
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            generated.insert(format!("{module}::{name}"));
-        }
-    }
-    // An enabled service with no action found would mean the scan above is broken.
-    assert_eq!(generated.is_empty(), generated_sources().is_empty());
-    assert_eq!(covered, generated);
+    generated().assert_covered(decoders().iter().map(|d| d.request));
 }
 
 proptest! {
@@ -168,7 +126,7 @@ proptest! {
     #[test]
     fn no_reply_makes_the_decoder_panic(
         (status, body) in {
-            let names = field_names();
+            let names = generated().field_names();
             let keys: Vec<&str> = names.iter().map(String::as_str).collect();
             (http_status(), response_bytes(&keys))
         }

@@ -400,11 +400,10 @@ impl fmt::Debug for TransportBuilder {
 
 #[cfg(test)]
 mod tests {
-    use std::net::SocketAddr;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::{Duration, UNIX_EPOCH};
 
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use unicloud_testkit::refused::RefusedPort;
+    use unicloud_testkit::server::{RecordingServer, Reply};
 
     use super::*;
     use crate::RetryPolicy;
@@ -430,35 +429,6 @@ mod tests {
         }
     }
 
-    /// A loopback server: connection n gets `script[n]` (`Some(status)` replies, `None` reads
-    /// the request and drops the connection); later connections get 200. Counts connections.
-    async fn server(script: Vec<Option<u16>>) -> (SocketAddr, Arc<AtomicUsize>) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let seen = Arc::new(AtomicUsize::new(0));
-        let count = seen.clone();
-        tokio::spawn(async move {
-            while let Ok((mut conn, _)) = listener.accept().await {
-                let n = count.fetch_add(1, Ordering::SeqCst);
-                let mut buf = vec![0u8; 4096];
-                let mut read = 0;
-                while !buf[..read].windows(4).any(|w| w == b"\r\n\r\n") {
-                    match conn.read(&mut buf[read..]).await {
-                        Ok(0) | Err(_) => break,
-                        Ok(k) => read += k,
-                    }
-                }
-                if let Some(status) = script.get(n).copied().unwrap_or(Some(200)) {
-                    let reply = format!(
-                        "HTTP/1.1 {status} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
-                    );
-                    let _ = conn.write_all(reply.as_bytes()).await;
-                }
-            }
-        });
-        (addr, seen)
-    }
-
     fn transport() -> Transport {
         let clock = ManualClock::new(UNIX_EPOCH + Duration::from_secs(1_800_000_000));
         let config = ClientConfig::default()
@@ -474,46 +444,53 @@ mod tests {
         .unwrap()
     }
 
+    /// `GET <server>/` with `transport()` and the given idempotency.
+    async fn get(server: &str, idempotency: Idempotency) -> Result<String, Error> {
+        transport()
+            .call(&Plain, &format!("{server}/"), idempotency)
+            .await
+    }
+
     #[tokio::test]
     async fn a_dropped_connection_is_retried_only_when_idempotent() {
-        let (addr, seen) = server(vec![None]).await;
-        let url = format!("http://{addr}/");
-        let err = transport()
-            .call(&Plain, &url, Idempotency::NotIdempotent)
-            .await
-            .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Transport);
-        assert!(err.may_have_been_applied());
-        assert_eq!(seen.load(Ordering::SeqCst), 1);
-
-        let (addr, seen) = server(vec![None]).await;
-        let url = format!("http://{addr}/");
-        let out = transport()
-            .call(&Plain, &url, Idempotency::Idempotent)
-            .await;
-        assert_eq!(out.unwrap(), "ok");
-        assert_eq!(seen.load(Ordering::SeqCst), 2);
+        for (idempotency, requests) in [
+            (Idempotency::NotIdempotent, 1),
+            (Idempotency::Idempotent, 2),
+        ] {
+            let server =
+                RecordingServer::scripted_or(vec![Reply::hang_up()], Reply::text(200, "ok"))
+                    .await
+                    .unwrap();
+            let out = get(&server.url(), idempotency).await;
+            match idempotency {
+                Idempotency::NotIdempotent => {
+                    let err = out.unwrap_err();
+                    assert_eq!(err.kind(), ErrorKind::Transport);
+                    assert!(err.may_have_been_applied());
+                }
+                _ => assert_eq!(out.unwrap(), "ok"),
+            }
+            assert_eq!(server.request_count(), requests, "{idempotency:?}");
+        }
     }
 
     #[tokio::test]
     async fn throttling_is_retried_even_when_not_idempotent() {
-        let (addr, seen) = server(vec![Some(429), Some(429)]).await;
-        let url = format!("http://{addr}/");
-        let out = transport()
-            .call(&Plain, &url, Idempotency::NotIdempotent)
-            .await;
+        let server = RecordingServer::scripted_or(
+            vec![Reply::text(429, "slow"), Reply::text(429, "slow")],
+            Reply::text(200, "ok"),
+        )
+        .await
+        .unwrap();
+        let out = get(&server.url(), Idempotency::NotIdempotent).await;
         assert_eq!(out.unwrap(), "ok");
-        assert_eq!(seen.load(Ordering::SeqCst), 3);
+        assert_eq!(server.request_count(), 3);
     }
 
     #[tokio::test]
     async fn failures_never_show_the_url() {
-        // Bind then release a port, so nothing listens on it.
-        let closed = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap();
-        let url = format!("http://{closed}/?UserData=c2VjcmV0LXVzZXItZGF0YQ");
+        let refused = RefusedPort::new().unwrap();
+        let url = format!("{}/?UserData=c2VjcmV0LXVzZXItZGF0YQ", refused.url());
         let t = transport();
         let err = t
             .call(&Plain, &url, Idempotency::NotIdempotent)

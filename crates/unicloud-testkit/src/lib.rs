@@ -8,7 +8,8 @@
 //!   replies (including a delay, or hanging up without an answer);
 //! - [`refused`]: a loopback address on which a connection is refused, with no race against
 //!   other tests taking the port;
-//! - [`arbitrary`]: `proptest` strategies for the bytes a parser of replies may be handed.
+//! - [`arbitrary`]: `proptest` strategies for the bytes a parser of replies may be handed;
+//! - [`generated`]: the field names and actions a vendor crate's generated code declares.
 //!
 //! This crate depends on no other unicloud crate, so any of them, `unicloud-core` included, can
 //! use it as a dev-dependency.
@@ -33,5 +34,6 @@
 pub mod arbitrary;
 pub mod capture;
 pub mod fixtures;
+pub mod generated;
 pub mod refused;
 pub mod server;

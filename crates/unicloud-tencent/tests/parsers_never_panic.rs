@@ -105,6 +105,7 @@ fn generated() -> GeneratedCode {
             ("vpc", cfg!(feature = "vpc")),
         ],
     )
+    .unwrap()
 }
 
 /// The list above is every generated action, so a new one cannot escape the property.

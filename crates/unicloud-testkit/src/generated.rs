@@ -39,21 +39,21 @@ const ACTION_MARKER: &str = "impl crate::action::Action for ";
 
 impl GeneratedCode {
     /// Reads `<dir>/<module>.rs` for every module whose flag is `true` (typically
-    /// `cfg!(feature = "<module>")`). Panics with the path when a file cannot be read: in a
-    /// test that is the clearest failure.
-    pub fn load(dir: impl AsRef<Path>, modules: &[(&str, bool)]) -> Self {
+    /// `cfg!(feature = "<module>")`. A file that cannot be read is an error naming its path.
+    pub fn load(dir: impl AsRef<Path>, modules: &[(&str, bool)]) -> std::io::Result<Self> {
         let dir = dir.as_ref();
         let modules = modules
             .iter()
             .filter(|(_, on)| *on)
             .map(|(module, _)| {
                 let path = dir.join(format!("{module}.rs"));
-                let text = std::fs::read_to_string(&path)
-                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                ((*module).to_owned(), text)
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+                })?;
+                Ok(((*module).to_owned(), text))
             })
-            .collect();
-        Self { modules }
+            .collect::<std::io::Result<_>>()?;
+        Ok(Self { modules })
     }
 
     /// Builds the set from texts already in memory, as `(module, source)` pairs.
@@ -186,6 +186,18 @@ mod tests {
     fn a_module_without_actions_fails_coverage() {
         GeneratedCode::from_sources(vec![("cvm".to_owned(), String::new())])
             .assert_covered(std::iter::empty());
+    }
+
+    #[test]
+    fn a_missing_module_is_an_error_naming_its_path() {
+        let err =
+            GeneratedCode::load("/nonexistent-dir", &[("cvm", true), ("vpc", false)]).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent-dir/cvm.rs"), "{err}");
+        assert!(
+            GeneratedCode::load("/nonexistent-dir", &[("vpc", false)])
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

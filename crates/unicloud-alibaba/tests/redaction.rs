@@ -6,47 +6,17 @@
 #![cfg(feature = "ecs")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use unicloud_alibaba::client::AlibabaClient;
 use unicloud_alibaba::generated::ecs::{DescribeInstancesRequest, RunInstancesRequest};
 use unicloud_core::{ClientConfig, Credentials, ErrorKind, Provider, Region, RetryPolicy};
+use unicloud_testkit::refused::RefusedPort;
+use unicloud_testkit::server::{RecordingServer, Reply};
 
 const USER_DATA: &str = "IyEvYmluL3NoCmVjaG8gdG9wLXNlY3JldC11c2VyLWRhdGE=";
 const SECRET: &str = "redaction-test-secret";
 const TOKEN: &str = "redaction-test-session-token";
-
-/// A loopback port whose server reads the start of each request, then either drops the
-/// connection (`reply` = `None`) or answers 200 with `reply` and closes.
-async fn server(reply: Option<&'static str>) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut conn, _)) = listener.accept().await {
-            let mut buf = [0u8; 1024];
-            let _ = conn.read(&mut buf).await;
-            if let Some(body) = reply {
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = conn.write_all(head.as_bytes()).await;
-                let _ = conn.write_all(body.as_bytes()).await;
-            }
-        }
-    });
-    addr
-}
-
-/// A port nothing listens on: bound, then released.
-fn closed_port() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
 
 fn client(config: ClientConfig) -> AlibabaClient {
     AlibabaClient::builder(Region::new(Provider::Alibaba, "cn-hangzhou").unwrap())
@@ -79,25 +49,31 @@ fn assert_hidden(shown: &str) {
 
 #[tokio::test]
 async fn a_broken_connection_shows_neither_user_data_nor_the_query() {
-    let addr = server(None).await;
-    let endpoint = format!("http://{addr}");
-    let err = client(ClientConfig::default().with_endpoint(endpoint).unwrap())
+    let server = RecordingServer::scripted_or(vec![], Reply::hang_up())
+        .await
+        .unwrap();
+    let err = client(ClientConfig::default().with_endpoint(server.url()).unwrap())
         .call(&run_instances())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport);
     assert!(err.may_have_been_applied());
+    assert_eq!(server.request_count(), 1, "retries are disabled");
     assert_hidden(&err.to_string());
     assert_hidden(&format!("{err:?}"));
 }
 
 #[tokio::test]
 async fn a_refused_connection_shows_neither_user_data_nor_the_query() {
-    let endpoint = format!("http://{}", closed_port());
-    let err = client(ClientConfig::default().with_endpoint(endpoint).unwrap())
-        .call(&run_instances())
-        .await
-        .unwrap_err();
+    let refused = RefusedPort::new().unwrap();
+    let err = client(
+        ClientConfig::default()
+            .with_endpoint(refused.url())
+            .unwrap(),
+    )
+    .call(&run_instances())
+    .await
+    .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport);
     assert!(!err.may_have_been_applied());
     assert_eq!(err.provider(), Some(Provider::Alibaba));
@@ -133,11 +109,17 @@ fn call_futures_are_send() {
 
 #[tokio::test]
 async fn a_per_product_endpoint_wins_over_the_global_one() {
-    let ecs = server(Some(r#"{"RequestId":"r1","TotalCount":0}"#)).await;
+    let ecs = RecordingServer::scripted_or(
+        vec![],
+        Reply::json(200, r#"{"RequestId":"r1","TotalCount":0}"#),
+    )
+    .await
+    .unwrap();
+    let global = RefusedPort::new().unwrap();
     let config = ClientConfig::default()
-        .with_endpoint(format!("http://{}", closed_port()))
+        .with_endpoint(global.url())
         .unwrap()
-        .with_service_endpoint("ecs", format!("http://{ecs}"))
+        .with_service_endpoint("ecs", ecs.url())
         .unwrap();
     let out = client(config)
         .call(&DescribeInstancesRequest {
@@ -147,4 +129,10 @@ async fn a_per_product_endpoint_wins_over_the_global_one() {
         .await
         .unwrap();
     assert_eq!(out.total_count, Some(0));
+    let sent = &ecs.requests()[0];
+    assert_eq!(
+        sent.header("x-acs-action"),
+        Some("DescribeInstances"),
+        "{sent:?}"
+    );
 }

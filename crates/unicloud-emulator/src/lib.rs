@@ -171,20 +171,21 @@ mod auth;
 mod aws;
 pub mod cli;
 pub mod faults;
+mod model;
 mod server;
-mod state;
 mod tencent;
 mod util;
+mod wire;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use unicloud_core::Provider;
 use unicloud_core::clock::{Clock, ManualClock, SystemClock};
 
 pub use faults::{FaultConfig, FaultCounters, FaultKind, FaultRule};
-pub use state::{Instance, InstanceState};
+pub use model::{Instance, InstanceState, RegionSnapshot};
 
 use crate::server::Shared;
 
@@ -219,15 +220,46 @@ impl Emulator {
     }
 }
 
-/// Configuration of an emulator about to start.
-#[derive(Debug, Clone)]
+/// Configuration of an emulator about to start. Its `Debug` names the keys' ids, never their
+/// secrets.
+#[derive(Clone)]
 pub struct EmulatorBuilder {
     listen: SocketAddr,
     keys: Vec<(Provider, String, String)>,
     clock: Option<Arc<dyn Clock>>,
     delay: Duration,
     retention: Duration,
+    token_ttl: Duration,
+    max_body_bytes: usize,
     faults: FaultConfig,
+}
+
+impl std::fmt::Debug for EmulatorBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<String> = self
+            .keys
+            .iter()
+            .map(|(p, id, _)| format!("{p}:{id}"))
+            .collect();
+        f.debug_struct("EmulatorBuilder")
+            .field("listen", &self.listen)
+            .field("keys", &ids)
+            .field("delay", &self.delay)
+            .field("retention", &self.retention)
+            .field("token_ttl", &self.token_ttl)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("faults", &self.faults)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The lifecycle rules of `provider`'s compute service.
+pub(crate) fn compute_rules(provider: Provider) -> &'static model::compute::Rules {
+    match provider {
+        Provider::Aws => &aws::ec2::RULES,
+        Provider::Tencent => &tencent::cvm::RULES,
+        _ => &alibaba::ecs::RULES,
+    }
 }
 
 impl Default for EmulatorBuilder {
@@ -238,6 +270,8 @@ impl Default for EmulatorBuilder {
             clock: None,
             delay: Duration::ZERO,
             retention: Duration::from_secs(3600),
+            token_ttl: Duration::from_secs(24 * 3600),
+            max_body_bytes: 32 * 1024 * 1024,
             faults: FaultConfig::default(),
         }
     }
@@ -294,6 +328,20 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How long a client token is remembered (default 24 hours): a repeat within this time
+    /// returns what the first call created; records are evicted once they expire.
+    pub fn client_token_ttl(mut self, ttl: Duration) -> Self {
+        self.token_ttl = ttl;
+        self
+    }
+
+    /// The largest request body accepted (default 32 MiB); larger bodies are answered
+    /// `413 Payload Too Large` without being read further.
+    pub fn max_request_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
     /// The fault-injection configuration.
     pub fn faults(mut self, faults: FaultConfig) -> Self {
         self.faults = faults;
@@ -308,11 +356,13 @@ impl EmulatorBuilder {
         };
         Arc::new(Shared {
             keys: auth::KeyStore::new(&keys),
-            world: Mutex::new(state::World::default()),
+            world: model::World::default(),
             faults: faults::FaultEngine::new(self.faults),
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             delay: self.delay,
             retention: self.retention,
+            token_ttl: self.token_ttl,
+            max_body_bytes: self.max_body_bytes,
         })
     }
 
@@ -343,13 +393,21 @@ impl EmulatorBuilder {
     }
 }
 
-/// A running emulator.
-#[derive(Debug)]
+/// A running emulator. Its `Debug` shows the address and the key ids, never a secret.
 pub struct EmulatorHandle {
     addr: SocketAddr,
     shared: Arc<Shared>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for EmulatorHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorHandle")
+            .field("addr", &self.addr)
+            .field("keys", &self.shared.keys)
+            .finish_non_exhaustive()
+    }
 }
 
 impl EmulatorHandle {
@@ -368,27 +426,24 @@ impl EmulatorHandle {
         self.shared.clock.clone()
     }
 
-    /// The instances of `provider` in `region`, in creation order, with due transitions applied.
+    /// A read-only copy of what the emulator holds for `provider` in `region` (every resource
+    /// kind, with due transitions applied), for tests to inspect.
+    pub fn world(&self, provider: Provider, region: &str) -> RegionSnapshot {
+        self.shared.snapshot(provider, region)
+    }
+
+    /// The instances of `provider` in `region`, in creation order: shorthand for
+    /// `world(provider, region).instances`.
     pub fn instances(&self, provider: Provider, region: &str) -> Vec<Instance> {
-        let now = self.shared.now();
-        match self.shared.world.lock() {
-            Ok(mut w) => {
-                w.settle(provider, now, self.shared.retention);
-                w.list(provider, region)
-            }
-            Err(_) => Vec::new(),
-        }
+        self.world(provider, region).instances
     }
 
     /// Inserts (or replaces) an instance, e.g. to give vendor examples the ids they name.
-    /// `instance.region` says where it lives.
+    /// `instance.region` says where it lives; a region beyond the emulator's limit is ignored.
     pub fn seed_instance(&self, provider: Provider, mut instance: Instance) {
-        if let Ok(mut w) = self.shared.world.lock() {
-            instance.seq = w.next_seq() * 1000;
-            let region = instance.region.clone();
-            w.region(provider, &region)
-                .instances
-                .insert(instance.id.clone(), instance);
+        instance.seq = self.shared.world.next_seq() * 1000;
+        if let Ok(state) = self.shared.world.region(provider, &instance.region.clone()) {
+            model::lock(&state).instances.insert(instance);
         }
     }
 

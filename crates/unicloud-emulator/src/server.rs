@@ -1,6 +1,6 @@
 //! The HTTP front door: one listener, requests routed to a vendor by protocol.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::body::{Body, Bytes};
@@ -13,23 +13,69 @@ use unicloud_core::signing::WireRequest;
 
 use crate::auth::{ApiError, KeyStore};
 use crate::faults::{FaultEngine, FaultKind};
-use crate::state::World;
+use crate::model::compute::Rules;
+use crate::model::{MAX_REGIONS, Region, RegionSnapshot, World, lock};
 use crate::{alibaba, aws, tencent};
 
 /// Everything the request handlers share.
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) keys: KeyStore,
-    pub(crate) world: Mutex<World>,
+    pub(crate) world: World,
     pub(crate) faults: FaultEngine,
     pub(crate) clock: Arc<dyn Clock>,
+    /// How long transitional states last.
     pub(crate) delay: Duration,
+    /// How long AWS lists terminated instances.
     pub(crate) retention: Duration,
+    /// How long a client token is remembered.
+    pub(crate) token_ttl: Duration,
+    /// The largest request body accepted.
+    pub(crate) max_body_bytes: usize,
 }
 
 impl Shared {
     pub(crate) fn now(&self) -> SystemTime {
         self.clock.now()
+    }
+
+    /// Runs `f` on the state of (`provider`, `region`) under that region's lock only, after
+    /// applying the transitions due now under the vendor's `rules`.
+    pub(crate) fn in_region<T>(
+        &self,
+        provider: Provider,
+        region: &str,
+        rules: &Rules,
+        f: impl FnOnce(&mut Region, SystemTime) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let state = self.world.region(provider, region).map_err(|_| {
+            ApiError::new(
+                400,
+                "InvalidParameterValue",
+                format!(
+                    "The emulator already holds {MAX_REGIONS} regions; restart it to use another."
+                ),
+            )
+        })?;
+        let now = self.now();
+        let mut state = lock(&state);
+        state.instances.settle(now, rules, self.retention);
+        f(&mut state, now)
+    }
+
+    /// A read-only copy of (`provider`, `region`) with due transitions applied.
+    pub(crate) fn snapshot(&self, provider: Provider, region: &str) -> RegionSnapshot {
+        let Some(state) = self.world.existing(provider, region) else {
+            return RegionSnapshot::default();
+        };
+        let now = self.now();
+        let mut state = lock(&state);
+        state
+            .instances
+            .settle(now, crate::compute_rules(provider), self.retention);
+        RegionSnapshot {
+            instances: state.instances.list().into_iter().cloned().collect(),
+        }
     }
 }
 
@@ -153,7 +199,7 @@ pub(crate) fn route(req: &Incoming) -> Route {
 /// The axum handler behind every path.
 pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let body = match axum::body::to_bytes(body, 32 * 1024 * 1024).await {
+    let body = match axum::body::to_bytes(body, shared.max_body_bytes).await {
         Ok(b) => b,
         Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
     };

@@ -36,7 +36,7 @@
 //!     .start()
 //!     .await?;
 //! let endpoint = emu.base_url(); // http://127.0.0.1:PORT — for every cloud
-//! let running = emu.instances(Provider::Aws, "us-east-1");
+//! let running = emu.world(Provider::Aws, "us-east-1").instances;
 //! # let _ = (endpoint, running);
 //! emu.shutdown().await;
 //! # Ok(()) }
@@ -145,6 +145,49 @@
 //!   `TerminateInstances` (Query protocol, `2016-11-15` XML) — with the vendors' state machines,
 //!   `ClientToken` idempotency, paging and filters.
 //! - Fault injection: see [`faults`] for the TOML format.
+//!
+//! # Layout
+//!
+//! ```text
+//! server.rs   the listener: buffers a body up to the configured limit, picks the cloud by
+//!             protocol, injects faults
+//! auth/       keys.rs (static and temporary keys, nonce cache; all bounded), sigv4.rs,
+//!             tencent.rs (TC3 + v1), alibaba.rs (ACS3 + RPC v1)
+//! model/      the vendor-neutral world: one state per (cloud, region), each behind its own lock;
+//!             compute.rs (the one instance state machine), tokens.rs (client tokens, expiring)
+//! wire/       the shared error type, flat parameters with their cap, XML text
+//! aws/        mod.rs (Query protocol, both error shapes), ec2.rs, sts.rs
+//! tencent/    mod.rs (JSON envelope, v1 unflattening), cvm.rs, sts.rs
+//! alibaba/    mod.rs (RPC parameters and errors), ecs.rs, sts.rs
+//! faults.rs   fault rules and counters
+//! ```
+//!
+//! Within a cloud, the service is found from what the request carries: the SigV4 scope on
+//! AWS; the TC3 scope, the host's first label or the action on Tencent Cloud; the API version
+//! or the action on Alibaba Cloud (product versions are unique there, action names are not).
+//! A service file is an action → handler table plus the vendor's error wording; a handler
+//! locks only the region it serves, so a slow call in one region never stalls another.
+//!
+//! # Adding a service
+//!
+//! 1. Add its table to the `Region` of `model/` (a new file there, vendor-neutral: no
+//!    wire names, cross-references by id), with unit tests of its operations.
+//! 2. Add one handler file in the vendor's folder (`aws/elbv2.rs`, `tencent/clb.rs`, …): a
+//!    `SERVICE` constant naming it (scope name, or API version) and an `ACTIONS` table whose
+//!    handlers parse parameters, call `Shared::in_region` and write the reply.
+//! 3. List the `SERVICE` in the vendor's `SERVICES` array in its `mod.rs`.
+//! 4. Extend `tests/robustness.rs`'s action strategies and add the vendor's documented
+//!    examples or captures as tests; check it with the vendor's SDK in `sdk-compat/`.
+//!
+//! # Bounds
+//!
+//! Memory stays bounded whatever clients send: request bodies are cut at
+//! [`EmulatorBuilder::max_request_bytes`] (413), a request may carry at most 1000 parameters
+//! (the vendor's invalid-parameter error otherwise), flattened list indexes stop at 999,
+//! temporary keys are evicted once expired (at most 100 000 live), Alibaba nonces are kept for
+//! the skew window only, client-token records expire after
+//! [`EmulatorBuilder::client_token_ttl`] (at most 100 000 per region), and at most 4096
+//! (cloud, region) states are created. No `Debug` output shows a secret or session token.
 //!
 //! # Benchmarks
 //!
@@ -508,5 +551,51 @@ impl Instance {
             seq: 0,
             terminated_at: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn debug_of_builder_and_handle_shows_no_secret() {
+        let builder = Emulator::builder()
+            .key(Provider::Aws, "AKIADEBUGTEST", "debug-test-secret")
+            .key(Provider::Alibaba, "LTAIdebug", "another-debug-secret");
+        let shown = format!("{builder:?}");
+        assert!(shown.contains("AKIADEBUGTEST"), "{shown}");
+        let handle = builder.start().await.unwrap();
+        let shown_handle = format!("{handle:?}");
+        assert!(shown_handle.contains("AKIADEBUGTEST"), "{shown_handle}");
+        for shown in [shown, shown_handle] {
+            assert!(!shown.contains("debug-test-secret"), "{shown}");
+            assert!(!shown.contains("another-debug-secret"), "{shown}");
+        }
+        handle.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn the_world_view_is_a_snapshot_per_cloud_and_region() {
+        let handle = Emulator::builder().start().await.unwrap();
+        handle.seed_instance(
+            Provider::Tencent,
+            Instance::template(Provider::Tencent, "ap-guangzhou", "ins-snap0001"),
+        );
+        let view = handle.world(Provider::Tencent, "ap-guangzhou");
+        assert_eq!(view.instances.len(), 1);
+        assert!(
+            handle
+                .world(Provider::Tencent, "ap-beijing")
+                .instances
+                .is_empty()
+        );
+        assert!(
+            handle
+                .world(Provider::Aws, "ap-guangzhou")
+                .instances
+                .is_empty()
+        );
+        handle.shutdown().await;
     }
 }

@@ -1491,3 +1491,62 @@ fn alibaba_action() -> BoxedStrategy<String> {
 fn aws_action() -> BoxedStrategy<(String, String)> {
     aws_action_strategy().boxed()
 }
+
+/// Many distinct flattened keys (`Filters.N.Values.M`, each index under the per-index cap)
+/// used to allocate without a bound on their total. Validly signed requests with more
+/// parameters than the emulator's cap (1000) are refused in each cloud's error shape, and the
+/// emulator goes on serving.
+#[test]
+fn validly_signed_requests_with_too_many_parameters_are_refused() {
+    let many: Vec<(String, String)> = (0..1200)
+        .map(|n| {
+            (
+                format!("Filters.{}.Values.{}", n / 100, n % 100),
+                "x".to_owned(),
+            )
+        })
+        .collect();
+    let query = many
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    let tencent_get = send(&tencent_tc3("DescribeInstances", true, &query, b"")).unwrap();
+    check(Route::Tencent, &tencent_get).unwrap();
+    assert!(
+        tencent_get.text().contains("InvalidParameterValue"),
+        "{}",
+        tencent_get.text()
+    );
+    let tencent_v1 = send(&tencent_v1("DescribeInstances", &many)).unwrap();
+    check(Route::Tencent, &tencent_v1).unwrap();
+    assert!(
+        tencent_v1.text().contains("InvalidParameterValue"),
+        "{}",
+        tencent_v1.text()
+    );
+
+    let mut ali_params = vec![("RegionId".to_owned(), "cn-hangzhou".to_owned())];
+    ali_params.extend((0..1200).map(|n| (format!("Tag.{n}.Key"), "k".to_owned())));
+    let ali = send(&alibaba_rpc("DescribeInstances", &ali_params)).unwrap();
+    check(Route::Alibaba, &ali).unwrap();
+    assert_eq!(ali.status, 400, "{}", ali.text());
+    assert!(ali.text().contains("InvalidParameter"), "{}", ali.text());
+
+    let mut aws_params = vec![
+        ("Action".to_owned(), "DescribeInstances".to_owned()),
+        ("Version".to_owned(), "2016-11-15".to_owned()),
+    ];
+    aws_params.extend((0..1200).map(|n| (format!("InstanceId.{n}"), "i-0".to_owned())));
+    let aws = send(&aws_query("ec2", &aws_params)).unwrap();
+    check(Route::Aws, &aws).unwrap();
+    assert_eq!(aws.status, 400, "{}", aws.text());
+    assert!(
+        aws.text().contains("InvalidParameterValue"),
+        "{}",
+        aws.text()
+    );
+
+    let after = send(&tencent_tc3("DescribeInstances", false, "", b"{}")).unwrap();
+    assert!(after.text().contains("TotalCount"), "{}", after.text());
+}

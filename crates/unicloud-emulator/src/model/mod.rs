@@ -109,7 +109,10 @@ mod tests {
         for n in 2..MAX_REGIONS {
             w.region(Provider::Alibaba, &format!("r{n}")).unwrap();
         }
-        assert!(matches!(w.region(Provider::Alibaba, "one-more"), Err(TooManyRegions)));
+        assert!(matches!(
+            w.region(Provider::Alibaba, "one-more"),
+            Err(TooManyRegions)
+        ));
         assert!(
             w.region(Provider::Aws, "us-east-1").is_ok(),
             "existing regions still work"

@@ -58,10 +58,14 @@
 //!
 //! Every request goes to the same `http://HOST:PORT`; the cloud is recognised by protocol:
 //! a `X-TC-Action` header → Tencent API 3.0; an `Authorization: AWS4-HMAC-SHA256 …` header →
-//! AWS (service from the credential scope: `ec2`, `sts`); a `SecretId` parameter in the query
-//! or form body → Tencent's legacy v1 signature; `x-acs-action`, an ACS3 Authorization or
-//! `Action=` in the query → Alibaba OpenAPI (RPC style). Any region is accepted and state is
-//! kept per (cloud, region): AWS takes the region from the SigV4 scope, Tencent from
+//! AWS (service from the credential scope: `ec2`, `sts`; `s3` is object storage); COS and OSS
+//! signatures, presigned queries and bucket-style hosts (`bucket.s3.localhost`,
+//! `bucket-1250000000.cos.<region>.myqcloud.com`, `bucket.oss-<region>.aliyuncs.com`) → that
+//! cloud's object storage (answered `501 NotImplemented` in the vendor's XML shape for now); a
+//! `SecretId` parameter in the query or form body → Tencent's legacy v1 signature;
+//! `x-acs-action`, an ACS3 Authorization or `Action=` in the query → Alibaba OpenAPI (RPC
+//! style). The exact rule, in order, is in the `router` module. Any region is accepted and
+//! state is kept per (cloud, region): AWS takes the region from the SigV4 scope, Tencent from
 //! `X-TC-Region` (the `Region` parameter for v1), Alibaba from the `RegionId` parameter.
 //!
 //! # Pointing the vendors' tools at it
@@ -149,8 +153,10 @@
 //! # Layout
 //!
 //! ```text
-//! server.rs   the listener: buffers a body up to the configured limit, picks the cloud by
-//!             protocol, injects faults
+//! server.rs   the listener: routes on the head, buffers API bodies up to the configured limit,
+//!             injects faults
+//! router.rs   the routing rule: which cloud, API or object storage, from host, headers, query
+//! storage.rs  object storage routes, answered NotImplemented in each vendor's shape for now
 //! auth/       keys.rs (static and temporary keys, nonce cache; all bounded), sigv4.rs,
 //!             tencent.rs (TC3 + v1), alibaba.rs (ACS3 + RPC v1)
 //! model/      the vendor-neutral world: one state per (cloud, region), each behind its own lock;
@@ -215,7 +221,9 @@ mod aws;
 pub mod cli;
 pub mod faults;
 mod model;
+mod router;
 mod server;
+mod storage;
 mod tencent;
 mod util;
 mod wire;

@@ -4,10 +4,11 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Ctx, Handler, P, Rpc, Service};
+use super::{Handler, P, Rpc, Service};
 use crate::auth::ApiError;
 use crate::model::compute::{Instance, InstanceState, Lifecycle, Refusal, Rules, Verdict};
 use crate::model::tokens::TokenRecord;
+use crate::server::Ctx;
 use crate::util::{LOWER_ALNUM, iso8601_minutes, random_from};
 
 /// ECS as the emulator serves it.
@@ -179,16 +180,17 @@ fn run_instances(cx: &Ctx<'_>, p: &Rpc) -> Result<Map<String, Value>, ApiError> 
     cx.shared.in_region(P, &region, &RULES, |rs, now| {
         let ttl = cx.shared.token_ttl;
         let mut out = Map::new();
-        if let Some(t) = &token
-            && let Some(rec) = rs.tokens.get("RunInstances", t, now, ttl)
-        {
-            if rec.fingerprint != fingerprint {
-                return Err(ApiError::new(
+        let replay = rs
+            .tokens
+            .replay("RunInstances", token.as_deref(), &fingerprint, now, ttl)
+            .map_err(|_| {
+                ApiError::new(
                     400,
                     "IdempotentParameterMismatch",
                     "The specified parameters are different from before with the same ClientToken.",
-                ));
-            }
+                )
+            })?;
+        if let Some(rec) = replay {
             out.insert("InstanceIdSets".into(), json!({ "InstanceIdSet": rec.ids }));
             out.insert("OrderId".into(), json!(rec.group_id));
             out.insert("TradePrice".into(), json!(0.0));

@@ -14,32 +14,12 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use unicloud_core::Provider;
 
-use crate::auth::{ApiError, Principal, alibaba_params, verify_alibaba};
-use crate::model::compute::Caller;
-use crate::server::{Incoming, Shared, with_faults};
+use crate::auth::{ApiError, alibaba_params, verify_alibaba};
+use crate::server::{Ctx, Incoming, Shared, with_faults};
 use crate::util::request_id;
 use crate::wire::{MAX_PARAMS, Params};
 
 const P: Provider = Provider::Alibaba;
-
-/// What a handler gets besides its parameters.
-pub(crate) struct Ctx<'a> {
-    pub(crate) shared: &'a Shared,
-    pub(crate) principal: &'a Principal,
-    pub(crate) request_id: &'a str,
-}
-
-impl Ctx<'_> {
-    /// The caller of a lifecycle change made by `action` at `now`.
-    pub(crate) fn caller<'b>(&'b self, action: &'b str, now: std::time::SystemTime) -> Caller<'b> {
-        Caller {
-            action,
-            request_id: self.request_id,
-            now,
-            delay: self.shared.delay,
-        }
-    }
-}
 
 /// An action's handler: the reply's fields besides `RequestId`.
 pub(crate) type Handler = fn(&Ctx<'_>, &Rpc) -> Result<Map<String, Value>, ApiError>;
@@ -190,6 +170,7 @@ pub(crate) async fn handle(shared: &Shared, req: Incoming) -> Response {
     };
     let cx = Ctx {
         shared,
+        region: "",
         principal: &principal,
         request_id: &rid,
     };

@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::{Ctx, Handler, P, Rpc, Service};
+use super::{Handler, P, Rpc, Service};
 use crate::auth::{ApiError, Principal};
+use crate::server::Ctx;
 use crate::util::iso8601;
 
 /// STS as the emulator serves it.

@@ -3,10 +3,11 @@
 
 use std::fmt::Write as _;
 
-use super::{Ctx, Handler, P, Query, Service};
+use super::{Handler, P, Query, Service};
 use crate::auth::{AWS_ACCOUNT, ApiError};
 use crate::model::compute::{Instance, InstanceState, Lifecycle, Refusal, Rules, Verdict};
 use crate::model::tokens::TokenRecord;
+use crate::server::Ctx;
 use crate::util::{HEX, iso8601_millis, random_from};
 use crate::wire::xml::escape as x;
 
@@ -148,16 +149,17 @@ fn run_instances(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
     let seq_base = cx.shared.world.next_seq();
     cx.shared.in_region(P, region, &RULES, |rs, now| {
         let ttl = cx.shared.token_ttl;
-        if let Some(t) = &token
-            && let Some(rec) = rs.tokens.get("RunInstances", t, now, ttl)
-        {
-            if rec.fingerprint != fingerprint {
-                return Err(ApiError::new(
+        let replay = rs
+            .tokens
+            .replay("RunInstances", token.as_deref(), &fingerprint, now, ttl)
+            .map_err(|_| {
+                ApiError::new(
                     400,
                     "IdempotentParameterMismatch",
                     "The client token you have provided is associated with a resource that is already deleted or has different parameters.",
-                ));
-            }
+                )
+            })?;
+        if let Some(rec) = replay {
             let items: String = rec
                 .ids
                 .iter()

@@ -12,34 +12,12 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use unicloud_core::Provider;
 
-use crate::auth::{ApiError, Principal, parse_sigv4, verify_aws};
-use crate::model::compute::Caller;
-use crate::server::{Incoming, Shared, with_faults};
+use crate::auth::{ApiError, parse_sigv4, verify_aws};
+use crate::server::{Ctx, Incoming, Shared, with_faults};
 use crate::util::request_id;
 use crate::wire::{Params, xml};
 
 const P: Provider = Provider::Aws;
-
-/// What a handler gets besides its parameters.
-pub(crate) struct Ctx<'a> {
-    pub(crate) shared: &'a Shared,
-    /// From the SigV4 scope.
-    pub(crate) region: &'a str,
-    pub(crate) principal: &'a Principal,
-    pub(crate) request_id: &'a str,
-}
-
-impl Ctx<'_> {
-    /// The caller of a lifecycle change made by `action` at `now`.
-    pub(crate) fn caller<'b>(&'b self, action: &'b str, now: std::time::SystemTime) -> Caller<'b> {
-        Caller {
-            action,
-            request_id: self.request_id,
-            now,
-            delay: self.shared.delay,
-        }
-    }
-}
 
 /// An action's handler: the XML inside the `<{Action}Response>` (EC2) or `<{Action}Result>`
 /// (STS) element.

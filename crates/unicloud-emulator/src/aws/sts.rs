@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
-use super::{Ctx, Handler, P, Query, Service};
+use super::{Handler, P, Query, Service};
 use crate::auth::{AWS_ACCOUNT, ApiError};
+use crate::server::Ctx;
 use crate::util::iso8601;
 use crate::wire::xml::escape as x;
 

@@ -20,6 +20,10 @@ pub(crate) struct TokenRecord {
     pub(crate) group_id: String,
 }
 
+/// A client token came back with parameters other than the first call's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TokenReused;
+
 /// At most this many records are kept per (cloud, region).
 pub(crate) const MAX_TOKENS: usize = 100_000;
 
@@ -67,6 +71,23 @@ impl TokenStore {
         self.records.insert((operation, token), (record, now));
     }
 
+    /// The record of an earlier call with `token` in `operation`: `Ok(None)` when there is
+    /// none (go on and create), `Ok(Some(record))` to answer with what it created,
+    /// `Err(TokenReused)` when it was made with other parameters.
+    pub(crate) fn replay(
+        &self,
+        operation: &'static str,
+        token: Option<&str>,
+        fingerprint: &str,
+        now: SystemTime,
+        ttl: Duration,
+    ) -> Result<Option<&TokenRecord>, TokenReused> {
+        match token.and_then(|t| self.get(operation, t, now, ttl)) {
+            Some(rec) if rec.fingerprint != fingerprint => Err(TokenReused),
+            found => Ok(found),
+        }
+    }
+
     /// How many records are held (live or not yet evicted).
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
@@ -99,6 +120,27 @@ mod tests {
         assert_eq!(s.get("RunInstances", "tok", t0, ttl), Some(&record(1)));
         assert_eq!(s.get("CreateRoute", "tok", t0, ttl), None);
         assert_eq!(s.get("RunInstances", "tok", t0 + ttl, ttl), None);
+    }
+
+    #[test]
+    fn replays_tell_a_repeat_from_a_reuse() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1000);
+        let ttl = Duration::from_secs(60);
+        let mut s = TokenStore::default();
+        assert_eq!(
+            s.replay("RunInstances", Some("tok"), "f1", t0, ttl),
+            Ok(None)
+        );
+        assert_eq!(s.replay("RunInstances", None, "f1", t0, ttl), Ok(None));
+        s.insert("RunInstances", "tok".into(), record(1), t0, ttl);
+        assert_eq!(
+            s.replay("RunInstances", Some("tok"), "f1", t0, ttl),
+            Ok(Some(&record(1)))
+        );
+        assert_eq!(
+            s.replay("RunInstances", Some("tok"), "f2", t0, ttl),
+            Err(TokenReused)
+        );
     }
 
     #[test]

@@ -5,10 +5,11 @@
 use serde_json::{Map, Value, json};
 use unicloud_tencent::generated::cvm;
 
-use super::{Ctx, Handler, P, Service, typed};
+use super::{Handler, P, Service, required_region, typed};
 use crate::auth::ApiError;
 use crate::model::compute::{Instance, InstanceState, Lifecycle, Refusal, Rules, Verdict};
 use crate::model::tokens::TokenRecord;
+use crate::server::Ctx;
 use crate::util::{LOWER_ALNUM, iso8601, random_from};
 
 /// CVM as the emulator serves it.
@@ -95,7 +96,7 @@ const FILTERS: [&str; 13] = [
 ];
 
 fn describe_instances(cx: &Ctx<'_>, params: Value) -> Result<Map<String, Value>, ApiError> {
-    let region = cx.required_region()?;
+    let region = required_region(cx)?;
     let req: cvm::DescribeInstancesRequest = typed(params)?;
     let offset = req.offset.unwrap_or(0);
     let limit = req.limit.unwrap_or(20);
@@ -155,7 +156,7 @@ fn describe_instances(cx: &Ctx<'_>, params: Value) -> Result<Map<String, Value>,
 }
 
 fn run_instances(cx: &Ctx<'_>, params: Value) -> Result<Map<String, Value>, ApiError> {
-    let region = cx.required_region()?;
+    let region = required_region(cx)?;
     let req: cvm::RunInstancesRequest = typed(params)?;
     let zone = req
         .placement
@@ -211,16 +212,17 @@ fn run_instances(cx: &Ctx<'_>, params: Value) -> Result<Map<String, Value>, ApiE
     cx.shared.in_region(P, region, &RULES, |rs, now| {
         let ttl = cx.shared.token_ttl;
         let mut out = Map::new();
-        if let Some(t) = &token
-            && let Some(rec) = rs.tokens.get("RunInstances", t, now, ttl)
-        {
-            if rec.fingerprint != fingerprint {
-                return Err(ApiError::new(
+        let replay = rs
+            .tokens
+            .replay("RunInstances", token.as_deref(), &fingerprint, now, ttl)
+            .map_err(|_| {
+                ApiError::new(
                     200,
                     "InvalidParameterValue.ClientTokenConflict",
                     "The ClientToken was already used with different parameters.",
-                ));
-            }
+                )
+            })?;
+        if let Some(rec) = replay {
             out.insert("InstanceIdSet".into(), json!(rec.ids));
             return Ok(out);
         }
@@ -277,7 +279,7 @@ fn change(
     action: &str,
     op: Lifecycle,
 ) -> Result<Map<String, Value>, ApiError> {
-    let region = cx.required_region()?;
+    let region = required_region(cx)?;
     check_ids(&ids)?;
     cx.shared.in_region(P, region, &RULES, |rs, now| {
         rs.instances

@@ -14,45 +14,23 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use unicloud_core::Provider;
 
-use crate::auth::{ApiError, Principal, verify_tencent, verify_tencent_v1};
-use crate::model::compute::Caller;
-use crate::server::{Incoming, Shared, with_faults};
+use crate::auth::{ApiError, verify_tencent, verify_tencent_v1};
+use crate::server::{Ctx, Incoming, Shared, with_faults};
 use crate::util::{parse_pairs, request_id};
 use crate::wire::MAX_PARAMS;
 
 const P: Provider = Provider::Tencent;
 
-/// What a handler gets besides its parameters.
-pub(crate) struct Ctx<'a> {
-    pub(crate) shared: &'a Shared,
-    /// `X-TC-Region` (or v1's `Region`); may be empty.
-    pub(crate) region: &'a str,
-    pub(crate) principal: &'a Principal,
-    pub(crate) request_id: &'a str,
-}
-
-impl Ctx<'_> {
-    /// The caller of a lifecycle change made by `action` at `now`.
-    pub(crate) fn caller<'b>(&'b self, action: &'b str, now: std::time::SystemTime) -> Caller<'b> {
-        Caller {
-            action,
-            request_id: self.request_id,
-            now,
-            delay: self.shared.delay,
-        }
+/// The region, which compute calls require, or Tencent's `MissingParameter`.
+pub(crate) fn required_region<'a>(cx: &Ctx<'a>) -> Result<&'a str, ApiError> {
+    if cx.region.is_empty() {
+        return Err(ApiError::new(
+            200,
+            "MissingParameter",
+            "The request is missing a required parameter `Region`.",
+        ));
     }
-
-    /// The region, which compute calls require.
-    pub(crate) fn required_region(&self) -> Result<&str, ApiError> {
-        if self.region.is_empty() {
-            return Err(ApiError::new(
-                200,
-                "MissingParameter",
-                "The request is missing a required parameter `Region`.",
-            ));
-        }
-        Ok(self.region)
-    }
+    Ok(cx.region)
 }
 
 /// An action's handler: the fields of the `Response` object besides `RequestId`.
@@ -72,9 +50,7 @@ const SERVICES: [&Service; 2] = [&cvm::SERVICE, &sts::SERVICE];
 fn handler_for(req: &Incoming, action: &str) -> Option<Handler> {
     let scoped = req
         .header("authorization")
-        .and_then(|a| a.split("Credential=").nth(1))
-        .and_then(|c| c.split([',', ' ']).next())
-        .and_then(|c| c.split('/').nth(2));
+        .and_then(crate::router::scope_service);
     let host = req.host.split('.').next();
     let named = [scoped, host]
         .into_iter()

@@ -5,8 +5,9 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use unicloud_tencent::generated::sts;
 
-use super::{Ctx, Handler, P, Service, typed};
+use super::{Handler, P, Service, typed};
 use crate::auth::{ApiError, Principal, TENCENT_ACCOUNT};
+use crate::server::Ctx;
 use crate::util::{iso8601, unix};
 
 /// STS as the emulator serves it.

@@ -19,7 +19,8 @@
 //! `--transition-delay-ms N` (how long pending/stopping/... last; `0` = the next read sees the
 //! final state); `--fixed-time UNIX_SECONDS` (freeze the clock, e.g. to replay captured
 //! requests); `--fault PROVIDER:ACTION:key=value,...` (repeatable); `--fault-config FILE.toml`;
-//! `--fault-seed N`.
+//! `--fault-seed N`; `--client-token-ttl-secs N` (default 86400); `--max-request-bytes N` (API
+//! request bodies, default 32 MiB).
 //!
 //! In-process, for tests:
 //!

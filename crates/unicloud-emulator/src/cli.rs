@@ -9,8 +9,8 @@ use unicloud_core::Provider;
 
 use crate::{DEMO_KEYS, Emulator, EmulatorBuilder, FaultConfig, FaultRule};
 
-/// Flags of a foreground emulator.
-#[derive(Debug, Clone, clap::Args)]
+/// Flags of a foreground emulator. Its `Debug` shows key ids, never the secrets in `--key`.
+#[derive(Clone, clap::Args)]
 pub struct EmulatorArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:4566")]
@@ -34,6 +34,36 @@ pub struct EmulatorArgs {
     /// Seed for the fault draws.
     #[arg(long)]
     pub fault_seed: Option<u64>,
+    /// How long a client token is remembered, in seconds.
+    #[arg(long, default_value_t = 24 * 3600)]
+    pub client_token_ttl_secs: u64,
+    /// The largest request body accepted for API calls, in bytes (larger ones get 413).
+    #[arg(long, default_value_t = 32 * 1024 * 1024)]
+    pub max_request_bytes: usize,
+}
+
+impl std::fmt::Debug for EmulatorArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<String> = self
+            .keys
+            .iter()
+            .map(|k| {
+                let mut it = k.splitn(3, ':');
+                format!("{}:{}", it.next().unwrap_or(""), it.next().unwrap_or(""))
+            })
+            .collect();
+        f.debug_struct("EmulatorArgs")
+            .field("listen", &self.listen)
+            .field("keys", &ids)
+            .field("transition_delay_ms", &self.transition_delay_ms)
+            .field("fixed_time", &self.fixed_time)
+            .field("faults", &self.faults)
+            .field("fault_config", &self.fault_config)
+            .field("fault_seed", &self.fault_seed)
+            .field("client_token_ttl_secs", &self.client_token_ttl_secs)
+            .field("max_request_bytes", &self.max_request_bytes)
+            .finish()
+    }
 }
 
 /// Parses `PROVIDER:ID:SECRET`.
@@ -56,7 +86,9 @@ impl EmulatorArgs {
     pub fn builder(&self) -> Result<EmulatorBuilder, String> {
         let mut b = Emulator::builder()
             .listen(self.listen)
-            .transition_delay(Duration::from_millis(self.transition_delay_ms));
+            .transition_delay(Duration::from_millis(self.transition_delay_ms))
+            .client_token_ttl(Duration::from_secs(self.client_token_ttl_secs))
+            .max_request_bytes(self.max_request_bytes);
         for k in &self.keys {
             let (p, id, secret) = parse_key(k)?;
             b = b.key(p, id, secret);
@@ -119,5 +151,30 @@ mod tests {
             !err.contains("aws-only"),
             "the flag may hold a secret: {err}"
         );
+    }
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: EmulatorArgs,
+    }
+
+    #[test]
+    fn debug_of_the_flags_hides_key_secrets() {
+        use clap::Parser;
+        let cli = Cli::try_parse_from([
+            "emu",
+            "--key",
+            "aws:AKIAFLAG:flag-secret-value",
+            "--max-request-bytes",
+            "1024",
+        ])
+        .unwrap();
+        let shown = format!("{:?}", cli.args);
+        assert!(shown.contains("aws:AKIAFLAG"), "{shown}");
+        assert!(!shown.contains("flag-secret-value"), "{shown}");
+        assert_eq!(cli.args.max_request_bytes, 1024);
+        assert_eq!(cli.args.client_token_ttl_secs, 86_400);
+        assert!(cli.args.builder().is_ok());
     }
 }

@@ -28,6 +28,7 @@ use unicloud_core::Provider;
 /// The whole fault-injection configuration.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FaultConfig {
     /// Seed of the random draws; a fixed seed makes a run reproducible. Without one the seed
     /// is random.
@@ -60,6 +61,7 @@ impl FaultConfig {
 /// One fault rule: which requests it matches and what it does to them.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FaultRule {
     /// `aws`, `tencent` or `alibaba`; `None` matches every cloud.
     #[serde(default)]
@@ -193,6 +195,7 @@ pub enum FaultKind {
 
 /// A snapshot of the injected-fault counters, keyed by (provider, action, kind).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FaultCounters {
     counts: BTreeMap<(String, String, FaultKind), u64>,
 }

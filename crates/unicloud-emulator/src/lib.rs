@@ -19,7 +19,8 @@
 //! `--transition-delay-ms N` (how long pending/stopping/... last; `0` = the next read sees the
 //! final state); `--fixed-time UNIX_SECONDS` (freeze the clock, e.g. to replay captured
 //! requests); `--fault PROVIDER:ACTION:key=value,...` (repeatable); `--fault-config FILE.toml`;
-//! `--fault-seed N`.
+//! `--fault-seed N`; `--client-token-ttl-secs N` (default 86400); `--max-request-bytes N` (API
+//! request bodies, default 32 MiB).
 //!
 //! In-process, for tests:
 //!
@@ -36,7 +37,7 @@
 //!     .start()
 //!     .await?;
 //! let endpoint = emu.base_url(); // http://127.0.0.1:PORT — for every cloud
-//! let running = emu.instances(Provider::Aws, "us-east-1");
+//! let running = emu.world(Provider::Aws, "us-east-1").instances;
 //! # let _ = (endpoint, running);
 //! emu.shutdown().await;
 //! # Ok(()) }
@@ -58,10 +59,14 @@
 //!
 //! Every request goes to the same `http://HOST:PORT`; the cloud is recognised by protocol:
 //! a `X-TC-Action` header → Tencent API 3.0; an `Authorization: AWS4-HMAC-SHA256 …` header →
-//! AWS (service from the credential scope: `ec2`, `sts`); a `SecretId` parameter in the query
-//! or form body → Tencent's legacy v1 signature; `x-acs-action`, an ACS3 Authorization or
-//! `Action=` in the query → Alibaba OpenAPI (RPC style). Any region is accepted and state is
-//! kept per (cloud, region): AWS takes the region from the SigV4 scope, Tencent from
+//! AWS (service from the credential scope: `ec2`, `sts`; `s3` is object storage); COS and OSS
+//! signatures, presigned queries and bucket-style hosts (`bucket.s3.localhost`,
+//! `bucket-1250000000.cos.<region>.myqcloud.com`, `bucket.oss-<region>.aliyuncs.com`) → that
+//! cloud's object storage (answered `501 NotImplemented` in the vendor's XML shape for now); a
+//! `SecretId` parameter in the query or form body → Tencent's legacy v1 signature;
+//! `x-acs-action`, an ACS3 Authorization or `Action=` in the query → Alibaba OpenAPI (RPC
+//! style). The exact rule, in order, is in the `router` module. Any region is accepted and
+//! state is kept per (cloud, region): AWS takes the region from the SigV4 scope, Tencent from
 //! `X-TC-Region` (the `Region` parameter for v1), Alibaba from the `RegionId` parameter.
 //!
 //! # Pointing the vendors' tools at it
@@ -146,6 +151,51 @@
 //!   `ClientToken` idempotency, paging and filters.
 //! - Fault injection: see [`faults`] for the TOML format.
 //!
+//! # Layout
+//!
+//! ```text
+//! server.rs   the listener: routes on the head, buffers API bodies up to the configured limit,
+//!             injects faults
+//! router.rs   the routing rule: which cloud, API or object storage, from host, headers, query
+//! storage.rs  object storage routes, answered NotImplemented in each vendor's shape for now
+//! auth/       keys.rs (static and temporary keys, nonce cache; all bounded), sigv4.rs,
+//!             tencent.rs (TC3 + v1), alibaba.rs (ACS3 + RPC v1)
+//! model/      the vendor-neutral world: one state per (cloud, region), each behind its own lock;
+//!             compute.rs (the one instance state machine), tokens.rs (client tokens, expiring)
+//! wire/       the shared error type, flat parameters with their cap, XML text
+//! aws/        mod.rs (Query protocol, both error shapes), ec2.rs, sts.rs
+//! tencent/    mod.rs (JSON envelope, v1 unflattening), cvm.rs, sts.rs
+//! alibaba/    mod.rs (RPC parameters and errors), ecs.rs, sts.rs
+//! faults.rs   fault rules and counters
+//! ```
+//!
+//! Within a cloud, the service is found from what the request carries: the SigV4 scope on
+//! AWS; the TC3 scope, the host's first label or the action on Tencent Cloud; the API version
+//! or the action on Alibaba Cloud (product versions are unique there, action names are not).
+//! A service file is an action → handler table plus the vendor's error wording; a handler
+//! locks only the region it serves, so a slow call in one region never stalls another.
+//!
+//! # Adding a service
+//!
+//! 1. Add its table to the `Region` of `model/` (a new file there, vendor-neutral: no
+//!    wire names, cross-references by id), with unit tests of its operations.
+//! 2. Add one handler file in the vendor's folder (`aws/elbv2.rs`, `tencent/clb.rs`, …): a
+//!    `SERVICE` constant naming it (scope name, or API version) and an `ACTIONS` table whose
+//!    handlers parse parameters, call `Shared::in_region` and write the reply.
+//! 3. List the `SERVICE` in the vendor's `SERVICES` array in its `mod.rs`.
+//! 4. Extend `tests/robustness.rs`'s action strategies and add the vendor's documented
+//!    examples or captures as tests; check it with the vendor's SDK in `sdk-compat/`.
+//!
+//! # Bounds
+//!
+//! Memory stays bounded whatever clients send: request bodies are cut at
+//! [`EmulatorBuilder::max_request_bytes`] (413), a request may carry at most 1000 parameters
+//! (the vendor's invalid-parameter error otherwise), flattened list indexes stop at 999,
+//! temporary keys are evicted once expired (at most 100 000 live), Alibaba nonces are kept for
+//! the skew window only, client-token records expire after
+//! [`EmulatorBuilder::client_token_ttl`] (at most 100 000 per region), and at most 4096
+//! (cloud, region) states are created. No `Debug` output shows a secret or session token.
+//!
 //! # Benchmarks
 //!
 //! `cargo bench -p unicloud-emulator --bench throughput` starts the emulator in-process (transition
@@ -171,20 +221,23 @@ mod auth;
 mod aws;
 pub mod cli;
 pub mod faults;
+mod model;
+mod router;
 mod server;
-mod state;
+mod storage;
 mod tencent;
 mod util;
+mod wire;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use unicloud_core::Provider;
 use unicloud_core::clock::{Clock, ManualClock, SystemClock};
 
 pub use faults::{FaultConfig, FaultCounters, FaultKind, FaultRule};
-pub use state::{Instance, InstanceState};
+pub use model::{Instance, InstanceState, RegionSnapshot};
 
 use crate::server::Shared;
 
@@ -219,15 +272,46 @@ impl Emulator {
     }
 }
 
-/// Configuration of an emulator about to start.
-#[derive(Debug, Clone)]
+/// Configuration of an emulator about to start. Its `Debug` names the keys' ids, never their
+/// secrets.
+#[derive(Clone)]
 pub struct EmulatorBuilder {
     listen: SocketAddr,
     keys: Vec<(Provider, String, String)>,
     clock: Option<Arc<dyn Clock>>,
     delay: Duration,
     retention: Duration,
+    token_ttl: Duration,
+    max_body_bytes: usize,
     faults: FaultConfig,
+}
+
+impl std::fmt::Debug for EmulatorBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<String> = self
+            .keys
+            .iter()
+            .map(|(p, id, _)| format!("{p}:{id}"))
+            .collect();
+        f.debug_struct("EmulatorBuilder")
+            .field("listen", &self.listen)
+            .field("keys", &ids)
+            .field("delay", &self.delay)
+            .field("retention", &self.retention)
+            .field("token_ttl", &self.token_ttl)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("faults", &self.faults)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The lifecycle rules of `provider`'s compute service.
+pub(crate) fn compute_rules(provider: Provider) -> &'static model::compute::Rules {
+    match provider {
+        Provider::Aws => &aws::ec2::RULES,
+        Provider::Tencent => &tencent::cvm::RULES,
+        _ => &alibaba::ecs::RULES,
+    }
 }
 
 impl Default for EmulatorBuilder {
@@ -238,6 +322,8 @@ impl Default for EmulatorBuilder {
             clock: None,
             delay: Duration::ZERO,
             retention: Duration::from_secs(3600),
+            token_ttl: Duration::from_secs(24 * 3600),
+            max_body_bytes: 32 * 1024 * 1024,
             faults: FaultConfig::default(),
         }
     }
@@ -294,6 +380,20 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How long a client token is remembered (default 24 hours): a repeat within this time
+    /// returns what the first call created; records are evicted once they expire.
+    pub fn client_token_ttl(mut self, ttl: Duration) -> Self {
+        self.token_ttl = ttl;
+        self
+    }
+
+    /// The largest request body accepted (default 32 MiB); larger bodies are answered
+    /// `413 Payload Too Large` without being read further.
+    pub fn max_request_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
     /// The fault-injection configuration.
     pub fn faults(mut self, faults: FaultConfig) -> Self {
         self.faults = faults;
@@ -308,11 +408,13 @@ impl EmulatorBuilder {
         };
         Arc::new(Shared {
             keys: auth::KeyStore::new(&keys),
-            world: Mutex::new(state::World::default()),
+            world: model::World::default(),
             faults: faults::FaultEngine::new(self.faults),
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             delay: self.delay,
             retention: self.retention,
+            token_ttl: self.token_ttl,
+            max_body_bytes: self.max_body_bytes,
         })
     }
 
@@ -343,13 +445,21 @@ impl EmulatorBuilder {
     }
 }
 
-/// A running emulator.
-#[derive(Debug)]
+/// A running emulator. Its `Debug` shows the address and the key ids, never a secret.
 pub struct EmulatorHandle {
     addr: SocketAddr,
     shared: Arc<Shared>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for EmulatorHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorHandle")
+            .field("addr", &self.addr)
+            .field("keys", &self.shared.keys)
+            .finish_non_exhaustive()
+    }
 }
 
 impl EmulatorHandle {
@@ -368,27 +478,24 @@ impl EmulatorHandle {
         self.shared.clock.clone()
     }
 
-    /// The instances of `provider` in `region`, in creation order, with due transitions applied.
+    /// A read-only copy of what the emulator holds for `provider` in `region` (every resource
+    /// kind, with due transitions applied), for tests to inspect.
+    pub fn world(&self, provider: Provider, region: &str) -> RegionSnapshot {
+        self.shared.snapshot(provider, region)
+    }
+
+    /// The instances of `provider` in `region`, in creation order: shorthand for
+    /// `world(provider, region).instances`.
     pub fn instances(&self, provider: Provider, region: &str) -> Vec<Instance> {
-        let now = self.shared.now();
-        match self.shared.world.lock() {
-            Ok(mut w) => {
-                w.settle(provider, now, self.shared.retention);
-                w.list(provider, region)
-            }
-            Err(_) => Vec::new(),
-        }
+        self.world(provider, region).instances
     }
 
     /// Inserts (or replaces) an instance, e.g. to give vendor examples the ids they name.
-    /// `instance.region` says where it lives.
+    /// `instance.region` says where it lives; a region beyond the emulator's limit is ignored.
     pub fn seed_instance(&self, provider: Provider, mut instance: Instance) {
-        if let Ok(mut w) = self.shared.world.lock() {
-            instance.seq = w.next_seq() * 1000;
-            let region = instance.region.clone();
-            w.region(provider, &region)
-                .instances
-                .insert(instance.id.clone(), instance);
+        instance.seq = self.shared.world.next_seq() * 1000;
+        if let Ok(state) = self.shared.world.region(provider, &instance.region.clone()) {
+            model::lock(&state).instances.insert(instance);
         }
     }
 
@@ -453,5 +560,51 @@ impl Instance {
             seq: 0,
             terminated_at: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn debug_of_builder_and_handle_shows_no_secret() {
+        let builder = Emulator::builder()
+            .key(Provider::Aws, "AKIADEBUGTEST", "debug-test-secret")
+            .key(Provider::Alibaba, "LTAIdebug", "another-debug-secret");
+        let shown = format!("{builder:?}");
+        assert!(shown.contains("AKIADEBUGTEST"), "{shown}");
+        let handle = builder.start().await.unwrap();
+        let shown_handle = format!("{handle:?}");
+        assert!(shown_handle.contains("AKIADEBUGTEST"), "{shown_handle}");
+        for shown in [shown, shown_handle] {
+            assert!(!shown.contains("debug-test-secret"), "{shown}");
+            assert!(!shown.contains("another-debug-secret"), "{shown}");
+        }
+        handle.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn the_world_view_is_a_snapshot_per_cloud_and_region() {
+        let handle = Emulator::builder().start().await.unwrap();
+        handle.seed_instance(
+            Provider::Tencent,
+            Instance::template(Provider::Tencent, "ap-guangzhou", "ins-snap0001"),
+        );
+        let view = handle.world(Provider::Tencent, "ap-guangzhou");
+        assert_eq!(view.instances.len(), 1);
+        assert!(
+            handle
+                .world(Provider::Tencent, "ap-beijing")
+                .instances
+                .is_empty()
+        );
+        assert!(
+            handle
+                .world(Provider::Aws, "ap-guangzhou")
+                .instances
+                .is_empty()
+        );
+        handle.shutdown().await;
     }
 }

@@ -1,6 +1,6 @@
 //! The HTTP front door: one listener, requests routed to a vendor by protocol.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::body::{Body, Bytes};
@@ -11,25 +11,95 @@ use unicloud_core::Provider;
 use unicloud_core::clock::Clock;
 use unicloud_core::signing::WireRequest;
 
-use crate::auth::{ApiError, KeyStore};
+use crate::auth::{ApiError, KeyStore, Principal};
 use crate::faults::{FaultEngine, FaultKind};
-use crate::state::World;
-use crate::{alibaba, aws, tencent};
+use crate::model::compute::{Caller, Rules};
+use crate::model::{MAX_REGIONS, Region, RegionSnapshot, World, lock};
+use crate::router::{self, Route};
+use crate::{alibaba, aws, storage, tencent};
 
 /// Everything the request handlers share.
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) keys: KeyStore,
-    pub(crate) world: Mutex<World>,
+    pub(crate) world: World,
     pub(crate) faults: FaultEngine,
     pub(crate) clock: Arc<dyn Clock>,
+    /// How long transitional states last.
     pub(crate) delay: Duration,
+    /// How long AWS lists terminated instances.
     pub(crate) retention: Duration,
+    /// How long a client token is remembered.
+    pub(crate) token_ttl: Duration,
+    /// The largest request body accepted.
+    pub(crate) max_body_bytes: usize,
 }
 
 impl Shared {
     pub(crate) fn now(&self) -> SystemTime {
         self.clock.now()
+    }
+
+    /// Runs `f` on the state of (`provider`, `region`) under that region's lock only, after
+    /// applying the transitions due now under the vendor's `rules`.
+    pub(crate) fn in_region<T>(
+        &self,
+        provider: Provider,
+        region: &str,
+        rules: &Rules,
+        f: impl FnOnce(&mut Region, SystemTime) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let state = self.world.region(provider, region).map_err(|_| {
+            ApiError::new(
+                400,
+                "InvalidParameterValue",
+                format!(
+                    "The emulator already holds {MAX_REGIONS} regions; restart it to use another."
+                ),
+            )
+        })?;
+        let now = self.now();
+        let mut state = lock(&state);
+        state.instances.settle(now, rules, self.retention);
+        f(&mut state, now)
+    }
+
+    /// A read-only copy of (`provider`, `region`) with due transitions applied.
+    pub(crate) fn snapshot(&self, provider: Provider, region: &str) -> RegionSnapshot {
+        let Some(state) = self.world.existing(provider, region) else {
+            return RegionSnapshot::default();
+        };
+        let now = self.now();
+        let mut state = lock(&state);
+        state
+            .instances
+            .settle(now, crate::compute_rules(provider), self.retention);
+        RegionSnapshot {
+            instances: state.instances.list().into_iter().cloned().collect(),
+        }
+    }
+}
+
+/// What an API handler gets besides its parameters.
+pub(crate) struct Ctx<'a> {
+    pub(crate) shared: &'a Shared,
+    /// The region the protocol names outside the parameters (AWS: the SigV4 scope; Tencent:
+    /// `X-TC-Region` or v1's `Region`); empty when it comes from the parameters (Alibaba's
+    /// `RegionId`) or is missing.
+    pub(crate) region: &'a str,
+    pub(crate) principal: &'a Principal,
+    pub(crate) request_id: &'a str,
+}
+
+impl Ctx<'_> {
+    /// The caller of a lifecycle change made by `action` at `now`.
+    pub(crate) fn caller<'b>(&'b self, action: &'b str, now: SystemTime) -> Caller<'b> {
+        Caller {
+            action,
+            request_id: self.request_id,
+            now,
+            delay: self.shared.delay,
+        }
     }
 }
 
@@ -100,63 +170,9 @@ impl Incoming {
     }
 }
 
-/// Which cloud a request speaks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Route {
-    Tencent,
-    Alibaba,
-    Aws,
-    Unknown,
-}
-
-/// Whether the raw query or form `raw` has a parameter named `name`.
-fn has_param(raw: &str, name: &str) -> bool {
-    raw.split('&')
-        .any(|p| p.split_once('=').map_or(p, |(k, _)| k) == name)
-}
-
-/// Routes by protocol: `X-TC-Action` → Tencent; a SigV4 Authorization → AWS; a `SecretId`
-/// parameter (Tencent's legacy v1 signature, in the query or a form body) → Tencent;
-/// `x-acs-action`, an ACS3 Authorization or an `Action=` query → Alibaba; an `Action=` form
-/// body → AWS.
-pub(crate) fn route(req: &Incoming) -> Route {
-    if req.header("x-tc-action").is_some() {
-        return Route::Tencent;
-    }
-    let auth = req.header("authorization").unwrap_or_default();
-    if auth.starts_with("AWS4-HMAC-SHA256") {
-        return Route::Aws;
-    }
-    let form = req
-        .header("content-type")
-        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
-    if has_param(&req.query, "SecretId")
-        || (form && has_param(&String::from_utf8_lossy(&req.body), "SecretId"))
-    {
-        return Route::Tencent;
-    }
-    if req.header("x-acs-action").is_some()
-        || auth.starts_with("ACS3-")
-        || req.query.split('&').any(|p| p.starts_with("Action="))
-    {
-        return Route::Alibaba;
-    }
-    if String::from_utf8_lossy(&req.body)
-        .split('&')
-        .any(|p| p.starts_with("Action="))
-    {
-        return Route::Aws;
-    }
-    Route::Unknown
-}
-
 /// The axum handler behind every path.
 pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let body = match axum::body::to_bytes(body, 32 * 1024 * 1024).await {
-        Ok(b) => b,
-        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
-    };
     let mut headers: Vec<(String, String)> = parts
         .headers
         .iter()
@@ -171,11 +187,20 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
         .uri
         .path_and_query()
         .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
-    let incoming = Incoming::from_parts(parts.method.as_str(), &target, headers, body);
-    match route(&incoming) {
-        Route::Tencent => tencent::handle(&shared, incoming).await,
-        Route::Alibaba => alibaba::handle(&shared, incoming).await,
-        Route::Aws => aws::handle(&shared, incoming).await,
+    let mut incoming = Incoming::from_parts(parts.method.as_str(), &target, headers, Bytes::new());
+    // Object storage is routed on the head alone; its body is the handler's to read.
+    if let Some(Route::Storage(cloud)) = router::route_head(&incoming) {
+        return storage::handle(cloud, &incoming, body);
+    }
+    incoming.body = match axum::body::to_bytes(body, shared.max_body_bytes).await {
+        Ok(b) => b,
+        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
+    };
+    match router::route(&incoming) {
+        Route::Api(Provider::Tencent) => tencent::handle(&shared, incoming).await,
+        Route::Api(Provider::Alibaba) => alibaba::handle(&shared, incoming).await,
+        Route::Api(_) => aws::handle(&shared, incoming).await,
+        Route::Storage(cloud) => storage::handle(cloud, &incoming, Body::empty()),
         Route::Unknown => {
             if incoming.method == "GET" && incoming.path == "/" {
                 (StatusCode::OK, "unicloud-emulator\n").into_response()

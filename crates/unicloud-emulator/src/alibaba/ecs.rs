@@ -1,0 +1,356 @@
+//! ECS `2014-05-26`: instances (`DescribeInstances` with page-number and token paging,
+//! `RunInstances`, `StartInstances`, `StopInstances`, `DeleteInstances`), on the shared
+//! instance model.
+
+use serde_json::{Map, Value, json};
+
+use super::{Handler, P, Rpc, Service};
+use crate::auth::ApiError;
+use crate::model::compute::{Instance, InstanceState, Lifecycle, Refusal, Rules, Verdict};
+use crate::model::tokens::TokenRecord;
+use crate::server::Ctx;
+use crate::util::{LOWER_ALNUM, iso8601_minutes, random_from};
+
+/// ECS as the emulator serves it.
+pub(crate) const SERVICE: Service = Service {
+    version: "2014-05-26",
+    actions: ACTIONS,
+};
+
+const ACTIONS: &[(&str, Handler)] = &[
+    ("DescribeInstances", describe_instances),
+    ("RunInstances", run_instances),
+    ("StartInstances", |cx, p| {
+        change(cx, p, "StartInstances", Lifecycle::Start)
+    }),
+    ("StopInstances", |cx, p| {
+        change(cx, p, "StopInstances", Lifecycle::Stop)
+    }),
+    ("DeleteInstances", |cx, p| {
+        let force = p.flag("Force");
+        change(cx, p, "DeleteInstances", Lifecycle::Destroy { force })
+    }),
+];
+
+/// ECS's lifecycle: start only from stopped, stop only from running; delete only stopped
+/// instances unless forced, then from every state but gone; deleted instances vanish.
+pub(crate) const RULES: Rules = Rules {
+    verdict: |op, state| {
+        use InstanceState as S;
+        match (op, state) {
+            (Lifecycle::Start, S::Stopped)
+            | (Lifecycle::Stop, S::Running)
+            | (Lifecycle::Destroy { force: false }, S::Stopped) => Verdict::Apply,
+            (Lifecycle::Destroy { force: true }, s) if !s.is_gone() => Verdict::Apply,
+            _ => Verdict::Refuse,
+        }
+    },
+    keeps_terminated: false,
+};
+
+/// The ECS `Status`.
+fn alibaba_name(s: InstanceState) -> &'static str {
+    match s {
+        InstanceState::Pending => "Pending",
+        InstanceState::Starting => "Starting",
+        InstanceState::Running => "Running",
+        InstanceState::Stopping => "Stopping",
+        InstanceState::Stopped => "Stopped",
+        InstanceState::ShuttingDown | InstanceState::Terminated => "Deleted",
+    }
+}
+
+fn describe_instances(_cx: &Ctx<'_>, p: &Rpc) -> Result<Map<String, Value>, ApiError> {
+    let region = p.required("RegionId")?;
+    let ids = p.json_list("InstanceIds")?;
+    if ids.as_ref().is_some_and(|ids| ids.len() > 100) {
+        return Err(ApiError::new(
+            400,
+            "InvalidParameter.InstanceIds",
+            "InstanceIds holds more than 100 ids.",
+        ));
+    }
+    let ips = p.json_list("PrivateIpAddresses")?;
+    let token_mode = p.get("NextToken").is_some() || p.get("MaxResults").is_some();
+    let (offset, size, page_number) = if token_mode {
+        let size = p.int("MaxResults", 10, 1..=100)?;
+        let offset = match p.get("NextToken") {
+            None => 0,
+            Some(t) => decode_token(t).ok_or_else(|| {
+                ApiError::new(
+                    400,
+                    "InvalidParameter.NextToken",
+                    "The specified NextToken is not valid.",
+                )
+            })?,
+        };
+        (offset, size, 1)
+    } else {
+        let number = p.int("PageNumber", 1, 1..=i64::from(i32::MAX))?;
+        let size = p.int("PageSize", 10, 1..=100)?;
+        ((number - 1).saturating_mul(size), size, number)
+    };
+    _cx.shared.in_region(P, region, &RULES, |rs, _| {
+        let mut list = rs.instances.list();
+        if let Some(ids) = &ids {
+            list.retain(|i| ids.contains(&i.id));
+        }
+        if let Some(ips) = &ips {
+            list.retain(|i| ips.contains(&i.private_ip));
+        }
+        if let Some(v) = p.get("Status") {
+            list.retain(|i| alibaba_name(i.state) == v);
+        }
+        if let Some(v) = p.get("InstanceName") {
+            match v.strip_suffix('*') {
+                Some(prefix) => list.retain(|i| i.name.starts_with(prefix)),
+                None => list.retain(|i| i.name == v),
+            }
+        }
+        for (param, field) in [
+            (
+                "ZoneId",
+                (|i: &Instance| i.zone.clone()) as fn(&Instance) -> String,
+            ),
+            ("VpcId", |i| i.vpc_id.clone()),
+            ("VSwitchId", |i| i.subnet_id.clone()),
+            ("InstanceType", |i| i.instance_type.clone()),
+            ("ImageId", |i| i.image_id.clone()),
+        ] {
+            if let Some(v) = p.get(param) {
+                list.retain(|i| field(i) == v);
+            }
+        }
+        for (k, v) in p.tags() {
+            list.retain(|i| {
+                i.tags
+                    .iter()
+                    .any(|(tk, tv)| *tk == k && (v.is_empty() || *tv == v))
+            });
+        }
+        let total = list.len();
+        let start = usize::try_from(offset).unwrap_or(usize::MAX);
+        let take = usize::try_from(size).unwrap_or(10);
+        let page: Vec<Value> = list
+            .iter()
+            .skip(start)
+            .take(take)
+            .map(|i| instance_json(i))
+            .collect();
+        let next = if token_mode && start.saturating_add(take) < total {
+            encode_token(offset + size)
+        } else {
+            String::new()
+        };
+        let mut out = Map::new();
+        out.insert("TotalCount".into(), json!(total));
+        out.insert("PageNumber".into(), json!(page_number));
+        out.insert("PageSize".into(), json!(size));
+        out.insert("NextToken".into(), json!(next));
+        out.insert("Instances".into(), json!({ "Instance": page }));
+        Ok(out)
+    })
+}
+
+fn run_instances(cx: &Ctx<'_>, p: &Rpc) -> Result<Map<String, Value>, ApiError> {
+    let region = p.required("RegionId")?.to_owned();
+    let image = p.required("ImageId")?.to_owned();
+    let itype = p.required("InstanceType")?.to_owned();
+    let amount = p.int("Amount", 1, 1..=100)?;
+    if p.flag("DryRun") {
+        return Err(ApiError::new(
+            400,
+            "DryRunOperation",
+            "Request validation has been passed with DryRun flag set.",
+        ));
+    }
+    let fingerprint = p.0.fingerprint(&[
+        "Signature",
+        "SignatureNonce",
+        "Timestamp",
+        "AccessKeyId",
+        "SecurityToken",
+    ]);
+    let token = p.get("ClientToken").map(str::to_owned);
+    let zone = p
+        .get("ZoneId")
+        .map_or_else(|| format!("{region}-i"), str::to_owned);
+    let tags = p.tags();
+    let seq_base = cx.shared.world.next_seq();
+    cx.shared.in_region(P, &region, &RULES, |rs, now| {
+        let ttl = cx.shared.token_ttl;
+        let mut out = Map::new();
+        let replay = rs
+            .tokens
+            .replay("RunInstances", token.as_deref(), &fingerprint, now, ttl)
+            .map_err(|_| {
+                ApiError::new(
+                    400,
+                    "IdempotentParameterMismatch",
+                    "The specified parameters are different from before with the same ClientToken.",
+                )
+            })?;
+        if let Some(rec) = replay {
+            out.insert("InstanceIdSets".into(), json!({ "InstanceIdSet": rec.ids }));
+            out.insert("OrderId".into(), json!(rec.group_id));
+            out.insert("TradePrice".into(), json!(0.0));
+            return Ok(out);
+        }
+        let order = format!("2{}", random_from(b"0123456789", 14));
+        let caller = cx.caller("RunInstances", now);
+        let mut ids = Vec::new();
+        for n in 0..amount {
+            let id = format!("i-{}", random_from(LOWER_ALNUM, 20));
+            let seq = seq_base * 1000 + u64::try_from(n).unwrap_or(0);
+            let mut inst = Instance::template(P, &region, &id);
+            inst.zone = zone.clone();
+            inst.name = p.get("InstanceName").unwrap_or(&id).to_owned();
+            inst.image_id = image.clone();
+            inst.instance_type = itype.clone();
+            if let Some(vsw) = p.get("VSwitchId") {
+                inst.subnet_id = vsw.to_owned();
+            }
+            inst.private_ip = format!("172.16.{}.{}", (seq / 250) % 250, seq % 250 + 4);
+            inst.tags = tags.clone();
+            inst.client_token = token.clone().unwrap_or_default();
+            inst.reservation_id = order.clone();
+            inst.seq = seq;
+            rs.instances.launch(inst, caller);
+            ids.push(id);
+        }
+        if let Some(t) = token {
+            let record = TokenRecord {
+                fingerprint,
+                ids: ids.clone(),
+                group_id: order.clone(),
+            };
+            rs.tokens.insert("RunInstances", t, record, now, ttl);
+        }
+        out.insert("InstanceIdSets".into(), json!({ "InstanceIdSet": ids }));
+        out.insert("OrderId".into(), json!(order));
+        out.insert("TradePrice".into(), json!(0.0));
+        Ok(out)
+    })
+}
+
+/// Start, Stop and DeleteInstances: all or nothing; Start/Stop list each instance's change.
+fn change(
+    cx: &Ctx<'_>,
+    p: &Rpc,
+    action: &str,
+    op: Lifecycle,
+) -> Result<Map<String, Value>, ApiError> {
+    let region = p.required("RegionId")?;
+    let ids = p.list("InstanceId");
+    if ids.is_empty() {
+        p.required("InstanceId.1")?;
+    }
+    if ids.len() > 100 {
+        return Err(ApiError::new(
+            400,
+            "InvalidParameter.InstanceIds",
+            "At most 100 instance ids are allowed.",
+        ));
+    }
+    cx.shared.in_region(P, region, &RULES, |rs, now| {
+        let changes = rs
+            .instances
+            .change(&ids, op, &RULES, cx.caller(action, now))
+            .map_err(|refusal| match refusal {
+                Refusal::NotFound(missing) => ApiError::new(
+                    404,
+                    "InvalidInstanceId.NotFound",
+                    format!("The specified InstanceId does not exist: {missing:?}."),
+                ),
+                Refusal::State { id, state } => ApiError::new(
+                    403,
+                    "IncorrectInstanceStatus",
+                    format!(
+                        "The current status of the resource does not support this operation: {id} is {}.",
+                        alibaba_name(state)
+                    ),
+                ),
+            })?;
+        let mut out = Map::new();
+        if !matches!(op, Lifecycle::Destroy { .. }) {
+            let responses: Vec<Value> = changes
+                .iter()
+                .map(|c| {
+                    json!({
+                        "InstanceId": c.id,
+                        "Code": "200",
+                        "Message": "success",
+                        "PreviousStatus": alibaba_name(c.previous),
+                        "CurrentStatus": alibaba_name(c.current),
+                    })
+                })
+                .collect();
+            out.insert(
+                "InstanceResponses".into(),
+                json!({ "InstanceResponse": responses }),
+            );
+        }
+        Ok(out)
+    })
+}
+
+fn encode_token(offset: i64) -> String {
+    format!("emu{:016x}", offset)
+}
+
+fn decode_token(t: &str) -> Option<i64> {
+    i64::from_str_radix(t.strip_prefix("emu")?, 16)
+        .ok()
+        .filter(|n| *n >= 0)
+}
+
+/// The ECS `Instance` structure.
+fn instance_json(i: &Instance) -> Value {
+    json!({
+        "InstanceId": i.id,
+        "InstanceName": i.name,
+        "HostName": i.id,
+        "Description": "",
+        "Status": alibaba_name(i.state),
+        "InstanceType": i.instance_type,
+        "InstanceTypeFamily": i.instance_type.rsplitn(2, '.').last().unwrap_or_default(),
+        "RegionId": i.region,
+        "ZoneId": i.zone,
+        "ImageId": i.image_id,
+        "OSName": "Alibaba Cloud Linux  3.2104 LTS 64位",
+        "OSType": "linux",
+        "Cpu": 2,
+        "Memory": 8192,
+        "InstanceNetworkType": "vpc",
+        "VpcAttributes": {
+            "VpcId": i.vpc_id,
+            "VSwitchId": i.subnet_id,
+            "PrivateIpAddress": {"IpAddress": [i.private_ip]},
+            "NatIpAddress": "",
+        },
+        "PublicIpAddress": {"IpAddress": []},
+        "InnerIpAddress": {"IpAddress": []},
+        "EipAddress": {"AllocationId": "", "IpAddress": "", "InternetChargeType": ""},
+        "SecurityGroupIds": {"SecurityGroupId": []},
+        "Tags": {"Tag": i.tags.iter().map(|(k, v)| json!({"TagKey": k, "TagValue": v})).collect::<Vec<_>>()},
+        "CreationTime": iso8601_minutes(i.created),
+        "StartTime": iso8601_minutes(i.created),
+        "ExpiredTime": "2099-12-31T15:59Z",
+        "InstanceChargeType": "PostPaid",
+        "InternetChargeType": "PayByTraffic",
+        "SerialNumber": crate::util::sha256_hex(i.id.as_bytes()).get(..32).unwrap_or_default(),
+        "StoppedMode": if i.state == InstanceState::Stopped { "KeepCharging" } else { "Not-applicable" },
+        "DeletionProtection": false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_tokens_round_trip() {
+        assert_eq!(decode_token(&encode_token(30)), Some(30));
+        assert_eq!(decode_token("bogus"), None);
+    }
+}

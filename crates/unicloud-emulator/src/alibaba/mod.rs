@@ -1,0 +1,249 @@
+//! Alibaba Cloud OpenAPI, RPC style (ACS3-HMAC-SHA256 and RPC v1 HMAC-SHA1). Parameters are
+//! flat (`InstanceId.1`, `Tag.1.Key`, JSON-in-a-string `InstanceIds`); errors are HTTP 4xx/5xx
+//! with `{RequestId, HostId, Code, Message, Recommend}`.
+//!
+//! The product comes from the API version (`x-acs-version` or `Version`), which is unique per
+//! product (ECS `2014-05-26`, STS `2015-04-01`), else from the one product whose table has the
+//! action. Each product file ([`ecs`], [`sts`]) is an action → handler table.
+
+pub(crate) mod ecs;
+pub(crate) mod sts;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+use unicloud_core::Provider;
+
+use crate::auth::{ApiError, alibaba_params, verify_alibaba};
+use crate::server::{Ctx, Incoming, Shared, with_faults};
+use crate::util::request_id;
+use crate::wire::{MAX_PARAMS, Params};
+
+const P: Provider = Provider::Alibaba;
+
+/// An action's handler: the reply's fields besides `RequestId`.
+pub(crate) type Handler = fn(&Ctx<'_>, &Rpc) -> Result<Map<String, Value>, ApiError>;
+
+/// One Alibaba Cloud product as the emulator serves it.
+pub(crate) struct Service {
+    /// Its API version.
+    pub(crate) version: &'static str,
+    /// Its actions.
+    pub(crate) actions: &'static [(&'static str, Handler)],
+}
+
+const SERVICES: [&Service; 2] = [&ecs::SERVICE, &sts::SERVICE];
+
+/// The product the version names, else any that has `action`.
+fn handler_for(version: Option<&str>, action: &str) -> Option<Handler> {
+    let named: Vec<&Service> = match version.and_then(|v| SERVICES.iter().find(|s| s.version == v))
+    {
+        Some(s) => vec![*s],
+        None => SERVICES.to_vec(),
+    };
+    named.into_iter().find_map(|s| {
+        s.actions
+            .iter()
+            .find(|(a, _)| *a == action)
+            .map(|(_, h)| *h)
+    })
+}
+
+/// RPC parameters with Alibaba's error wording.
+pub(crate) struct Rpc(pub(crate) Params);
+
+impl Rpc {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0.raw(name).filter(|v| !v.is_empty())
+    }
+
+    /// A boolean parameter: `true` in any case (the Python Tea SDK sends `True`, as Python
+    /// prints it; ECS parses booleans case-insensitively).
+    pub(crate) fn flag(&self, name: &str) -> bool {
+        self.get(name)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+
+    pub(crate) fn required(&self, name: &str) -> Result<&str, ApiError> {
+        self.get(name).ok_or_else(|| {
+            ApiError::new(
+                400,
+                "MissingParameter",
+                format!("The input parameter \"{name}\" that is mandatory for processing this request is not supplied."),
+            )
+        })
+    }
+
+    pub(crate) fn int(
+        &self,
+        name: &str,
+        default: i64,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Result<i64, ApiError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| range.contains(n))
+                .ok_or_else(|| {
+                    ApiError::new(
+                        400,
+                        format!("InvalidParameter.{name}"),
+                        format!("The specified parameter \"{name}\" is not valid."),
+                    )
+                }),
+        }
+    }
+
+    /// `Name.1`, `Name.2`, ... in index order.
+    pub(crate) fn list(&self, name: &str) -> Vec<String> {
+        self.0.list(name)
+    }
+
+    /// `Tag.N.Key` / `Tag.N.Value` pairs.
+    pub(crate) fn tags(&self) -> Vec<(String, String)> {
+        (1..=20)
+            .filter_map(|n| {
+                let k = self.get(&format!("Tag.{n}.Key"))?;
+                let v = self.get(&format!("Tag.{n}.Value")).unwrap_or_default();
+                Some((k.to_owned(), v.to_owned()))
+            })
+            .collect()
+    }
+
+    /// A JSON-array-in-a-string parameter (`InstanceIds=["i-1","i-2"]`).
+    pub(crate) fn json_list(&self, name: &str) -> Result<Option<Vec<String>>, ApiError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => serde_json::from_str::<Vec<String>>(v)
+                .map(Some)
+                .map_err(|_| {
+                    ApiError::new(
+                        400,
+                        format!("InvalidParameter.{name}"),
+                        format!(
+                            "The specified parameter \"{name}\" is not a JSON array of strings."
+                        ),
+                    )
+                }),
+        }
+    }
+}
+
+/// Handles one Alibaba request.
+pub(crate) async fn handle(shared: &Shared, req: Incoming) -> Response {
+    let rid = request_id().to_uppercase();
+    let host = if req.host.is_empty() {
+        "ecs.aliyuncs.com".to_owned()
+    } else {
+        req.host.clone()
+    };
+    let err = |e: ApiError| error_response(&rid, &host, &e);
+    let raw = alibaba_params(&req);
+    if raw.len() > MAX_PARAMS {
+        return err(ApiError::new(
+            400,
+            "InvalidParameter",
+            format!("The request has more than {MAX_PARAMS} parameters."),
+        ));
+    }
+    let principal = match verify_alibaba(&shared.keys, shared.now(), &req, &raw) {
+        Ok(p) => p,
+        Err(e) => return err(e),
+    };
+    let params = Rpc(Params(raw));
+    let action = req
+        .header("x-acs-action")
+        .or_else(|| params.get("Action"))
+        .unwrap_or_default()
+        .to_owned();
+    let version = req
+        .header("x-acs-version")
+        .or_else(|| params.get("Version"));
+    let Some(handler) = handler_for(version, &action) else {
+        return err(ApiError::new(
+            404,
+            "InvalidAction.NotFound",
+            format!("Specified api `{action}` is not found in the emulator."),
+        ));
+    };
+    let cx = Ctx {
+        shared,
+        region: "",
+        principal: &principal,
+        request_id: &rid,
+    };
+    with_faults(
+        shared,
+        P,
+        &action,
+        err,
+        ApiError::new(
+            400,
+            "Throttling.User",
+            "Request was denied due to user flow control.",
+        ),
+        ApiError::new(
+            503,
+            "ServiceUnavailable",
+            "The request has failed due to a temporary failure of the server.",
+        ),
+        || match handler(&cx, &params) {
+            Ok(mut body) => {
+                body.insert("RequestId".into(), json!(rid));
+                json_response(StatusCode::OK, &rid, &Value::Object(body))
+            }
+            Err(e) => error_response(&rid, &host, &e),
+        },
+    )
+    .await
+}
+
+fn json_response(status: StatusCode, rid: &str, v: &Value) -> Response {
+    let mut r = (status, v.to_string()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=utf-8"),
+    );
+    if let Ok(h) = HeaderValue::from_str(rid) {
+        r.headers_mut().insert("x-acs-request-id", h);
+    }
+    r
+}
+
+fn error_response(rid: &str, host: &str, e: &ApiError) -> Response {
+    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
+    json_response(
+        status,
+        rid,
+        &json!({
+            "RequestId": rid,
+            "HostId": host,
+            "Code": e.code,
+            "Message": e.message,
+            "Recommend": format!("https://api.aliyun.com/troubleshoot?q={}&product=Ecs", e.code),
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flat_parameters() {
+        let p = Rpc(Params(vec![
+            ("InstanceId.2".into(), "b".into()),
+            ("InstanceId.1".into(), "a".into()),
+            ("Tag.1.Key".into(), "Name".into()),
+            ("Tag.1.Value".into(), "web".into()),
+            ("InstanceIds".into(), "[\"i-1\"]".into()),
+            ("PageSize".into(), "500".into()),
+        ]));
+        assert_eq!(p.list("InstanceId"), ["a", "b"]);
+        assert_eq!(p.tags(), [("Name".to_owned(), "web".to_owned())]);
+        assert_eq!(p.json_list("InstanceIds").unwrap().unwrap(), ["i-1"]);
+        assert!(p.int("PageSize", 10, 1..=100).is_err());
+    }
+}

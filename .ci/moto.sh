@@ -6,7 +6,8 @@
 # - while auth is still off, creates an IAM user with an access key, an allow-all policy and a
 #   role to assume, then turns signature checking on (so "wrong secret → Auth" and STS
 #   credentials are really checked);
-# - runs `cargo test -p unicloud --test behavior` with UNICLOUD_TEST_TARGET=moto;
+# - runs `cargo test -p unicloud --test behavior` with UNICLOUD_TEST_TARGET=moto, then the
+#   emulator's EC2 route-table flow (tests/aws_sdk.rs, ignored by default) against moto;
 # - stops moto by its PID on every exit path.
 #
 # Any failure — including failing to install or start moto — fails the script: nothing is
@@ -88,4 +89,10 @@ UNICLOUD_TEST_MOTO_AUTH=1 \
 UNICLOUD_TEST_AWS_ACCESS_KEY_ID="$KEY_ID" \
 UNICLOUD_TEST_AWS_SECRET_ACCESS_KEY="$KEY_SECRET" \
     cargo test -p unicloud --test behavior
+
+log "running the emulator's EC2 route-table flow against moto (the same flow the emulator passes)"
+UNICLOUD_TEST_ENDPOINT="$URL" \
+UNICLOUD_TEST_AWS_ACCESS_KEY_ID="$KEY_ID" \
+UNICLOUD_TEST_AWS_SECRET_ACCESS_KEY="$KEY_SECRET" \
+    cargo test -p unicloud-emulator --test aws_sdk -- --ignored
 log "moto suite passed"

@@ -149,6 +149,12 @@
 //!   AWS EC2 `RunInstances`, `DescribeInstances`, `StartInstances`, `StopInstances`,
 //!   `TerminateInstances` (Query protocol, `2016-11-15` XML) — with the vendors' state machines,
 //!   `ClientToken` idempotency, paging and filters.
+//! - Networks (AWS so far): EC2 `CreateVpc` (with its main route table and `local` route),
+//!   `CreateSubnet`, `CreateInternetGateway`, `AttachInternetGateway`, `CreateRouteTable`,
+//!   `DescribeRouteTables` (filters, paging), `AssociateRouteTable`, `CreateRoute`,
+//!   `ReplaceRoute`, `DeleteRoute`. Instances run in a subnet the emulator knows live in its VPC
+//!   and take its next free address; a route to an instance turns `blackhole` when the
+//!   instance is terminated. The same flow runs against moto in `.ci/moto.sh`.
 //! - Fault injection: see [`faults`] for the TOML format.
 //!
 //! # Layout

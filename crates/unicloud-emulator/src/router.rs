@@ -46,7 +46,7 @@ pub(crate) fn route_head(req: &Incoming) -> Option<Route> {
     }
     let auth = req.header("authorization").unwrap_or_default().trim();
     if auth.starts_with("AWS4-HMAC-SHA256") {
-        return Some(if scope_service(auth) == Some("s3") {
+        return Some(if sigv4_service(auth) == Some("s3") {
             Route::Storage(Provider::Aws)
         } else {
             Route::Api(Provider::Aws)
@@ -102,15 +102,23 @@ pub(crate) fn route(req: &Incoming) -> Route {
     Route::Unknown
 }
 
-/// The service named in a SigV4 or TC3 credential scope
-/// (`Credential=AK/20150830/us-east-1/iam/aws4_request` → `iam`).
-pub(crate) fn scope_service(authorization: &str) -> Option<&str> {
+/// The credential scope's parts (`Credential=a/b/c/…`, up to `,` or a space).
+fn scope(authorization: &str) -> Option<Vec<&str>> {
     let cred = authorization.split("Credential=").nth(1)?;
-    let cred = cred.split([',', ' ']).next()?;
-    let parts: Vec<&str> = cred.split('/').collect();
-    // AWS: id/date/region/service/aws4_request; Tencent: id/date/service/tc3_request.
-    match parts.as_slice() {
+    Some(cred.split([',', ' ']).next()?.split('/').collect())
+}
+
+/// The service of a SigV4 scope (`AK/20150830/us-east-1/iam/aws4_request` → `iam`).
+pub(crate) fn sigv4_service(authorization: &str) -> Option<&str> {
+    match scope(authorization)?.as_slice() {
         [_, _, _, service, "aws4_request"] => Some(service),
+        _ => None,
+    }
+}
+
+/// The service of a TC3 scope (`AKID/2019-02-25/cvm/tc3_request` → `cvm`).
+pub(crate) fn tc3_service(authorization: &str) -> Option<&str> {
+    match scope(authorization)?.as_slice() {
         [_, _, service, "tc3_request"] => Some(service),
         _ => None,
     }
@@ -287,16 +295,25 @@ mod tests {
     #[test]
     fn scopes_of_both_signature_families() {
         assert_eq!(
-            scope_service(
+            tc3_service(
                 "TC3-HMAC-SHA256 Credential=AKID/2019-02-25/cvm/tc3_request, SignedHeaders=x"
             ),
             Some("cvm")
         );
+        // Each family reads only its own scope form.
         assert_eq!(
-            scope_service("AWS4-HMAC-SHA256 Credential=AK/20150830/us-east-1/sts/aws4_request"),
+            sigv4_service("AWS4-HMAC-SHA256 Credential=AKID/20261203/s3/tc3_request"),
+            None
+        );
+        assert_eq!(
+            tc3_service("AWS4-HMAC-SHA256 Credential=AK/20150830/us-east-1/sts/aws4_request"),
+            None
+        );
+        assert_eq!(
+            sigv4_service("AWS4-HMAC-SHA256 Credential=AK/20150830/us-east-1/sts/aws4_request"),
             Some("sts")
         );
-        assert_eq!(scope_service("AWS4-HMAC-SHA256 Credential=/"), None);
-        assert_eq!(scope_service(""), None);
+        assert_eq!(sigv4_service("AWS4-HMAC-SHA256 Credential=/"), None);
+        assert_eq!(sigv4_service(""), None);
     }
 }

@@ -60,7 +60,7 @@ impl Shared {
         })?;
         let now = self.now();
         let mut state = lock(&state);
-        state.instances.settle(now, rules, self.retention);
+        settle(&mut state, now, rules, self.retention);
         f(&mut state, now)
     }
 
@@ -71,13 +71,27 @@ impl Shared {
         };
         let now = self.now();
         let mut state = lock(&state);
-        state
-            .instances
-            .settle(now, crate::compute_rules(provider), self.retention);
+        settle(
+            &mut state,
+            now,
+            crate::compute_rules(provider),
+            self.retention,
+        );
         RegionSnapshot {
             instances: state.instances.list().into_iter().cloned().collect(),
         }
     }
+}
+
+/// Applies what is due at `now`: instance transitions, then what destroyed instances leave
+/// behind in the routes that pointed at them.
+fn settle(region: &mut Region, now: SystemTime, rules: &Rules, retention: Duration) {
+    region.instances.settle(now, rules, retention);
+    let instances = &region.instances;
+    region.networks.targets_gone(
+        &|id| instances.get(id).is_some_and(|i| !i.state.is_gone()),
+        rules.routes_to_gone_instances,
+    );
 }
 
 /// What an API handler gets besides its parameters.

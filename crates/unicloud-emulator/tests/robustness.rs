@@ -745,6 +745,13 @@ fn value_strategy() -> impl Strategy<Value = String> {
             Just("emu-18446744073709551615".to_owned()),
             Just("\u{0}\u{1}\u{8}\u{b}\u{c}\u{1f}\u{fffe}\u{ffff}".to_owned()),
             Just("<Error>&amp;&#0;]]>".to_owned()),
+            Just("10.0.0.0/16".to_owned()),
+            Just("10.0.0.1/16".to_owned()),
+            Just("0.0.0.0/0".to_owned()),
+            Just("::/0".to_owned()),
+            Just("2001:db8::/129".to_owned()),
+            Just("10.0.0.0/99999999999".to_owned()),
+            Just("255.255.255.255/32".to_owned()),
         ],
         1 => ("[*?ab]{1,40}", 1usize..80).prop_map(|(p, n)| if n % 2 == 0 { p } else { "a".repeat(n) }),
         1 => (1usize..4000).prop_map(|n| "x".repeat(n)),
@@ -807,6 +814,14 @@ fn param_name_strategy() -> impl Strategy<Value = String> {
         Just("Tag"),
         Just("TagSpecification"),
         Just("VirtualPrivateCloud"),
+        Just("CidrBlock"),
+        Just("DestinationCidrBlock"),
+        Just("DestinationIpv6CidrBlock"),
+        Just("RouteTableId"),
+        Just("GatewayId"),
+        Just("InternetGatewayId"),
+        Just("NatGatewayId"),
+        Just("AvailabilityZone"),
     ];
     prop_oneof![
         3 => plain.clone().prop_map(str::to_owned),
@@ -1230,6 +1245,16 @@ fn aws_action_strategy() -> impl Strategy<Value = (String, String)> {
             ("ec2", "StartInstances"),
             ("ec2", "StopInstances"),
             ("ec2", "TerminateInstances"),
+            ("ec2", "CreateVpc"),
+            ("ec2", "CreateSubnet"),
+            ("ec2", "CreateInternetGateway"),
+            ("ec2", "AttachInternetGateway"),
+            ("ec2", "CreateRouteTable"),
+            ("ec2", "DescribeRouteTables"),
+            ("ec2", "AssociateRouteTable"),
+            ("ec2", "CreateRoute"),
+            ("ec2", "ReplaceRoute"),
+            ("ec2", "DeleteRoute"),
             ("sts", "AssumeRole"),
             ("sts", "GetCallerIdentity"),
         ])
@@ -1257,6 +1282,29 @@ fn base_params(cloud: Provider, action: &str) -> Vec<(String, String)> {
         (Provider::Aws, "StartInstances" | "StopInstances" | "TerminateInstances") => {
             p(&[("InstanceId.1", "i-0123456789abcdef0")])
         }
+        (Provider::Aws, "CreateVpc") => p(&[("CidrBlock", "10.0.0.0/16")]),
+        (Provider::Aws, "CreateSubnet") => p(&[
+            ("VpcId", "vpc-0123456789abcdef0"),
+            ("CidrBlock", "10.0.1.0/24"),
+        ]),
+        (Provider::Aws, "CreateRouteTable") => p(&[("VpcId", "vpc-0123456789abcdef0")]),
+        (Provider::Aws, "AttachInternetGateway") => p(&[
+            ("InternetGatewayId", "igw-0123456789abcdef0"),
+            ("VpcId", "vpc-0123456789abcdef0"),
+        ]),
+        (Provider::Aws, "AssociateRouteTable") => p(&[
+            ("RouteTableId", "rtb-0123456789abcdef0"),
+            ("SubnetId", "subnet-0123456789abcdef0"),
+        ]),
+        (Provider::Aws, "CreateRoute" | "ReplaceRoute") => p(&[
+            ("RouteTableId", "rtb-0123456789abcdef0"),
+            ("DestinationCidrBlock", "0.0.0.0/0"),
+            ("GatewayId", "igw-0123456789abcdef0"),
+        ]),
+        (Provider::Aws, "DeleteRoute") => p(&[
+            ("RouteTableId", "rtb-0123456789abcdef0"),
+            ("DestinationCidrBlock", "0.0.0.0/0"),
+        ]),
         (Provider::Aws, "AssumeRole") => p(&[
             ("RoleArn", "arn:aws:iam::123456789012:role/r"),
             ("RoleSessionName", "s"),

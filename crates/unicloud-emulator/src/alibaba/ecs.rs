@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 use super::{Handler, P, Rpc, Service};
 use crate::auth::ApiError;
 use crate::model::compute::{Instance, InstanceState, Lifecycle, Refusal, Rules, Verdict};
+use crate::model::network::OnTargetGone;
 use crate::model::tokens::TokenRecord;
 use crate::server::Ctx;
 use crate::util::{LOWER_ALNUM, iso8601_minutes, random_from};
@@ -46,6 +47,7 @@ pub(crate) const RULES: Rules = Rules {
         }
     },
     keeps_terminated: false,
+    routes_to_gone_instances: OnTargetGone::Keep,
 };
 
 /// The ECS `Status`.

@@ -138,6 +138,8 @@ pub(crate) struct Rules {
     /// Whether destroyed instances stay listed (as `terminated`) for the retention period,
     /// as on AWS, or vanish once destroyed, as on Tencent Cloud and Alibaba Cloud.
     pub(crate) keeps_terminated: bool,
+    /// What becomes of routes whose next-hop instance is destroyed.
+    pub(crate) routes_to_gone_instances: crate::model::network::OnTargetGone,
 }
 
 /// One instance's part in a lifecycle call.
@@ -316,6 +318,7 @@ mod tests {
             _ => Verdict::Refuse,
         },
         keeps_terminated: false,
+        routes_to_gone_instances: crate::model::network::OnTargetGone::Keep,
     };
 
     fn inst(id: &str, state: InstanceState) -> Instance {

@@ -8,6 +8,7 @@ use unicloud_tencent::generated::cvm;
 use super::{Handler, P, Service, required_region, typed};
 use crate::auth::ApiError;
 use crate::model::compute::{Instance, InstanceState, Lifecycle, Refusal, Rules, Verdict};
+use crate::model::network::OnTargetGone;
 use crate::model::tokens::TokenRecord;
 use crate::server::Ctx;
 use crate::util::{LOWER_ALNUM, iso8601, random_from};
@@ -53,6 +54,7 @@ pub(crate) const RULES: Rules = Rules {
         }
     },
     keeps_terminated: false,
+    routes_to_gone_instances: OnTargetGone::Keep,
 };
 
 /// The CVM `InstanceState`.

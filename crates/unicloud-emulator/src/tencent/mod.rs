@@ -50,7 +50,7 @@ const SERVICES: [&Service; 2] = [&cvm::SERVICE, &sts::SERVICE];
 fn handler_for(req: &Incoming, action: &str) -> Option<Handler> {
     let scoped = req
         .header("authorization")
-        .and_then(crate::router::scope_service);
+        .and_then(crate::router::tc3_service);
     let host = req.host.split('.').next();
     let named = [scoped, host]
         .into_iter()

@@ -1,11 +1,15 @@
 //! EC2 `2016-11-15`: instances (`RunInstances`, `DescribeInstances` with filters and paging,
-//! `StartInstances`, `StopInstances`, `TerminateInstances`), on the shared instance model.
+//! `StartInstances`, `StopInstances`, `TerminateInstances`), on the shared instance model, and
+//! (in [`vpc`]) VPCs, subnets, gateways and route tables.
+
+mod vpc;
 
 use std::fmt::Write as _;
 
 use super::{Handler, P, Query, Service};
 use crate::auth::{AWS_ACCOUNT, ApiError};
 use crate::model::compute::{Instance, InstanceState, Lifecycle, Refusal, Rules, Verdict};
+use crate::model::network::OnTargetGone;
 use crate::model::tokens::TokenRecord;
 use crate::server::Ctx;
 use crate::util::{HEX, iso8601_millis, random_from};
@@ -38,6 +42,16 @@ const ACTIONS: &[(&str, Handler)] = &[
             Lifecycle::Destroy { force: false },
         )
     }),
+    ("CreateVpc", vpc::create_vpc),
+    ("CreateSubnet", vpc::create_subnet),
+    ("CreateInternetGateway", vpc::create_internet_gateway),
+    ("AttachInternetGateway", vpc::attach_internet_gateway),
+    ("CreateRouteTable", vpc::create_route_table),
+    ("DescribeRouteTables", vpc::describe_route_tables),
+    ("AssociateRouteTable", vpc::associate_route_table),
+    ("CreateRoute", vpc::create_route),
+    ("ReplaceRoute", vpc::replace_route),
+    ("DeleteRoute", vpc::delete_route),
 ];
 
 /// EC2's lifecycle: starting a running instance or stopping a stopped one is accepted and
@@ -55,6 +69,7 @@ pub(crate) const RULES: Rules = Rules {
         }
     },
     keeps_terminated: true,
+    routes_to_gone_instances: OnTargetGone::Blackhole,
 };
 
 /// The `instanceState` name.
@@ -186,6 +201,23 @@ fn run_instances(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
             inst.instance_type = p.get("InstanceType").unwrap_or("m1.small").to_owned();
             inst.subnet_id = p.get("SubnetId").unwrap_or("subnet-1a2b3c4d").to_owned();
             inst.private_ip = format!("172.31.{}.{}", (seq / 250) % 250, seq % 250 + 4);
+            // In a subnet the emulator knows, the instance lives in its VPC and takes the
+            // subnet's next free address (an unknown subnet id keeps the defaults above).
+            if let Some(subnet) = rs.networks.subnets.get(&inst.subnet_id) {
+                inst.vpc_id = subnet.vpc_id.clone();
+                inst.zone = subnet.zone.clone();
+                inst.private_ip = rs
+                    .networks
+                    .allocate_ip(&inst.subnet_id.clone())
+                    .map_err(|_| {
+                        ApiError::new(
+                            400,
+                            "InsufficientFreeAddressesInSubnet",
+                            format!("There are not enough free addresses in subnet '{}' to satisfy the requested number of instances.", inst.subnet_id),
+                        )
+                    })?
+                    .to_string();
+            }
             inst.tags = tags.clone();
             inst.client_token = token.clone().unwrap_or_default();
             inst.reservation_id = reservation.clone();
@@ -418,7 +450,7 @@ fn filter_match(i: &Instance, name: &str, values: &[String]) -> Option<bool> {
 /// Greedy matching that backtracks only to the most recent `*`: at most
 /// `pattern.len() × text.len()` steps, whatever the pattern (a recursive matcher takes
 /// exponential time on `*a*a*a…b` against a long run of `a`).
-fn glob(pattern: &str, text: &str) -> bool {
+pub(super) fn glob(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
     let (mut pi, mut ti) = (0, 0);

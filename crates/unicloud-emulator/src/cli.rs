@@ -38,7 +38,7 @@ pub struct EmulatorArgs {
     #[arg(long, default_value_t = 24 * 3600)]
     pub client_token_ttl_secs: u64,
     /// The largest request body accepted for API calls, in bytes (larger ones get 413).
-    #[arg(long, default_value_t = 32 * 1024 * 1024)]
+    #[arg(long, default_value_t = 4 * 1024 * 1024)]
     pub max_request_bytes: usize,
 }
 

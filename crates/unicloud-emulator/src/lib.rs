@@ -20,7 +20,7 @@
 //! final state); `--fixed-time UNIX_SECONDS` (freeze the clock, e.g. to replay captured
 //! requests); `--fault PROVIDER:ACTION:key=value,...` (repeatable); `--fault-config FILE.toml`;
 //! `--fault-seed N`; `--client-token-ttl-secs N` (default 86400); `--max-request-bytes N` (API
-//! request bodies, default 32 MiB).
+//! request bodies, default 4 MiB).
 //!
 //! In-process, for tests:
 //!
@@ -329,7 +329,7 @@ impl Default for EmulatorBuilder {
             delay: Duration::ZERO,
             retention: Duration::from_secs(3600),
             token_ttl: Duration::from_secs(24 * 3600),
-            max_body_bytes: 32 * 1024 * 1024,
+            max_body_bytes: 4 * 1024 * 1024,
             faults: FaultConfig::default(),
         }
     }
@@ -393,8 +393,10 @@ impl EmulatorBuilder {
         self
     }
 
-    /// The largest request body accepted (default 32 MiB); larger bodies are answered
-    /// `413 Payload Too Large` without being read further.
+    /// The largest API request body accepted (default 4 MiB: every emulated action needs far
+    /// less, and a parsed JSON body can take many times its size in memory); larger bodies are
+    /// answered `413 Payload Too Large` without being read further. Object-storage bodies are
+    /// not buffered and not bound by this.
     pub fn max_request_bytes(mut self, bytes: usize) -> Self {
         self.max_body_bytes = bytes;
         self

@@ -1732,3 +1732,35 @@ fn validly_signed_requests_with_too_many_parameters_are_refused() {
     let after = send(&tencent_tc3("DescribeInstances", false, "", b"{}")).unwrap();
     assert!(after.text().contains("TotalCount"), "{}", after.text());
 }
+
+/// A thousand parameters, each index within bounds, that would pad a thousand lists to 1000
+/// entries each (a million values): refused in Tencent's shape, and the emulator serves on.
+#[test]
+fn validly_signed_lists_padded_to_the_top_index_are_refused() {
+    let query = (0..1000)
+        .map(|n| format!("Filters.{n}.Values.999=x"))
+        .collect::<Vec<_>>()
+        .join("&");
+    let r = send(&tencent_tc3("DescribeInstances", true, &query, b"")).unwrap();
+    check(Route::Tencent, &r).unwrap();
+    assert!(r.text().contains("InvalidParameterValue"), "{}", r.text());
+    let after = send(&tencent_tc3("DescribeInstances", false, "", b"{}")).unwrap();
+    assert!(after.text().contains("TotalCount"), "{}", after.text());
+}
+
+/// An API body over the limit (4 MiB by default) is refused with 413 before it is parsed.
+#[test]
+fn an_api_body_over_the_limit_is_refused_unparsed() {
+    let body = vec![b'0'; 4 * 1024 * 1024 + 1];
+    let raw = build(
+        "POST",
+        "/",
+        &text_headers(&[
+            ("X-TC-Action", "DescribeInstances".to_owned()),
+            ("Content-Type", "application/json".to_owned()),
+        ]),
+        &body,
+    );
+    let r = send(&raw).unwrap();
+    assert_eq!(r.status, 413, "{}", r.text());
+}

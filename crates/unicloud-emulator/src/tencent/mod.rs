@@ -185,8 +185,14 @@ fn params(req: &Incoming) -> Result<Value, ApiError> {
 /// list is longer than 100, and a bigger index would only make the emulator allocate.
 const MAX_LIST_INDEX: usize = 999;
 
+/// The most list slots one request's parameters may create in total. Each index is capped,
+/// but many lists each padded to a high index (`Filters.0.Values.999`, `Filters.1.Values.999`,
+/// …) would otherwise allocate a million values from a thousand parameters.
+const MAX_LIST_SLOTS: usize = 10_000;
+
 /// Rebuilds `InstanceIds.0=a&Filters.0.Name=b` style pairs into JSON; an index above
-/// [`MAX_LIST_INDEX`] is `InvalidParameterValue` (never a huge allocation).
+/// [`MAX_LIST_INDEX`], or lists that together need more than [`MAX_LIST_SLOTS`] slots, are
+/// `InvalidParameterValue` (never a huge allocation).
 pub(crate) fn unflatten(pairs: &[(String, String)]) -> Result<Value, ApiError> {
     if pairs.len() > MAX_PARAMS {
         return Err(ApiError::new(
@@ -196,6 +202,7 @@ pub(crate) fn unflatten(pairs: &[(String, String)]) -> Result<Value, ApiError> {
         ));
     }
     let mut root = Value::Object(Map::new());
+    let mut slots = 0usize;
     for (k, v) in pairs {
         let segs: Vec<&str> = k.split('.').collect();
         if let Some(seg) = segs
@@ -227,6 +234,16 @@ pub(crate) fn unflatten(pairs: &[(String, String)]) -> Result<Value, ApiError> {
             };
             cur = match (seg.parse::<usize>(), cur) {
                 (Ok(idx), Value::Array(arr)) => {
+                    slots += (idx + 1).saturating_sub(arr.len());
+                    if slots > MAX_LIST_SLOTS {
+                        return Err(ApiError::new(
+                            200,
+                            "InvalidParameterValue",
+                            format!(
+                                "The request's lists need more than {MAX_LIST_SLOTS} entries in total."
+                            ),
+                        ));
+                    }
                     while arr.len() <= idx {
                         arr.push(Value::Null);
                     }
@@ -326,5 +343,27 @@ mod tests {
         assert_eq!(e.code, "InvalidParameterValue");
         assert!(unflatten(&[("InstanceIds.999".into(), "ins-1".into())]).is_ok());
         assert!(unflatten(&[("InstanceIds.1000".into(), "ins-1".into())]).is_err());
+    }
+
+    #[test]
+    fn many_lists_padded_to_the_top_index_are_refused_not_allocated() {
+        // 1000 parameters, each index allowed, would need a million slots.
+        let pairs: Vec<(String, String)> = (0..1000)
+            .map(|n| (format!("Filters.{n}.Values.999"), "x".to_owned()))
+            .collect();
+        let e = unflatten(&pairs).unwrap_err();
+        assert_eq!(e.code, "InvalidParameterValue");
+        assert!(e.message.contains("10000"), "{}", e.message);
+        // Real requests stay far below the budget.
+        let pairs: Vec<(String, String)> = (0..100)
+            .map(|n| (format!("InstanceIds.{n}"), format!("ins-{n:08}")))
+            .collect();
+        assert_eq!(
+            unflatten(&pairs).unwrap()["InstanceIds"]
+                .as_array()
+                .unwrap()
+                .len(),
+            100
+        );
     }
 }

@@ -330,6 +330,23 @@ async fn route_table_flow(client: &aws_sdk_ec2::Client, peer: Peer) {
         .vpc_id()
         .unwrap()
         .to_owned();
+    if peer == Peer::Emulator {
+        // A VPC's CidrBlock is IPv4; IPv6 blocks are requested with their own parameters.
+        let err = client
+            .create_vpc()
+            .cidr_block("2001:db8::/56")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Some("InvalidParameterValue"));
+        let err = client
+            .create_vpc()
+            .cidr_block("10.0.0.1/16")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Some("InvalidParameterValue"));
+    }
     let main = tables(client, filter("vpc-id", &vpc)).await;
     assert_eq!(main.len(), 1, "a new VPC has its main table: {main:?}");
     let main = &main[0];

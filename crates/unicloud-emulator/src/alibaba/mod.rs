@@ -34,19 +34,28 @@ pub(crate) struct Service {
 
 const SERVICES: [&Service; 2] = [&ecs::SERVICE, &sts::SERVICE];
 
-/// The product the version names, else any that has `action`.
-fn handler_for(version: Option<&str>, action: &str) -> Option<Handler> {
-    let named: Vec<&Service> = match version.and_then(|v| SERVICES.iter().find(|s| s.version == v))
-    {
-        Some(s) => vec![*s],
+/// The handler of `action` in the product `version` names; without a version, in the one
+/// product that has `action`. A version no emulated product has is `InvalidVersion`.
+fn handler_for(version: Option<&str>, action: &str) -> Result<Option<Handler>, ApiError> {
+    let named: Vec<&Service> = match version {
+        Some(v) => match SERVICES.iter().find(|s| s.version == v) {
+            Some(s) => vec![*s],
+            None => {
+                return Err(ApiError::new(
+                    400,
+                    "InvalidVersion",
+                    format!("Specified parameter Version `{v}` is not valid."),
+                ));
+            }
+        },
         None => SERVICES.to_vec(),
     };
-    named.into_iter().find_map(|s| {
+    Ok(named.into_iter().find_map(|s| {
         s.actions
             .iter()
             .find(|(a, _)| *a == action)
             .map(|(_, h)| *h)
-    })
+    }))
 }
 
 /// RPC parameters with Alibaba's error wording.
@@ -161,7 +170,11 @@ pub(crate) async fn handle(shared: &Shared, req: Incoming) -> Response {
     let version = req
         .header("x-acs-version")
         .or_else(|| params.get("Version"));
-    let Some(handler) = handler_for(version, &action) else {
+    let handler = match handler_for(version, &action) {
+        Ok(h) => h,
+        Err(e) => return err(e),
+    };
+    let Some(handler) = handler else {
         return err(ApiError::new(
             404,
             "InvalidAction.NotFound",
@@ -230,6 +243,26 @@ fn error_response(rid: &str, host: &str, e: &ApiError) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn handlers_are_found_by_version_then_action() {
+        assert!(
+            handler_for(Some("2014-05-26"), "DescribeInstances")
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            handler_for(Some("2015-04-01"), "DescribeInstances")
+                .unwrap()
+                .is_none(),
+            "STS has no such action"
+        );
+        assert!(handler_for(None, "AssumeRole").unwrap().is_some());
+        let e = handler_for(Some("2099-01-01"), "DescribeInstances")
+            .err()
+            .unwrap();
+        assert_eq!(e.code, "InvalidVersion");
+    }
 
     #[test]
     fn flat_parameters() {

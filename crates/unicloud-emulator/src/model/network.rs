@@ -83,6 +83,11 @@ impl Cidr {
         }
     }
 
+    /// Whether this is an IPv4 network.
+    pub(crate) fn is_ipv4(&self) -> bool {
+        self.addr.is_ipv4()
+    }
+
     /// Whether `self` lies wholly inside `outer` (same family).
     pub(crate) fn within(&self, outer: &Cidr) -> bool {
         self.addr.is_ipv4() == outer.addr.is_ipv4()

@@ -52,6 +52,16 @@ fn cidr_param(
         )
     })?;
     if let Some((range, code)) = prefixes {
+        // A VPC's or subnet's `CidrBlock` is IPv4 (IPv6 blocks have parameters of their own).
+        if !cidr.is_ipv4() {
+            return Err(ApiError::new(
+                400,
+                "InvalidParameterValue",
+                format!(
+                    "Value ({raw}) for parameter cidrBlock is invalid. This is not a valid IPv4 CIDR block."
+                ),
+            ));
+        }
         let prefix: u8 = raw
             .rsplit('/')
             .next()

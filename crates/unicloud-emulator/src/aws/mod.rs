@@ -73,6 +73,51 @@ impl Query {
         self.0.list(prefix)
     }
 
+    /// `DryRunOperation` when `DryRun=true` (EC2's way of saying the call would succeed).
+    pub(crate) fn dry_run(&self) -> Result<(), ApiError> {
+        if self.get("DryRun") == Some("true") {
+            return Err(ApiError::new(
+                412,
+                "DryRunOperation",
+                "Request would have succeeded, but DryRun flag is set.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The tags of `TagSpecification.N` entries for `resource` (`instance`, `vpc`, ...).
+    pub(crate) fn tags_for(&self, resource: &str) -> Vec<(String, String)> {
+        let mut tags = Vec::new();
+        for n in 1..=20 {
+            if self.get(&format!("TagSpecification.{n}.ResourceType")) != Some(resource) {
+                continue;
+            }
+            for m in 1..=50 {
+                if let Some(k) = self.get(&format!("TagSpecification.{n}.Tag.{m}.Key")) {
+                    let v = self
+                        .get(&format!("TagSpecification.{n}.Tag.{m}.Value"))
+                        .unwrap_or_default();
+                    tags.push((k.to_owned(), v.to_owned()));
+                }
+            }
+        }
+        tags
+    }
+
+    /// Where a page starts: 0 without a `NextToken`, else the offset the emulator's own token
+    /// (`emu-<offset>`) carries; any other token is `InvalidParameterValue`.
+    pub(crate) fn page_start(&self) -> Result<usize, ApiError> {
+        match self.get("NextToken") {
+            None | Some("") => Ok(0),
+            Some(t) => t
+                .strip_prefix("emu-")
+                .and_then(|n| n.parse::<usize>().ok())
+                .ok_or_else(|| {
+                    ApiError::new(400, "InvalidParameterValue", "Invalid value for NextToken")
+                }),
+        }
+    }
+
     /// `Filter.N.Name` + `Filter.N.Value.M`.
     pub(crate) fn filters(&self) -> Vec<(String, Vec<String>)> {
         (1..=50)

@@ -186,6 +186,38 @@ pub(crate) struct RouteTable {
 }
 
 impl RouteTable {
+    /// A table holding only the VPC's `local` route.
+    fn with_local_route(
+        id: String,
+        vpc_id: String,
+        cidr: Cidr,
+        name: String,
+        main: bool,
+        seq: u64,
+    ) -> Self {
+        RouteTable {
+            id,
+            vpc_id,
+            name,
+            main,
+            subnets: Vec::new(),
+            tags: Vec::new(),
+            routes: vec![Route {
+                number: 1,
+                destination: cidr,
+                target: Target {
+                    kind: TargetKind::Local,
+                    id: "local".to_owned(),
+                },
+                state: RouteState::Active,
+                system: true,
+                description: String::new(),
+            }],
+            seq,
+            next_route: 2,
+        }
+    }
+
     /// The route to `destination`.
     pub(crate) fn route(&self, destination: &Cidr) -> Option<&Route> {
         self.routes.iter().find(|r| r.destination == *destination)
@@ -281,27 +313,14 @@ impl Networks {
         name: String,
         seq: u64,
     ) -> &Vpc {
-        let table = RouteTable {
-            id: table_id.clone(),
-            vpc_id: id.clone(),
-            name: String::new(),
-            main: true,
-            subnets: Vec::new(),
-            tags: Vec::new(),
-            routes: vec![Route {
-                number: 1,
-                destination: cidr,
-                target: Target {
-                    kind: TargetKind::Local,
-                    id: "local".to_owned(),
-                },
-                state: RouteState::Active,
-                system: true,
-                description: String::new(),
-            }],
+        let table = RouteTable::with_local_route(
+            table_id.clone(),
+            id.clone(),
+            cidr,
+            String::new(),
+            true,
             seq,
-            next_route: 2,
-        };
+        );
         self.tables.insert(table_id.clone(), table);
         self.vpcs.entry(id.clone()).or_insert(Vpc {
             id,
@@ -383,27 +402,8 @@ impl Networks {
             .get(vpc_id)
             .ok_or_else(|| NetError::VpcNotFound(vpc_id.to_owned()))?;
         let cidr = vpc.cidr;
-        let table = RouteTable {
-            id: id.clone(),
-            vpc_id: vpc_id.to_owned(),
-            name,
-            main: false,
-            subnets: Vec::new(),
-            tags: Vec::new(),
-            routes: vec![Route {
-                number: 1,
-                destination: cidr,
-                target: Target {
-                    kind: TargetKind::Local,
-                    id: "local".to_owned(),
-                },
-                state: RouteState::Active,
-                system: true,
-                description: String::new(),
-            }],
-            seq,
-            next_route: 2,
-        };
+        let table =
+            RouteTable::with_local_route(id.clone(), vpc_id.to_owned(), cidr, name, false, seq);
         Ok(self.tables.entry(id).or_insert(table))
     }
 

@@ -96,19 +96,17 @@ fn aws_code(s: InstanceState) -> u16 {
     }
 }
 
-fn dry_run(p: &Query) -> Result<(), ApiError> {
-    if p.get("DryRun") == Some("true") {
-        return Err(ApiError::new(
-            412,
-            "DryRunOperation",
-            "Request would have succeeded, but DryRun flag is set.",
-        ));
-    }
-    Ok(())
+/// A client token reused with other parameters.
+fn token_reused() -> ApiError {
+    ApiError::new(
+        400,
+        "IdempotentParameterMismatch",
+        "The client token you have provided is associated with a resource that is already deleted or has different parameters.",
+    )
 }
 
 fn run_instances(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
-    dry_run(p)?;
+    p.dry_run()?;
     let image = p.required("ImageId")?.to_owned();
     let min = p.int("MinCount")?.ok_or_else(|| {
         p.required("MinCount")
@@ -140,23 +138,7 @@ fn run_instances(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
         .get("ClientToken")
         .filter(|t| !t.is_empty())
         .map(str::to_owned);
-    let mut tags = Vec::new();
-    for n in 1..=20 {
-        let Some(rt) = p.get(&format!("TagSpecification.{n}.ResourceType")) else {
-            continue;
-        };
-        if rt != "instance" {
-            continue;
-        }
-        for m in 1..=50 {
-            if let Some(k) = p.get(&format!("TagSpecification.{n}.Tag.{m}.Key")) {
-                let v = p
-                    .get(&format!("TagSpecification.{n}.Tag.{m}.Value"))
-                    .unwrap_or_default();
-                tags.push((k.to_owned(), v.to_owned()));
-            }
-        }
-    }
+    let tags = p.tags_for("instance");
     let region = cx.region;
     let zone = p
         .get("Placement.AvailabilityZone")
@@ -167,13 +149,7 @@ fn run_instances(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
         let replay = rs
             .tokens
             .replay("RunInstances", token.as_deref(), &fingerprint, now, ttl)
-            .map_err(|_| {
-                ApiError::new(
-                    400,
-                    "IdempotentParameterMismatch",
-                    "The client token you have provided is associated with a resource that is already deleted or has different parameters.",
-                )
-            })?;
+            .map_err(|_| token_reused())?;
         if let Some(rec) = replay {
             let items: String = rec
                 .ids
@@ -238,7 +214,7 @@ fn run_instances(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
 }
 
 fn describe_instances(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
-    dry_run(p)?;
+    p.dry_run()?;
     let ids = p.list("InstanceId");
     let max = p.int("MaxResults")?;
     if max.is_some() && !ids.is_empty() {
@@ -272,15 +248,7 @@ fn describe_instances(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
             format!("The filter '{name}' is invalid"),
         ));
     }
-    let start = match p.get("NextToken") {
-        None | Some("") => 0,
-        Some(t) => t
-            .strip_prefix("emu-")
-            .and_then(|n| n.parse::<usize>().ok())
-            .ok_or_else(|| {
-                ApiError::new(400, "InvalidParameterValue", "Invalid value for NextToken")
-            })?,
-    };
+    let start = p.page_start()?;
     cx.shared.in_region(P, cx.region, &RULES, |rs, _| {
         let missing = rs.instances.missing(&ids);
         if !missing.is_empty() {
@@ -316,7 +284,7 @@ fn describe_instances(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
 
 /// Start, Stop and TerminateInstances: `instancesSet` of current and previous states.
 fn change(cx: &Ctx<'_>, p: &Query, action: &str, op: Lifecycle) -> Result<String, ApiError> {
-    dry_run(p)?;
+    p.dry_run()?;
     let ids = p.list("InstanceId");
     if ids.is_empty() {
         p.required("InstanceId.1")?;

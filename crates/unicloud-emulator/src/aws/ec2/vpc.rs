@@ -24,17 +24,6 @@ fn association_id(table: &str, what: &str) -> String {
     format!("rtbassoc-{}", h.get(..17).unwrap_or_default())
 }
 
-fn dry_run(p: &Query) -> Result<(), ApiError> {
-    if p.get("DryRun") == Some("true") {
-        return Err(ApiError::new(
-            412,
-            "DryRunOperation",
-            "Request would have succeeded, but DryRun flag is set.",
-        ));
-    }
-    Ok(())
-}
-
 /// A CIDR parameter; `prefixes` bounds its size where EC2 does (VPCs and subnets: /16 to /28).
 fn cidr_param(
     p: &Query,
@@ -76,25 +65,6 @@ fn cidr_param(
         }
     }
     Ok(cidr)
-}
-
-/// `TagSpecification.N` tags for `resource`.
-fn tags_for(p: &Query, resource: &str) -> Vec<(String, String)> {
-    let mut tags = Vec::new();
-    for n in 1..=20 {
-        if p.get(&format!("TagSpecification.{n}.ResourceType")) != Some(resource) {
-            continue;
-        }
-        for m in 1..=50 {
-            if let Some(k) = p.get(&format!("TagSpecification.{n}.Tag.{m}.Key")) {
-                let v = p
-                    .get(&format!("TagSpecification.{n}.Tag.{m}.Value"))
-                    .unwrap_or_default();
-                tags.push((k.to_owned(), v.to_owned()));
-            }
-        }
-    }
-    tags
 }
 
 fn tag_set(tags: &[(String, String)]) -> String {
@@ -365,9 +335,9 @@ fn table_filter(t: &RouteTable, name: &str, values: &[String]) -> Option<bool> {
 }
 
 pub(super) fn create_vpc(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
-    dry_run(p)?;
+    p.dry_run()?;
     let cidr = cidr_param(p, "CidrBlock", Some((16..=28, "InvalidVpc.Range")))?;
-    let tags = tags_for(p, "vpc");
+    let tags = p.tags_for("vpc");
     let seq = cx.shared.world.next_seq();
     cx.shared.in_region(P, cx.region, &RULES, |rs, _| {
         let (id, table) = (new_id("vpc"), new_id("rtb"));
@@ -385,13 +355,13 @@ pub(super) fn create_vpc(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
 }
 
 pub(super) fn create_subnet(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
-    dry_run(p)?;
+    p.dry_run()?;
     let vpc_id = p.required("VpcId")?.to_owned();
     let cidr = cidr_param(p, "CidrBlock", Some((16..=28, "InvalidSubnet.Range")))?;
     let zone = p
         .get("AvailabilityZone")
         .map_or_else(|| format!("{}a", cx.region), str::to_owned);
-    let tags = tags_for(p, "subnet");
+    let tags = p.tags_for("subnet");
     let seq = cx.shared.world.next_seq();
     cx.shared.in_region(P, cx.region, &RULES, |rs, _| {
         let id = new_id("subnet");
@@ -422,9 +392,9 @@ fn cidr_prefix(c: &Cidr) -> u8 {
 }
 
 pub(super) fn create_route_table(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
-    dry_run(p)?;
+    p.dry_run()?;
     let vpc_id = p.required("VpcId")?.to_owned();
-    let tags = tags_for(p, "route-table");
+    let tags = p.tags_for("route-table");
     let token = p
         .get("ClientToken")
         .filter(|t| !t.is_empty())
@@ -436,18 +406,16 @@ pub(super) fn create_route_table(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiE
         let replay = rs
             .tokens
             .replay("CreateRouteTable", token.as_deref(), &fingerprint, now, ttl)
-            .map_err(|_| {
-                ApiError::new(
-                    400,
-                    "IdempotentParameterMismatch",
-                    "The client token you have provided is associated with a resource that is already deleted or has different parameters.",
-                )
-            })?;
+            .map_err(|_| super::token_reused())?;
         let id = match replay.and_then(|r| r.ids.first().cloned()) {
             Some(id) => id,
             None => {
                 let id = new_id("rtb");
-                let name = tags.iter().find(|(k, _)| k == "Name").map(|(_, v)| v.clone()).unwrap_or_default();
+                let name = tags
+                    .iter()
+                    .find(|(k, _)| k == "Name")
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
                 rs.networks
                     .create_table(id.clone(), &vpc_id, name, seq)
                     .map_err(net_error)?;
@@ -460,7 +428,8 @@ pub(super) fn create_route_table(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiE
                         ids: vec![id.clone()],
                         group_id: String::new(),
                     };
-                    rs.tokens.insert("CreateRouteTable", t.clone(), record, now, ttl);
+                    rs.tokens
+                        .insert("CreateRouteTable", t.clone(), record, now, ttl);
                 }
                 id
             }
@@ -475,13 +444,15 @@ pub(super) fn create_route_table(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiE
             .strip_prefix("<item>")
             .and_then(|s| s.strip_suffix("</item>"))
             .unwrap_or(&xml);
-        let token_xml = token.map(|t| format!("<clientToken>{}</clientToken>", x(&t))).unwrap_or_default();
+        let token_xml = token
+            .map(|t| format!("<clientToken>{}</clientToken>", x(&t)))
+            .unwrap_or_default();
         Ok(format!("<routeTable>{inner}</routeTable>{token_xml}"))
     })
 }
 
 pub(super) fn describe_route_tables(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
-    dry_run(p)?;
+    p.dry_run()?;
     let ids = p.list("RouteTableId");
     let max = p.int("MaxResults")?;
     if let Some(m) = max
@@ -496,15 +467,7 @@ pub(super) fn describe_route_tables(cx: &Ctx<'_>, p: &Query) -> Result<String, A
         ));
     }
     let filters = p.filters();
-    let start = match p.get("NextToken") {
-        None | Some("") => 0,
-        Some(t) => t
-            .strip_prefix("emu-")
-            .and_then(|n| n.parse::<usize>().ok())
-            .ok_or_else(|| {
-                ApiError::new(400, "InvalidParameterValue", "Invalid value for NextToken")
-            })?,
-    };
+    let start = p.page_start()?;
     cx.shared.in_region(P, cx.region, &RULES, |rs, _| {
         let mut list = rs.networks.tables_in_order();
         if let Some(missing) = ids.iter().find(|id| !rs.networks.tables.contains_key(*id)) {
@@ -573,7 +536,7 @@ fn instance_vpcs(rs: &crate::model::Region) -> HashMap<String, String> {
 }
 
 pub(super) fn create_route(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
-    dry_run(p)?;
+    p.dry_run()?;
     let table = p.required("RouteTableId")?.to_owned();
     let destination = destination_param(p)?;
     let target = target_param(p)?;
@@ -589,7 +552,7 @@ pub(super) fn create_route(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> 
 }
 
 pub(super) fn replace_route(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
-    dry_run(p)?;
+    p.dry_run()?;
     let table = p.required("RouteTableId")?.to_owned();
     let destination = destination_param(p)?;
     let target = target_param(p)?;
@@ -612,7 +575,7 @@ pub(super) fn replace_route(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError>
 }
 
 pub(super) fn delete_route(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
-    dry_run(p)?;
+    p.dry_run()?;
     let table = p.required("RouteTableId")?.to_owned();
     let destination = destination_param(p)?;
     cx.shared.in_region(P, cx.region, &RULES, |rs, _| {
@@ -624,7 +587,7 @@ pub(super) fn delete_route(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> 
 }
 
 pub(super) fn associate_route_table(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
-    dry_run(p)?;
+    p.dry_run()?;
     let table = p.required("RouteTableId")?.to_owned();
     let subnet = p.required("SubnetId")?.to_owned();
     cx.shared.in_region(P, cx.region, &RULES, |rs, _| {
@@ -637,8 +600,8 @@ pub(super) fn associate_route_table(cx: &Ctx<'_>, p: &Query) -> Result<String, A
 }
 
 pub(super) fn create_internet_gateway(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
-    dry_run(p)?;
-    let tags = tags_for(p, "internet-gateway");
+    p.dry_run()?;
+    let tags = p.tags_for("internet-gateway");
     cx.shared.in_region(P, cx.region, &RULES, |rs, _| {
         let id = new_id("igw");
         rs.networks.create_gateway(id.clone());
@@ -650,7 +613,7 @@ pub(super) fn create_internet_gateway(cx: &Ctx<'_>, p: &Query) -> Result<String,
 }
 
 pub(super) fn attach_internet_gateway(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
-    dry_run(p)?;
+    p.dry_run()?;
     let gateway = p.required("InternetGatewayId")?.to_owned();
     let vpc = p.required("VpcId")?.to_owned();
     cx.shared.in_region(P, cx.region, &RULES, |rs, _| {

@@ -54,6 +54,8 @@ pub(crate) const RULES: Rules = Rules {
         }
     },
     keeps_terminated: false,
+    // Not yet checked against the vendor's documentation: settle it with this cloud's VPC
+    // front-end (the network vertical), which is the first to create such routes.
     routes_to_gone_instances: OnTargetGone::Keep,
 };
 

@@ -33,11 +33,6 @@
 
 use std::path::{Path, PathBuf};
 
-/// The directory [`Capture::load`] reads: `shared/wire-captures` beside the workspace
-/// checkout (the vendor material shared by the team), found from this crate's manifest
-/// directory.
-pub const DEFAULT_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/wire-captures");
-
 /// The first line of every capture file.
 const MARKER: &[u8] = b"=== REQUEST (as received on 127.0.0.1:8090) ===\n";
 
@@ -96,10 +91,10 @@ pub struct Capture {
 }
 
 impl Capture {
-    /// Loads from [`DEFAULT_DIR`] the capture whose file name starts with `prefix` followed
-    /// by `-`, e.g. `"001"`.
+    /// Loads from [`wire_captures_dir`](crate::fixtures::wire_captures_dir) the capture whose
+    /// file name starts with `prefix` followed by `-`, e.g. `"001"`.
     pub fn load(prefix: &str) -> Result<Capture, CaptureError> {
-        Self::load_from(DEFAULT_DIR, prefix)
+        Self::load_from(crate::fixtures::wire_captures_dir(), prefix)
     }
 
     /// Loads from `dir` the capture whose file name starts with `prefix` followed by `-`

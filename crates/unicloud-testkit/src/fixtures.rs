@@ -1,8 +1,9 @@
 //! Paths of the vendor material the team keeps beside the checkout, in `shared/`.
 //!
-//! The directory is found from this crate's own manifest directory
-//! (`crates/unicloud-testkit/../../../shared`), so it resolves the same way from every crate's
-//! tests, whichever crate is being tested.
+//! The directory is found at run time: the nearest `shared/` holding `wire-captures`, looking up
+//! from the directory of the crate under test (cargo sets `CARGO_MANIFEST_DIR` when it runs a
+//! test), then from this crate's own. Looking only at the path compiled in would break when a
+//! build is reused from another checkout of the repository (a git worktree sharing `target/`).
 //!
 //! ```
 //! let captures = unicloud_testkit::fixtures::wire_captures_dir();
@@ -11,9 +12,25 @@
 
 use std::path::PathBuf;
 
-/// The `shared/` directory beside the workspace checkout.
+/// The `shared/` directory beside the workspace checkout (see the module docs for how it is
+/// found); when none is found, where it would be beside this crate's checkout, so the error
+/// names a sensible path.
 pub fn shared_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared"))
+    let compiled = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let starts = [
+        std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
+        Some(compiled.clone()),
+    ];
+    for start in starts.into_iter().flatten() {
+        if let Some(found) = start
+            .ancestors()
+            .map(|dir| dir.join("shared"))
+            .find(|dir| dir.join("wire-captures").is_dir())
+        {
+            return found;
+        }
+    }
+    compiled.join("../../../shared")
 }
 
 /// `shared/wire-captures`: raw requests captured from the vendors' official SDKs (only the
@@ -41,9 +58,6 @@ mod tests {
     fn the_shared_material_is_where_the_loaders_look() {
         assert!(wire_captures_dir().join("README.txt").is_file());
         assert!(tencent_examples_dir().is_dir());
-        assert_eq!(
-            std::path::Path::new(crate::capture::DEFAULT_DIR),
-            wire_captures_dir()
-        );
+        assert!(crate::capture::Capture::load("001").is_ok());
     }
 }

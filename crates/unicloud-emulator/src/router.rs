@@ -292,6 +292,43 @@ mod tests {
         }
     }
 
+    /// Every request the vendors' own SDKs sent (shared/wire-captures) is routed to its
+    /// cloud and kind, and each TC3 scope names the service in the capture's name: the rule is
+    /// pinned to real traffic, not only to requests our own clients build.
+    #[test]
+    fn every_captured_sdk_request_is_routed_to_its_cloud() {
+        use unicloud_testkit::capture::Capture;
+        let dir = unicloud_testkit::fixtures::wire_captures_dir();
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".txt") && n.as_bytes()[0].is_ascii_digit())
+            .collect();
+        names.sort();
+        assert!(names.len() >= 50, "{names:?}");
+        for name in names {
+            let cap = Capture::load(&name[..3]).unwrap();
+            let r = Incoming::from_parts(
+                &cap.method,
+                &cap.target,
+                cap.headers.clone(),
+                Bytes::from(cap.body.clone()),
+            );
+            let kind = name.split('-').nth(1).unwrap_or_default();
+            let want = match kind {
+                "tc" => Route::Api(Provider::Tencent),
+                "ali" => Route::Api(Provider::Alibaba),
+                "cos" => Route::Storage(Provider::Tencent),
+                k if k.starts_with("oss") => Route::Storage(Provider::Alibaba),
+                other => panic!("{name}: no expectation for `{other}`"),
+            };
+            assert_eq!(route(&r), want, "{name}");
+            if let Some(service) = r.header("authorization").and_then(tc3_service) {
+                assert_eq!(Some(service), name.split('-').nth(2), "{name}");
+            }
+        }
+    }
+
     #[test]
     fn scopes_of_both_signature_families() {
         assert_eq!(

@@ -164,8 +164,6 @@ pub(crate) struct Route {
     pub(crate) state: RouteState,
     /// Made by the cloud (the `local` route), not by a caller.
     pub(crate) system: bool,
-    /// The caller's description, where the vendor has one.
-    pub(crate) description: String,
 }
 
 /// A route table.
@@ -211,7 +209,6 @@ impl RouteTable {
                 },
                 state: RouteState::Active,
                 system: true,
-                description: String::new(),
             }],
             seq,
             next_route: 2,
@@ -495,7 +492,6 @@ impl Networks {
         table_id: &str,
         destination: Cidr,
         target: Target,
-        description: String,
         instance_vpc: &dyn Fn(&str) -> Option<String>,
     ) -> Result<u64, NetError> {
         let vpc_id = self.table_mut(table_id)?.vpc_id.clone();
@@ -512,7 +508,6 @@ impl Networks {
             target,
             state: RouteState::Active,
             system: false,
-            description,
         });
         Ok(number)
     }
@@ -737,7 +732,6 @@ mod tests {
                 "rtb-main",
                 dest,
                 instance(TargetKind::Instance, "i-1"),
-                String::new(),
                 &in_vpc,
             )
             .unwrap();
@@ -747,7 +741,6 @@ mod tests {
                 "rtb-main",
                 dest,
                 instance(TargetKind::Instance, "i-2"),
-                String::new(),
                 &in_vpc
             ),
             Err(NetError::RouteExists(dest))
@@ -815,12 +808,11 @@ mod tests {
         let igw = instance(TargetKind::InternetGateway, "igw-1");
         let dest = cidr("0.0.0.0/0");
         assert_eq!(
-            n.create_route("rtb-main", dest, igw.clone(), String::new(), &none),
+            n.create_route("rtb-main", dest, igw.clone(), &none),
             Err(NetError::TargetNotFound(igw.clone()))
         );
         n.attach_gateway("igw-1", "vpc-1").unwrap();
-        n.create_route("rtb-main", dest, igw, String::new(), &none)
-            .unwrap();
+        n.create_route("rtb-main", dest, igw, &none).unwrap();
     }
 
     #[test]
@@ -836,7 +828,6 @@ mod tests {
                 "rtb-main",
                 dest,
                 instance(TargetKind::Instance, "i-1"),
-                String::new(),
                 &in_vpc,
             )
             .unwrap();

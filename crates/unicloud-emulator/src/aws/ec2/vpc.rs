@@ -543,9 +543,7 @@ pub(super) fn create_route(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> 
     cx.shared.in_region(P, cx.region, &RULES, |rs, _| {
         let vpcs = instance_vpcs(rs);
         rs.networks
-            .create_route(&table, destination, target, String::new(), &|id| {
-                vpcs.get(id).cloned()
-            })
+            .create_route(&table, destination, target, &|id| vpcs.get(id).cloned())
             .map_err(net_error)?;
         Ok("<return>true</return>".to_owned())
     })

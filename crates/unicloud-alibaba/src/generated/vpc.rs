@@ -2,6 +2,29 @@
 //! Alibaba Cloud VPC API 2016-04-28: request and response types of the actions listed in
 //! `specs/manifest.toml`.
 use serde::{Deserialize, Serialize};
+/// Request of Alibaba Cloud VPC 2016-04-28 `AssociateRouteTable`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AssociateRouteTableRequest {
+    /// `RegionId`: string, required.
+    #[serde(rename = "RegionId")]
+    pub region_id: String,
+    /// `RouteTableId`: string, required.
+    #[serde(rename = "RouteTableId")]
+    pub route_table_id: String,
+    /// `VSwitchId`: string, required.
+    #[serde(rename = "VSwitchId")]
+    pub v_switch_id: String,
+    /// `ClientToken`: string.
+    #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+}
+/// Response of Alibaba Cloud VPC 2016-04-28 `AssociateRouteTable`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AssociateRouteTableResponse {
+    /// `RequestId`: string.
+    #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
 /// Request of Alibaba Cloud VPC 2016-04-28 `CreateRouteEntry`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateRouteEntryRequest {
@@ -55,6 +78,180 @@ pub struct CreateRouteEntryResponse {
     /// `RouteEntryId`: string.
     #[serde(rename = "RouteEntryId", skip_serializing_if = "Option::is_none")]
     pub route_entry_id: Option<String>,
+}
+/// Request of Alibaba Cloud VPC 2016-04-28 `CreateRouteTable`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateRouteTableRequest {
+    /// `RegionId`: string, required.
+    #[serde(rename = "RegionId")]
+    pub region_id: String,
+    /// `VpcId`: string, required.
+    #[serde(rename = "VpcId")]
+    pub vpc_id: String,
+    /// `RouteTableName`: string.
+    #[serde(rename = "RouteTableName", skip_serializing_if = "Option::is_none")]
+    pub route_table_name: Option<String>,
+    /// `Description`: string.
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `AssociateType`: string.
+    #[serde(rename = "AssociateType", skip_serializing_if = "Option::is_none")]
+    pub associate_type: Option<String>,
+    /// `ClientToken`: string.
+    #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+    /// `Tag`: list of object, at most 21 items.
+    #[serde(rename = "Tag", skip_serializing_if = "Option::is_none")]
+    pub tag: Option<Vec<CreateRouteTableTag>>,
+}
+/// Value of `Tag` in the request of Alibaba Cloud VPC 2016-04-28 `CreateRouteTable`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateRouteTableTag {
+    /// `Key`: string.
+    #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// `Value`: string.
+    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+/// Response of Alibaba Cloud VPC 2016-04-28 `CreateRouteTable`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateRouteTableResponse {
+    /// `RequestId`: string.
+    #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// `RouteTableId`: string.
+    #[serde(rename = "RouteTableId", skip_serializing_if = "Option::is_none")]
+    pub route_table_id: Option<String>,
+}
+/// Request of Alibaba Cloud VPC 2016-04-28 `CreateVSwitch`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateVSwitchRequest {
+    /// `Tag`: list of object, at most 21 items.
+    #[serde(rename = "Tag", skip_serializing_if = "Option::is_none")]
+    pub tag: Option<Vec<CreateVSwitchTag>>,
+    /// `ZoneId`: string, required.
+    #[serde(rename = "ZoneId")]
+    pub zone_id: String,
+    /// `RegionId`: string.
+    #[serde(rename = "RegionId", skip_serializing_if = "Option::is_none")]
+    pub region_id: Option<String>,
+    /// `CidrBlock`: string, required.
+    #[serde(rename = "CidrBlock")]
+    pub cidr_block: String,
+    /// `Ipv6CidrBlock`: int32.
+    #[serde(rename = "Ipv6CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub ipv6_cidr_block: Option<i32>,
+    /// `VpcId`: string, required.
+    #[serde(rename = "VpcId")]
+    pub vpc_id: String,
+    /// `VSwitchName`: string.
+    #[serde(rename = "VSwitchName", skip_serializing_if = "Option::is_none")]
+    pub v_switch_name: Option<String>,
+    /// `Description`: string.
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `ClientToken`: string.
+    #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+    /// `VpcIpv6CidrBlock`: string.
+    #[serde(rename = "VpcIpv6CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub vpc_ipv6_cidr_block: Option<String>,
+}
+/// Value of `Tag` in the request of Alibaba Cloud VPC 2016-04-28 `CreateVSwitch`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateVSwitchTag {
+    /// `Key`: string.
+    #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// `Value`: string.
+    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+/// Response of Alibaba Cloud VPC 2016-04-28 `CreateVSwitch`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateVSwitchResponse {
+    /// `RequestId`: string.
+    #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// `VSwitchId`: string.
+    #[serde(rename = "VSwitchId", skip_serializing_if = "Option::is_none")]
+    pub v_switch_id: Option<String>,
+}
+/// Request of Alibaba Cloud VPC 2016-04-28 `CreateVpc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateVpcRequest {
+    /// `RegionId`: string, required.
+    #[serde(rename = "RegionId")]
+    pub region_id: String,
+    /// `CidrBlock`: string.
+    #[serde(rename = "CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub cidr_block: Option<String>,
+    /// `Ipv6CidrBlock`: string.
+    #[serde(rename = "Ipv6CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub ipv6_cidr_block: Option<String>,
+    /// `VpcName`: string.
+    #[serde(rename = "VpcName", skip_serializing_if = "Option::is_none")]
+    pub vpc_name: Option<String>,
+    /// `EnableIpv6`: boolean.
+    #[serde(rename = "EnableIpv6", skip_serializing_if = "Option::is_none")]
+    pub enable_ipv6: Option<bool>,
+    /// `Description`: string.
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `ResourceGroupId`: string.
+    #[serde(rename = "ResourceGroupId", skip_serializing_if = "Option::is_none")]
+    pub resource_group_id: Option<String>,
+    /// `Tag`: list of object, at most 21 items.
+    #[serde(rename = "Tag", skip_serializing_if = "Option::is_none")]
+    pub tag: Option<Vec<CreateVpcTag>>,
+    /// `DryRun`: boolean.
+    #[serde(rename = "DryRun", skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    /// `UserCidr`: string.
+    #[serde(rename = "UserCidr", skip_serializing_if = "Option::is_none")]
+    pub user_cidr: Option<String>,
+    /// `ClientToken`: string.
+    #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+    /// `Ipv6Isp`: string.
+    #[serde(rename = "Ipv6Isp", skip_serializing_if = "Option::is_none")]
+    pub ipv6_isp: Option<String>,
+    /// `Ipv4IpamPoolId`: string.
+    #[serde(rename = "Ipv4IpamPoolId", skip_serializing_if = "Option::is_none")]
+    pub ipv4_ipam_pool_id: Option<String>,
+    /// `Ipv4CidrMask`: int32.
+    #[serde(rename = "Ipv4CidrMask", skip_serializing_if = "Option::is_none")]
+    pub ipv4_cidr_mask: Option<i32>,
+}
+/// Value of `Tag` in the request of Alibaba Cloud VPC 2016-04-28 `CreateVpc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateVpcTag {
+    /// `Key`: string.
+    #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// `Value`: string.
+    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+/// Response of Alibaba Cloud VPC 2016-04-28 `CreateVpc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateVpcResponse {
+    /// `RequestId`: string.
+    #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// `ResourceGroupId`: string.
+    #[serde(rename = "ResourceGroupId", skip_serializing_if = "Option::is_none")]
+    pub resource_group_id: Option<String>,
+    /// `RouteTableId`: string.
+    #[serde(rename = "RouteTableId", skip_serializing_if = "Option::is_none")]
+    pub route_table_id: Option<String>,
+    /// `VRouterId`: string.
+    #[serde(rename = "VRouterId", skip_serializing_if = "Option::is_none")]
+    pub v_router_id: Option<String>,
+    /// `VpcId`: string.
+    #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
 }
 /// Request of Alibaba Cloud VPC 2016-04-28 `DeleteRouteEntry`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -431,11 +628,43 @@ pub struct ModifyRouteEntryResponse {
     #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
+impl crate::action::Action for AssociateRouteTableRequest {
+    type Output = AssociateRouteTableResponse;
+    const PRODUCT: &'static str = "Vpc";
+    const VERSION: &'static str = "2016-04-28";
+    const ACTION: &'static str = "AssociateRouteTable";
+    const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
+}
 impl crate::action::Action for CreateRouteEntryRequest {
     type Output = CreateRouteEntryResponse;
     const PRODUCT: &'static str = "Vpc";
     const VERSION: &'static str = "2016-04-28";
     const ACTION: &'static str = "CreateRouteEntry";
+    const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
+}
+impl crate::action::Action for CreateRouteTableRequest {
+    type Output = CreateRouteTableResponse;
+    const PRODUCT: &'static str = "Vpc";
+    const VERSION: &'static str = "2016-04-28";
+    const ACTION: &'static str = "CreateRouteTable";
+    const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
+}
+impl crate::action::Action for CreateVSwitchRequest {
+    type Output = CreateVSwitchResponse;
+    const PRODUCT: &'static str = "Vpc";
+    const VERSION: &'static str = "2016-04-28";
+    const ACTION: &'static str = "CreateVSwitch";
+    const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
+}
+impl crate::action::Action for CreateVpcRequest {
+    type Output = CreateVpcResponse;
+    const PRODUCT: &'static str = "Vpc";
+    const VERSION: &'static str = "2016-04-28";
+    const ACTION: &'static str = "CreateVpc";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
     const IDEMPOTENT: bool = true;
 }

@@ -2,6 +2,29 @@
 //! Tencent Cloud VPC API 2017-03-12: request and response types of the actions listed in
 //! `specs/manifest.toml`.
 use serde::{Deserialize, Serialize};
+/// Request of Tencent Cloud VPC 2017-03-12 `CreateRouteTable`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateRouteTableRequest {
+    /// `VpcId`: string, required.
+    #[serde(rename = "VpcId")]
+    pub vpc_id: String,
+    /// `RouteTableName`: string, required.
+    #[serde(rename = "RouteTableName")]
+    pub route_table_name: String,
+    /// `Tags`: list of `Tag`.
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+/// Response of Tencent Cloud VPC 2017-03-12 `CreateRouteTable`: the object inside the `Response` envelope.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateRouteTableResponse {
+    /// `RouteTable`: `RouteTable`.
+    #[serde(rename = "RouteTable", skip_serializing_if = "Option::is_none")]
+    pub route_table: Option<RouteTable>,
+    /// `RequestId`: string.
+    #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
 /// Request of Tencent Cloud VPC 2017-03-12 `CreateRoutes`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateRoutesRequest {
@@ -21,6 +44,94 @@ pub struct CreateRoutesResponse {
     /// `RouteTableSet`: list of `RouteTable`.
     #[serde(rename = "RouteTableSet", skip_serializing_if = "Option::is_none")]
     pub route_table_set: Option<Vec<RouteTable>>,
+    /// `RequestId`: string.
+    #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+/// Request of Tencent Cloud VPC 2017-03-12 `CreateSubnet`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateSubnetRequest {
+    /// `VpcId`: string, required.
+    #[serde(rename = "VpcId")]
+    pub vpc_id: String,
+    /// `SubnetName`: string, required.
+    #[serde(rename = "SubnetName")]
+    pub subnet_name: String,
+    /// `Zone`: string, required.
+    #[serde(rename = "Zone")]
+    pub zone: String,
+    /// `StackType`: string.
+    #[serde(rename = "StackType", skip_serializing_if = "Option::is_none")]
+    pub stack_type: Option<String>,
+    /// `CidrBlock`: string.
+    #[serde(rename = "CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub cidr_block: Option<String>,
+    /// `Ipv6CidrBlock`: string.
+    #[serde(rename = "Ipv6CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub ipv6_cidr_block: Option<String>,
+    /// `Tags`: list of `Tag`.
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    /// `CdcId`: string.
+    #[serde(rename = "CdcId", skip_serializing_if = "Option::is_none")]
+    pub cdc_id: Option<String>,
+}
+/// Response of Tencent Cloud VPC 2017-03-12 `CreateSubnet`: the object inside the `Response` envelope.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateSubnetResponse {
+    /// `Subnet`: `Subnet`.
+    #[serde(rename = "Subnet", skip_serializing_if = "Option::is_none")]
+    pub subnet: Option<Subnet>,
+    /// `RequestId`: string.
+    #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+/// Request of Tencent Cloud VPC 2017-03-12 `CreateVpc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateVpcRequest {
+    /// `VpcName`: string, required.
+    #[serde(rename = "VpcName")]
+    pub vpc_name: String,
+    /// `StackType`: string.
+    #[serde(rename = "StackType", skip_serializing_if = "Option::is_none")]
+    pub stack_type: Option<String>,
+    /// `CidrBlock`: string.
+    #[serde(rename = "CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub cidr_block: Option<String>,
+    /// `Ipv6CidrBlock`: string.
+    #[serde(rename = "Ipv6CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub ipv6_cidr_block: Option<String>,
+    /// `AddressType`: string.
+    #[serde(rename = "AddressType", skip_serializing_if = "Option::is_none")]
+    pub address_type: Option<String>,
+    /// `EnableMulticast`: string.
+    #[serde(rename = "EnableMulticast", skip_serializing_if = "Option::is_none")]
+    pub enable_multicast: Option<String>,
+    /// `DnsServers`: list of string.
+    #[serde(rename = "DnsServers", skip_serializing_if = "Option::is_none")]
+    pub dns_servers: Option<Vec<String>>,
+    /// `DomainName`: string.
+    #[serde(rename = "DomainName", skip_serializing_if = "Option::is_none")]
+    pub domain_name: Option<String>,
+    /// `Tags`: list of `Tag`.
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    /// `EnableRouteVpcPublish`: boolean.
+    #[serde(rename = "EnableRouteVpcPublish", skip_serializing_if = "Option::is_none")]
+    pub enable_route_vpc_publish: Option<bool>,
+    /// `EnableRouteVpcPublishIpv6`: boolean.
+    #[serde(
+        rename = "EnableRouteVpcPublishIpv6",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_route_vpc_publish_ipv6: Option<bool>,
+}
+/// Response of Tencent Cloud VPC 2017-03-12 `CreateVpc`: the object inside the `Response` envelope.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateVpcResponse {
+    /// `Vpc`: `Vpc`.
+    #[serde(rename = "Vpc", skip_serializing_if = "Option::is_none")]
+    pub vpc: Option<Vpc>,
     /// `RequestId`: string.
     #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
@@ -100,6 +211,22 @@ pub struct ReplaceRoutesResponse {
     #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
+/// Tencent Cloud VPC 2017-03-12 data type `AssistantCidr`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AssistantCidr {
+    /// `VpcId`: string.
+    #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    /// `CidrBlock`: string.
+    #[serde(rename = "CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub cidr_block: Option<String>,
+    /// `AssistantType`: int64.
+    #[serde(rename = "AssistantType", skip_serializing_if = "Option::is_none")]
+    pub assistant_type: Option<i64>,
+    /// `SubnetSet`: list of `Subnet`.
+    #[serde(rename = "SubnetSet", skip_serializing_if = "Option::is_none")]
+    pub subnet_set: Option<Vec<Subnet>>,
+}
 /// Tencent Cloud VPC 2017-03-12 data type `CidrForCcn`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CidrForCcn {
@@ -119,6 +246,19 @@ pub struct Filter {
     /// `Values`: list of string, required.
     #[serde(rename = "Values")]
     pub values: Vec<String>,
+}
+/// Tencent Cloud VPC 2017-03-12 data type `ISPIPv6CidrBlock`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IspIpv6CidrBlock {
+    /// `IPv6CidrBlock`: string.
+    #[serde(rename = "IPv6CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub ipv6_cidr_block: Option<String>,
+    /// `ISPType`: string.
+    #[serde(rename = "ISPType", skip_serializing_if = "Option::is_none")]
+    pub isp_type: Option<String>,
+    /// `AddressType`: string.
+    #[serde(rename = "AddressType", skip_serializing_if = "Option::is_none")]
+    pub address_type: Option<String>,
 }
 /// Tencent Cloud VPC 2017-03-12 data type `Route`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -207,6 +347,64 @@ pub struct RouteTableAssociation {
     #[serde(rename = "RouteTableId", skip_serializing_if = "Option::is_none")]
     pub route_table_id: Option<String>,
 }
+/// Tencent Cloud VPC 2017-03-12 data type `Subnet`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Subnet {
+    /// `VpcId`: string.
+    #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    /// `SubnetId`: string.
+    #[serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    /// `SubnetName`: string.
+    #[serde(rename = "SubnetName", skip_serializing_if = "Option::is_none")]
+    pub subnet_name: Option<String>,
+    /// `CidrBlock`: string.
+    #[serde(rename = "CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub cidr_block: Option<String>,
+    /// `IsDefault`: boolean.
+    #[serde(rename = "IsDefault", skip_serializing_if = "Option::is_none")]
+    pub is_default: Option<bool>,
+    /// `EnableBroadcast`: boolean.
+    #[serde(rename = "EnableBroadcast", skip_serializing_if = "Option::is_none")]
+    pub enable_broadcast: Option<bool>,
+    /// `Zone`: string.
+    #[serde(rename = "Zone", skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    /// `RouteTableId`: string.
+    #[serde(rename = "RouteTableId", skip_serializing_if = "Option::is_none")]
+    pub route_table_id: Option<String>,
+    /// `CreatedTime`: string.
+    #[serde(rename = "CreatedTime", skip_serializing_if = "Option::is_none")]
+    pub created_time: Option<String>,
+    /// `AvailableIpAddressCount`: uint64.
+    #[serde(rename = "AvailableIpAddressCount", skip_serializing_if = "Option::is_none")]
+    pub available_ip_address_count: Option<u64>,
+    /// `Ipv6CidrBlock`: string.
+    #[serde(rename = "Ipv6CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub ipv6_cidr_block: Option<String>,
+    /// `NetworkAclId`: string.
+    #[serde(rename = "NetworkAclId", skip_serializing_if = "Option::is_none")]
+    pub network_acl_id: Option<String>,
+    /// `IsRemoteVpcSnat`: boolean.
+    #[serde(rename = "IsRemoteVpcSnat", skip_serializing_if = "Option::is_none")]
+    pub is_remote_vpc_snat: Option<bool>,
+    /// `TotalIpAddressCount`: uint64.
+    #[serde(rename = "TotalIpAddressCount", skip_serializing_if = "Option::is_none")]
+    pub total_ip_address_count: Option<u64>,
+    /// `TagSet`: list of `Tag`.
+    #[serde(rename = "TagSet", skip_serializing_if = "Option::is_none")]
+    pub tag_set: Option<Vec<Tag>>,
+    /// `CdcId`: string.
+    #[serde(rename = "CdcId", skip_serializing_if = "Option::is_none")]
+    pub cdc_id: Option<String>,
+    /// `IsCdcSubnet`: int64.
+    #[serde(rename = "IsCdcSubnet", skip_serializing_if = "Option::is_none")]
+    pub is_cdc_subnet: Option<i64>,
+    /// `StackType`: string.
+    #[serde(rename = "StackType", skip_serializing_if = "Option::is_none")]
+    pub stack_type: Option<String>,
+}
 /// Tencent Cloud VPC 2017-03-12 data type `Tag`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tag {
@@ -217,11 +415,90 @@ pub struct Tag {
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
+/// Tencent Cloud VPC 2017-03-12 data type `Vpc`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Vpc {
+    /// `VpcName`: string.
+    #[serde(rename = "VpcName", skip_serializing_if = "Option::is_none")]
+    pub vpc_name: Option<String>,
+    /// `VpcId`: string.
+    #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    /// `CidrBlock`: string.
+    #[serde(rename = "CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub cidr_block: Option<String>,
+    /// `IsDefault`: boolean.
+    #[serde(rename = "IsDefault", skip_serializing_if = "Option::is_none")]
+    pub is_default: Option<bool>,
+    /// `EnableMulticast`: boolean.
+    #[serde(rename = "EnableMulticast", skip_serializing_if = "Option::is_none")]
+    pub enable_multicast: Option<bool>,
+    /// `CreatedTime`: string.
+    #[serde(rename = "CreatedTime", skip_serializing_if = "Option::is_none")]
+    pub created_time: Option<String>,
+    /// `DnsServerSet`: list of string.
+    #[serde(rename = "DnsServerSet", skip_serializing_if = "Option::is_none")]
+    pub dns_server_set: Option<Vec<String>>,
+    /// `DomainName`: string.
+    #[serde(rename = "DomainName", skip_serializing_if = "Option::is_none")]
+    pub domain_name: Option<String>,
+    /// `DhcpOptionsId`: string.
+    #[serde(rename = "DhcpOptionsId", skip_serializing_if = "Option::is_none")]
+    pub dhcp_options_id: Option<String>,
+    /// `EnableDhcp`: boolean.
+    #[serde(rename = "EnableDhcp", skip_serializing_if = "Option::is_none")]
+    pub enable_dhcp: Option<bool>,
+    /// `Ipv6CidrBlock`: string.
+    #[serde(rename = "Ipv6CidrBlock", skip_serializing_if = "Option::is_none")]
+    pub ipv6_cidr_block: Option<String>,
+    /// `TagSet`: list of `Tag`.
+    #[serde(rename = "TagSet", skip_serializing_if = "Option::is_none")]
+    pub tag_set: Option<Vec<Tag>>,
+    /// `AssistantCidrSet`: list of `AssistantCidr`.
+    #[serde(rename = "AssistantCidrSet", skip_serializing_if = "Option::is_none")]
+    pub assistant_cidr_set: Option<Vec<AssistantCidr>>,
+    /// `EnableRouteVpcPublish`: boolean.
+    #[serde(rename = "EnableRouteVpcPublish", skip_serializing_if = "Option::is_none")]
+    pub enable_route_vpc_publish: Option<bool>,
+    /// `Ipv6CidrBlockSet`: list of `ISPIPv6CidrBlock`.
+    #[serde(rename = "Ipv6CidrBlockSet", skip_serializing_if = "Option::is_none")]
+    pub ipv6_cidr_block_set: Option<Vec<IspIpv6CidrBlock>>,
+    /// `EnableRouteVpcPublishIpv6`: boolean.
+    #[serde(
+        rename = "EnableRouteVpcPublishIpv6",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_route_vpc_publish_ipv6: Option<bool>,
+    /// `StackType`: string.
+    #[serde(rename = "StackType", skip_serializing_if = "Option::is_none")]
+    pub stack_type: Option<String>,
+}
+impl crate::action::Action for CreateRouteTableRequest {
+    type Output = CreateRouteTableResponse;
+    const SERVICE: &'static str = "vpc";
+    const VERSION: &'static str = "2017-03-12";
+    const ACTION: &'static str = "CreateRouteTable";
+    const IDEMPOTENT: bool = false;
+}
 impl crate::action::Action for CreateRoutesRequest {
     type Output = CreateRoutesResponse;
     const SERVICE: &'static str = "vpc";
     const VERSION: &'static str = "2017-03-12";
     const ACTION: &'static str = "CreateRoutes";
+    const IDEMPOTENT: bool = false;
+}
+impl crate::action::Action for CreateSubnetRequest {
+    type Output = CreateSubnetResponse;
+    const SERVICE: &'static str = "vpc";
+    const VERSION: &'static str = "2017-03-12";
+    const ACTION: &'static str = "CreateSubnet";
+    const IDEMPOTENT: bool = false;
+}
+impl crate::action::Action for CreateVpcRequest {
+    type Output = CreateVpcResponse;
+    const SERVICE: &'static str = "vpc";
+    const VERSION: &'static str = "2017-03-12";
+    const ACTION: &'static str = "CreateVpc";
     const IDEMPOTENT: bool = false;
 }
 impl crate::action::Action for DeleteRoutesRequest {

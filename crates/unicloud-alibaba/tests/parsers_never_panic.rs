@@ -89,7 +89,11 @@ fn decoders() -> Vec<Decoder> {
     {
         use unicloud_alibaba::generated::vpc::*;
         all.extend([
+            decoder::<AssociateRouteTableRequest>(),
             decoder::<CreateRouteEntryRequest>(),
+            decoder::<CreateRouteTableRequest>(),
+            decoder::<CreateVSwitchRequest>(),
+            decoder::<CreateVpcRequest>(),
             decoder::<DeleteRouteEntryRequest>(),
             decoder::<DescribeRouteEntryListRequest>(),
             decoder::<DescribeRouteTableListRequest>(),

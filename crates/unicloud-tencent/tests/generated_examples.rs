@@ -383,6 +383,35 @@ mod vpc {
             same_str(out.request_id.as_deref(), &ex["RequestId"]);
         });
     }
+
+    #[test]
+    fn create_vpc() {
+        run::<CreateVpcRequest>(|out, ex| {
+            let vpc = out.vpc.as_ref().unwrap();
+            same_str(vpc.vpc_id.as_deref(), &ex["Vpc"]["VpcId"]);
+        });
+    }
+
+    #[test]
+    fn create_subnet() {
+        run::<CreateSubnetRequest>(|out, ex| {
+            let subnet = out.subnet.as_ref().unwrap();
+            same_str(subnet.subnet_id.as_deref(), &ex["Subnet"]["SubnetId"]);
+            same_str(subnet.vpc_id.as_deref(), &ex["Subnet"]["VpcId"]);
+        });
+    }
+
+    #[test]
+    fn create_route_table() {
+        run::<CreateRouteTableRequest>(|out, ex| {
+            let table = out.route_table.as_ref().unwrap();
+            same_str(
+                table.route_table_id.as_deref(),
+                &ex["RouteTable"]["RouteTableId"],
+            );
+            same_str(table.vpc_id.as_deref(), &ex["RouteTable"]["VpcId"]);
+        });
+    }
 }
 
 #[cfg(feature = "clb")]

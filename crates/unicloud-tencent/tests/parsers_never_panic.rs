@@ -84,7 +84,10 @@ fn decoders() -> Vec<Decoder> {
     {
         use unicloud_tencent::generated::vpc::*;
         all.extend([
+            decoder::<CreateRouteTableRequest>(),
             decoder::<CreateRoutesRequest>(),
+            decoder::<CreateSubnetRequest>(),
+            decoder::<CreateVpcRequest>(),
             decoder::<DeleteRoutesRequest>(),
             decoder::<DescribeRouteTablesRequest>(),
             decoder::<ReplaceRoutesRequest>(),

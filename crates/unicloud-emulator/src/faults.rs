@@ -1,4 +1,5 @@
-//! Fault injection: per-action throttling, server errors, latency and dropped connections.
+//! Fault injection: per-action throttling, server errors, rejections, latency and dropped
+//! connections — at random (seeded) or deterministically, on chosen requests only.
 //!
 //! Configured from the builder ([`FaultConfig`]), from `--fault` flags or from a TOML file:
 //!
@@ -12,12 +13,41 @@
 //! server_error = 0.1           # probability of a 5xx (Tencent: HTTP 500 + InternalError)
 //! latency_ms = 50              # added before the request is handled
 //! drop_after_apply = 0.05      # probability of applying the change, then closing the connection
+//! reject = 0.0                 # probability of a non-retryable client error (see below)
+//! after = 0                    # the first N matching requests pass untouched
+//! times = 3                    # inject into at most N matching requests, then stop (omit: no limit)
 //! ```
 //!
-//! The first rule that matches a request decides. Every injected fault is counted
-//! ([`FaultCounters`]).
+//! A rule *matches* a request by cloud and action. Each rule counts the requests it matches,
+//! separately per (cloud, action) — a rule for `*` counts `RunInstances` and `ReplaceRoutes`
+//! apart — whatever other rules do to them; the counters only ever hold the actions the
+//! emulator serves. A rule is *active* for its matching requests number `after + 1` to
+//! `after + times` (every one from `after + 1` on without `times`). The first active rule
+//! decides; a rule outside its window leaves the request to the rules after it. Every injected
+//! fault is counted ([`FaultCounters`]).
+//!
+//! `reject` answers with a client error the vendors' SDKs never retry, in the vendor's shape
+//! — AWS HTTP 400 `InvalidParameterValue` (Query XML), Tencent Cloud HTTP 200
+//! `Error.Code = InvalidParameterValue`, Alibaba Cloud HTTP 400 `InvalidParameter` — with a
+//! message saying the fault was injected; the request is not applied. With `1.0` and a window
+//! it fails exactly the chosen calls, e.g. a client's rollback path:
+//!
+//! ```
+//! use unicloud_core::Provider;
+//! use unicloud_emulator::{FaultConfig, FaultRule};
+//!
+//! // Fail exactly the 2nd ReplaceRoute; the 1st, 3rd, ... go through.
+//! let second = FaultRule::new(Some(Provider::Aws), "ReplaceRoute").after(1).times(1).reject(1.0);
+//! // Fail the 2nd and 3rd Tencent ReplaceRoutes.
+//! let two = FaultRule::new(Some(Provider::Tencent), "ReplaceRoutes").after(1).times(2).reject(1.0);
+//! let config = FaultConfig::default().rule(second).rule(two);
+//! # let _ = config;
+//! ```
+//!
+//! The same as flags: `--fault aws:ReplaceRoute:reject=1,after=1,times=1` and
+//! `--fault tencent:ReplaceRoutes:reject=1,after=1,times=2`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -81,6 +111,17 @@ pub struct FaultRule {
     /// Probability (0–1) of applying the change and then dropping the connection unanswered.
     #[serde(default)]
     pub drop_after_apply: f64,
+    /// Probability (0–1) of refusing the request, unapplied, with the vendor's non-retryable
+    /// invalid-parameter error.
+    #[serde(default)]
+    pub reject: f64,
+    /// How many matching requests (per cloud and action) pass untouched before the rule acts.
+    #[serde(default)]
+    pub after: u64,
+    /// On how many matching requests (per cloud and action) the rule acts after the first
+    /// `after`; `None`: on all of them.
+    #[serde(default)]
+    pub times: Option<u64>,
 }
 
 impl FaultRule {
@@ -117,8 +158,33 @@ impl FaultRule {
         self
     }
 
+    /// Sets the probability of a non-retryable rejection (the request is not applied).
+    pub fn reject(mut self, p: f64) -> Self {
+        self.reject = p;
+        self
+    }
+
+    /// Lets the first `n` matching requests (per cloud and action) pass untouched.
+    pub fn after(mut self, n: u64) -> Self {
+        self.after = n;
+        self
+    }
+
+    /// Acts on at most `n` matching requests (per cloud and action), after the first
+    /// [`after`](Self::after) ones; then leaves them to the following rules.
+    pub fn times(mut self, n: u64) -> Self {
+        self.times = Some(n);
+        self
+    }
+
+    /// Whether the `n`th matching request (1-based) falls in the rule's window.
+    fn active_for(&self, n: u64) -> bool {
+        n > self.after && self.times.is_none_or(|t| n - self.after <= t)
+    }
+
     /// Parses the `--fault` flag format `PROVIDER:ACTION:key=value,...` (`*` for any provider or
-    /// action; keys `throttle`, `server_error`, `latency_ms`, `drop_after_apply`).
+    /// action; keys `throttle`, `server_error`, `latency_ms`, `drop_after_apply` (or `drop`),
+    /// `reject`, `after`, `times`).
     pub fn parse_flag(s: &str) -> Result<Self, String> {
         let mut parts = s.splitn(3, ':');
         let provider = parts.next().unwrap_or_default();
@@ -150,9 +216,12 @@ impl FaultRule {
                 "throttle" => rule.throttle = prob()?,
                 "server_error" => rule.server_error = prob()?,
                 "drop_after_apply" | "drop" => rule.drop_after_apply = prob()?,
+                "reject" => rule.reject = prob()?,
                 "latency_ms" => {
                     rule.latency_ms = v.parse().map_err(|_| "`latency_ms` needs an integer")?
                 }
+                "after" => rule.after = v.parse().map_err(|_| "`after` needs an integer")?,
+                "times" => rule.times = Some(v.parse().map_err(|_| "`times` needs an integer")?),
                 other => return Err(format!("unknown fault setting `{other}`")),
             }
         }
@@ -191,6 +260,8 @@ pub enum FaultKind {
     Latency,
     /// The change was applied and the connection dropped.
     DropAfterApply,
+    /// The request was refused, unapplied, with a non-retryable client error.
+    Reject,
 }
 
 /// A snapshot of the injected-fault counters, keyed by (provider, action, kind).
@@ -229,6 +300,7 @@ impl FaultCounters {
 pub(crate) struct Decision {
     pub(crate) throttle: bool,
     pub(crate) server_error: bool,
+    pub(crate) reject: bool,
     pub(crate) latency: Duration,
     pub(crate) drop_after_apply: bool,
 }
@@ -239,6 +311,9 @@ pub(crate) struct FaultEngine {
     config: FaultConfig,
     rng: Mutex<StdRng>,
     counters: Mutex<FaultCounters>,
+    /// How many requests each rule has matched, per (rule index, cloud, action). Only actions
+    /// a front-end serves reach the engine, so this stays as small as rules × actions.
+    seen: Mutex<HashMap<(usize, Provider, String), u64>>,
 }
 
 impl FaultEngine {
@@ -251,17 +326,28 @@ impl FaultEngine {
             config,
             rng: Mutex::new(rng),
             counters: Mutex::new(FaultCounters::default()),
+            seen: Mutex::new(HashMap::new()),
         }
     }
 
     /// Draws the faults for one request and counts them.
     pub(crate) fn decide(&self, provider: Provider, action: &str) -> Decision {
-        let Some(rule) = self
-            .config
-            .rules
-            .iter()
-            .find(|r| r.matches(provider, action))
-        else {
+        let rule = {
+            let mut seen = crate::model::lock(&self.seen);
+            let mut chosen = None;
+            for (i, r) in self.config.rules.iter().enumerate() {
+                if !r.matches(provider, action) {
+                    continue;
+                }
+                let n = seen.entry((i, provider, action.to_owned())).or_insert(0);
+                *n = n.saturating_add(1);
+                if chosen.is_none() && r.active_for(*n) {
+                    chosen = Some(r);
+                }
+            }
+            chosen
+        };
+        let Some(rule) = rule else {
             return Decision::default();
         };
         let mut d = Decision {
@@ -269,17 +355,24 @@ impl FaultEngine {
             ..Decision::default()
         };
         if let Ok(mut rng) = self.rng.lock() {
-            // Always draw all three so a seed gives the same sequence whatever the outcome.
+            // Always draw all three so a seed gives the same sequence whatever the outcome
+            // (and a fourth only for rules that reject, so older configs draw as they did).
             let (a, b, c): (f64, f64, f64) = (rng.random(), rng.random(), rng.random());
+            let r: f64 = if rule.reject > 0.0 { rng.random() } else { 1.0 };
             d.throttle = a < rule.throttle;
             d.server_error = !d.throttle && b < rule.server_error;
-            d.drop_after_apply = !d.throttle && !d.server_error && c < rule.drop_after_apply;
+            d.reject = !d.throttle && !d.server_error && r < rule.reject;
+            d.drop_after_apply =
+                !d.throttle && !d.server_error && !d.reject && c < rule.drop_after_apply;
         }
         if d.throttle {
             self.count(provider, action, FaultKind::Throttle);
         }
         if d.server_error {
             self.count(provider, action, FaultKind::ServerError);
+        }
+        if d.reject {
+            self.count(provider, action, FaultKind::Reject);
         }
         if !d.latency.is_zero() {
             self.count(provider, action, FaultKind::Latency);
@@ -349,6 +442,91 @@ mod tests {
             e.decide(Provider::Tencent, "RunInstances"),
             Decision::default()
         );
+    }
+
+    #[test]
+    fn windows_parse_from_toml_builder_and_flags() {
+        let cfg = FaultConfig::from_toml(
+            "[[rule]]\nprovider = \"aws\"\naction = \"ReplaceRoute\"\nreject = 1.0\nafter = 1\ntimes = 1\n",
+        )
+        .unwrap();
+        let built = FaultRule::new(Some(Provider::Aws), "ReplaceRoute")
+            .after(1)
+            .times(1)
+            .reject(1.0);
+        assert_eq!(cfg.rules[0], built);
+        assert_eq!(
+            FaultRule::parse_flag("aws:ReplaceRoute:reject=1,after=1,times=1").unwrap(),
+            built
+        );
+        let open = FaultRule::parse_flag("alibaba:*:reject=0.5,after=3").unwrap();
+        assert_eq!((open.reject, open.after, open.times), (0.5, 3, None));
+        for bad in [
+            "aws:*:reject=2",
+            "aws:*:after=-1",
+            "aws:*:times=x",
+            "aws:*:after",
+        ] {
+            assert!(FaultRule::parse_flag(bad).is_err(), "{bad}");
+        }
+        assert!(FaultConfig::from_toml("[[rule]]\ntimes = -1\n").is_err());
+    }
+
+    #[test]
+    fn a_window_picks_exact_calls_per_cloud_and_action() {
+        let e = FaultEngine::new(
+            FaultConfig::default().rule(
+                FaultRule::new(Some(Provider::Aws), "ReplaceRoute")
+                    .after(1)
+                    .times(2)
+                    .reject(1.0),
+            ),
+        );
+        let rejected: Vec<bool> = (0..5)
+            .map(|_| e.decide(Provider::Aws, "ReplaceRoute").reject)
+            .collect();
+        assert_eq!(rejected, [false, true, true, false, false]);
+        // Other actions and clouds have counters of their own and are not matched.
+        assert!(!e.decide(Provider::Aws, "CreateRoute").reject);
+        assert!(!e.decide(Provider::Tencent, "ReplaceRoute").reject);
+        let c = e.counters();
+        assert_eq!(c.get(Provider::Aws, "ReplaceRoute", FaultKind::Reject), 2);
+        assert_eq!(c.total(FaultKind::Reject), 2);
+
+        // A wildcard rule counts each (cloud, action) apart.
+        let e = FaultEngine::new(
+            FaultConfig::default().rule(FaultRule::new(None, "*").after(1).times(1).reject(1.0)),
+        );
+        for (p, a) in [
+            (Provider::Tencent, "ReplaceRoutes"),
+            (Provider::Alibaba, "ModifyRouteEntry"),
+            (Provider::Aws, "ReplaceRoute"),
+        ] {
+            let got: Vec<bool> = (0..3).map(|_| e.decide(p, a).reject).collect();
+            assert_eq!(got, [false, true, false], "{p:?} {a}");
+        }
+    }
+
+    #[test]
+    fn a_rule_outside_its_window_leaves_the_request_to_later_rules() {
+        let e = FaultEngine::new(
+            FaultConfig::default()
+                .rule(FaultRule::new(None, "RunInstances").times(1).reject(1.0))
+                .rule(FaultRule::new(None, "*").server_error(1.0)),
+        );
+        let first = e.decide(Provider::Alibaba, "RunInstances");
+        assert!(first.reject && !first.server_error);
+        let second = e.decide(Provider::Alibaba, "RunInstances");
+        assert!(!second.reject && second.server_error);
+        // The later rule counted the first request too, though the first rule decided it.
+        let e = FaultEngine::new(
+            FaultConfig::default()
+                .rule(FaultRule::new(None, "*").times(1).throttle(1.0))
+                .rule(FaultRule::new(None, "*").after(1).times(1).reject(1.0)),
+        );
+        assert!(e.decide(Provider::Aws, "DeleteRoute").throttle);
+        assert!(e.decide(Provider::Aws, "DeleteRoute").reject);
+        assert_eq!(e.decide(Provider::Aws, "DeleteRoute"), Decision::default());
     }
 
     #[test]

@@ -230,15 +230,25 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
     }
 }
 
+/// The errors a vendor answers injected faults with.
+pub(crate) struct FaultErrors {
+    /// Its throttling error.
+    pub(crate) throttle: ApiError,
+    /// Its 5xx server error.
+    pub(crate) server_error: ApiError,
+    /// Its non-retryable invalid-parameter error (a `reject` fault).
+    pub(crate) reject: ApiError,
+}
+
 /// Runs `apply` under the fault rules for (`provider`, `action`): latency first, then maybe a
-/// throttling or server error instead of `apply`, then maybe a dropped connection after it.
+/// throttling, server or rejection error instead of `apply`, then maybe a dropped connection
+/// after it.
 pub(crate) async fn with_faults(
     shared: &Shared,
     provider: Provider,
     action: &str,
     error: impl Fn(ApiError) -> Response,
-    throttle: ApiError,
-    server_error: ApiError,
+    errors: FaultErrors,
     apply: impl FnOnce() -> Response,
 ) -> Response {
     let d = shared.faults.decide(provider, action);
@@ -246,10 +256,13 @@ pub(crate) async fn with_faults(
         tokio::time::sleep(d.latency).await;
     }
     if d.throttle {
-        return error(throttle);
+        return error(errors.throttle);
     }
     if d.server_error {
-        return error(server_error);
+        return error(errors.server_error);
+    }
+    if d.reject {
+        return error(errors.reject);
     }
     let resp = apply();
     if d.drop_after_apply {
@@ -259,6 +272,13 @@ pub(crate) async fn with_faults(
         return dropped_connection();
     }
     resp
+}
+
+/// The message of an injected rejection: it says so, so nobody mistakes it for a real fault.
+pub(crate) fn rejected_message(action: &str) -> String {
+    format!(
+        "The request {action} was rejected by a fault rule of unicloud-emulator (injected; nothing was applied)."
+    )
 }
 
 /// A response whose body fails at once: hyper then closes the connection without a complete

@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use unicloud_core::Provider;
 
 use crate::auth::{ApiError, alibaba_params, verify_alibaba};
-use crate::server::{Ctx, Incoming, Shared, with_faults};
+use crate::server::{Ctx, FaultErrors, Incoming, Shared, rejected_message, with_faults};
 use crate::util::request_id;
 use crate::wire::{MAX_PARAMS, Params};
 
@@ -192,16 +192,19 @@ pub(crate) async fn handle(shared: &Shared, req: Incoming) -> Response {
         P,
         &action,
         err,
-        ApiError::new(
-            400,
-            "Throttling.User",
-            "Request was denied due to user flow control.",
-        ),
-        ApiError::new(
-            503,
-            "ServiceUnavailable",
-            "The request has failed due to a temporary failure of the server.",
-        ),
+        FaultErrors {
+            throttle: ApiError::new(
+                400,
+                "Throttling.User",
+                "Request was denied due to user flow control.",
+            ),
+            server_error: ApiError::new(
+                503,
+                "ServiceUnavailable",
+                "The request has failed due to a temporary failure of the server.",
+            ),
+            reject: ApiError::new(400, "InvalidParameter", rejected_message(&action)),
+        },
         || match handler(&cx, &params) {
             Ok(mut body) => {
                 body.insert("RequestId".into(), json!(rid));

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use unicloud_core::Provider;
 
 use crate::auth::{ApiError, parse_sigv4, verify_aws};
-use crate::server::{Ctx, Incoming, Shared, with_faults};
+use crate::server::{Ctx, FaultErrors, Incoming, Shared, rejected_message, with_faults};
 use crate::util::request_id;
 use crate::wire::{Params, xml};
 
@@ -197,7 +197,12 @@ pub(crate) async fn handle(shared: &Shared, req: Incoming) -> Response {
         principal: &principal,
         request_id: &rid,
     };
-    with_faults(shared, P, &action, err, throttle, server, || {
+    let errors = FaultErrors {
+        throttle,
+        server_error: server,
+        reject: ApiError::new(400, "InvalidParameterValue", rejected_message(&action)),
+    };
+    with_faults(shared, P, &action, err, errors, || {
         match handler(&cx, &params) {
             Ok(inner) => {
                 let ns = service.namespace;

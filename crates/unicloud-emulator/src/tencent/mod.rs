@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use unicloud_core::Provider;
 
 use crate::auth::{ApiError, verify_tencent, verify_tencent_v1};
-use crate::server::{Ctx, Incoming, Shared, with_faults};
+use crate::server::{Ctx, FaultErrors, Incoming, Shared, rejected_message, with_faults};
 use crate::util::{parse_pairs, request_id};
 use crate::wire::MAX_PARAMS;
 
@@ -145,16 +145,19 @@ pub(crate) async fn handle(shared: &Shared, req: Incoming) -> Response {
         P,
         &action,
         err,
-        ApiError::new(
-            200,
-            "RequestLimitExceeded",
-            "Your current request times exceeds the limit, please try again later.",
-        ),
-        ApiError::new(
-            500,
-            "InternalError",
-            "An internal error has occurred. Retry your request.",
-        ),
+        FaultErrors {
+            throttle: ApiError::new(
+                200,
+                "RequestLimitExceeded",
+                "Your current request times exceeds the limit, please try again later.",
+            ),
+            server_error: ApiError::new(
+                500,
+                "InternalError",
+                "An internal error has occurred. Retry your request.",
+            ),
+            reject: ApiError::new(200, "InvalidParameterValue", rejected_message(&action)),
+        },
         || match handler(&cx, params) {
             Ok(body) => ok_response(&rid, body),
             Err(e) => error_response(&rid, &e),

@@ -507,6 +507,27 @@ impl EmulatorHandle {
         }
     }
 
+    /// Inserts network resources under the ids given, in order (e.g. to replay captured
+    /// requests that name ids the emulator would never draw). Instances a route names must be
+    /// seeded first ([`EmulatorHandle::seed_instance`]), in the VPC of the route's table.
+    pub fn seed_network(
+        &self,
+        provider: Provider,
+        region: &str,
+        seeds: &[NetworkSeed],
+    ) -> Result<(), SeedError> {
+        let state = self
+            .shared
+            .world
+            .region(provider, region)
+            .map_err(|_| SeedError("too many regions".into()))?;
+        let mut rs = model::lock(&state);
+        for seed in seeds {
+            apply_seed(&mut rs, seed)?;
+        }
+        Ok(())
+    }
+
     /// A snapshot of the injected-fault counters.
     pub fn fault_counters(&self) -> FaultCounters {
         self.shared.faults.counters()
@@ -519,6 +540,120 @@ impl EmulatorHandle {
         }
         let _ = (&mut self.task).await;
     }
+}
+
+/// A network resource for [`EmulatorHandle::seed_network`], vendor-neutral: what the vendor
+/// front-ends show of it follows from these facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NetworkSeed {
+    /// A VPC and its main (default, system) route table.
+    Vpc {
+        /// The VPC id.
+        id: String,
+        /// Its IPv4 CIDR block.
+        cidr: String,
+        /// The id of its main route table.
+        main_route_table: String,
+    },
+    /// A subnet (vSwitch) of a VPC.
+    Subnet {
+        /// The subnet id.
+        id: String,
+        /// The VPC it lies in.
+        vpc_id: String,
+        /// Its CIDR block, inside the VPC's.
+        cidr: String,
+        /// Its zone.
+        zone: String,
+    },
+    /// A route to an instance, under the number the vendor shows (Tencent `RouteId`; the
+    /// Tencent `RouteItemId` and Alibaba `RouteEntryId` are derived from it). Tencent routes
+    /// name the instance by its private IP.
+    InstanceRoute {
+        /// The route table.
+        table: String,
+        /// The route's number in its table (a taken number gets the table's next one).
+        number: u64,
+        /// The destination CIDR block.
+        destination: String,
+        /// The instance the route sends traffic to.
+        instance_id: String,
+    },
+}
+
+/// Why a [`NetworkSeed`] was refused (a malformed CIDR, an unknown VPC, table or instance, a
+/// taken destination...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedError(pub String);
+
+impl std::fmt::Display for SeedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "network seed refused: {}", self.0)
+    }
+}
+
+impl std::error::Error for SeedError {}
+
+fn apply_seed(rs: &mut model::Region, seed: &NetworkSeed) -> Result<(), SeedError> {
+    use model::network::{Cidr, Target, TargetKind};
+    let cidr = |s: &str| {
+        s.parse::<Cidr>()
+            .map_err(|_| SeedError(format!("`{s}` is not a CIDR block")))
+    };
+    let refused = |e: model::network::NetError| SeedError(format!("{e:?}"));
+    match seed {
+        NetworkSeed::Vpc {
+            id,
+            cidr: block,
+            main_route_table,
+        } => {
+            let block = cidr(block)?;
+            rs.networks
+                .create_vpc(
+                    id.clone(),
+                    main_route_table.clone(),
+                    block,
+                    String::new(),
+                    0,
+                )
+                .map_err(refused)?;
+        }
+        NetworkSeed::Subnet {
+            id,
+            vpc_id,
+            cidr: block,
+            zone,
+        } => {
+            let block = cidr(block)?;
+            rs.networks
+                .create_subnet(id.clone(), vpc_id, block, zone.clone(), String::new(), 0)
+                .map_err(refused)?;
+        }
+        NetworkSeed::InstanceRoute {
+            table,
+            number,
+            destination,
+            instance_id,
+        } => {
+            let dest = cidr(destination)?;
+            let inst = rs
+                .instances
+                .get(instance_id)
+                .ok_or_else(|| SeedError(format!("no instance {instance_id}")))?;
+            let (vpc, ip) = (inst.vpc_id.clone(), inst.private_ip.clone());
+            let target = Target {
+                kind: TargetKind::Instance,
+                id: instance_id.clone(),
+                address: Some(ip),
+            };
+            let answer = |id: &str| (id == instance_id.as_str()).then(|| vpc.clone());
+            rs.networks
+                .create_route_numbered(table, Some(*number), dest, target, &answer)
+                .map_err(refused)?;
+        }
+    }
+    Ok(())
 }
 
 impl Instance {

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use common::{now, shared_file, tc_call};
 use serde_json::Value;
 use unicloud_core::Provider;
-use unicloud_emulator::{Emulator, Instance, InstanceState};
+use unicloud_emulator::{Emulator, Instance, InstanceState, NetworkSeed};
 
 const ID: &str = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE";
 const KEY: &str = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE";
@@ -93,6 +93,30 @@ async fn every_documented_example_is_accepted_with_all_fields() {
                 }
                 if *action == "DescribeInstances" {
                     seed(&emu, "ins-seed0001", InstanceState::Running);
+                }
+                // Give an example that places instances the VPC and subnet it names, in its
+                // zone, around the addresses it asks for.
+                let vpc = &body_json["VirtualPrivateCloud"];
+                if let (Some(v), Some(s)) = (vpc["VpcId"].as_str(), vpc["SubnetId"].as_str()) {
+                    let zone = body_json["Placement"]["Zone"].as_str().unwrap().to_owned();
+                    emu.seed_network(
+                        Provider::Tencent,
+                        REGION,
+                        &[
+                            NetworkSeed::Vpc {
+                                id: v.into(),
+                                cidr: "10.0.0.0/16".into(),
+                                main_route_table: "rtb-example1".into(),
+                            },
+                            NetworkSeed::Subnet {
+                                id: s.into(),
+                                vpc_id: v.into(),
+                                cidr: "10.0.0.0/24".into(),
+                                zone,
+                            },
+                        ],
+                    )
+                    .unwrap();
                 }
                 let resp = tc_call(addr, ID, KEY, None, service, action, REGION, body, now()).await;
                 assert!(
@@ -372,5 +396,527 @@ async fn legacy_v1_signature_get_and_post_are_routed_to_tencent() {
             assert_eq!(r["Error"]["Code"], "AuthFailure.SignatureFailure");
         }
     }
+    emu.shutdown().await;
+}
+
+/// One VPC call with a JSON body, answered with its `Response` object.
+async fn vpc_call(addr: std::net::SocketAddr, action: &str, body: &Value) -> Value {
+    tc_call(
+        addr,
+        ID,
+        KEY,
+        None,
+        "vpc",
+        action,
+        REGION,
+        &body.to_string(),
+        now(),
+    )
+    .await
+}
+
+fn code(v: &Value) -> &str {
+    v["Error"]["Code"].as_str().unwrap_or("")
+}
+
+#[tokio::test]
+async fn vpc_route_tables_from_create_to_delete() {
+    use serde_json::json;
+    use unicloud_tencent::generated::vpc;
+
+    let emu = Emulator::builder()
+        .key(Provider::Tencent, ID, KEY)
+        .start()
+        .await
+        .unwrap();
+    let a = emu.addr();
+    // A VPC comes with its default table: no user route, the VPC CIDR as its local route.
+    let create = vpc::CreateVpcRequest {
+        vpc_name: "prod".into(),
+        cidr_block: Some("172.16.0.0/16".into()),
+        tags: Some(vec![vpc::Tag {
+            key: Some("env".into()),
+            value: Some("prod".into()),
+        }]),
+        ..Default::default()
+    };
+    let v = vpc_call(a, "CreateVpc", &serde_json::to_value(&create).unwrap()).await;
+    let vpc_id = v["Vpc"]["VpcId"].as_str().unwrap().to_owned();
+    assert!(vpc_id.starts_with("vpc-") && vpc_id.len() == 12, "{v}");
+    assert_eq!(v["Vpc"]["CidrBlock"], "172.16.0.0/16");
+    let main = vpc_call(
+        a,
+        "DescribeRouteTables",
+        &json!({"Filters": [{"Name": "vpc-id", "Values": [vpc_id]}]}),
+    )
+    .await;
+    assert_eq!(main["TotalCount"], 1, "{main}");
+    let t = &main["RouteTableSet"][0];
+    assert_eq!(t["Main"], true);
+    assert_eq!(t["RouteSet"], json!([]));
+    assert_eq!(t["LocalCidrForCcn"][0]["Cidr"], "172.16.0.0/16");
+    let main_id = t["RouteTableId"].as_str().unwrap().to_owned();
+
+    // A subnet, and an instance in it with an address from its CIDR.
+    let s = vpc_call(
+        a,
+        "CreateSubnet",
+        &json!({"VpcId": vpc_id, "SubnetName": "web", "CidrBlock": "172.16.1.0/24", "Zone": "ap-guangzhou-3"}),
+    )
+    .await;
+    let subnet_id = s["Subnet"]["SubnetId"].as_str().unwrap().to_owned();
+    assert_eq!(s["Subnet"]["RouteTableId"], main_id.as_str());
+    for (body, want) in [
+        (
+            json!({"VpcId": vpc_id, "SubnetName": "x", "CidrBlock": "172.16.1.128/25", "Zone": "ap-guangzhou-3"}),
+            "InvalidParameterValue.SubnetConflict",
+        ),
+        (
+            json!({"VpcId": vpc_id, "SubnetName": "x", "CidrBlock": "10.0.0.0/24", "Zone": "ap-guangzhou-3"}),
+            "InvalidParameterValue.SubnetRange",
+        ),
+        (
+            json!({"VpcId": vpc_id, "SubnetName": "x", "CidrBlock": "172.16.2.1/24", "Zone": "ap-guangzhou-3"}),
+            "InvalidParameterValue.Malformed",
+        ),
+        (
+            json!({"VpcId": "vpc-zzzzzzzz", "SubnetName": "x", "CidrBlock": "172.16.2.0/24", "Zone": "ap-guangzhou-3"}),
+            "ResourceNotFound",
+        ),
+    ] {
+        assert_eq!(
+            code(&vpc_call(a, "CreateSubnet", &body).await),
+            want,
+            "{body}"
+        );
+    }
+    let cvm = |action: &'static str, body: Value| async move {
+        tc_call(
+            a,
+            ID,
+            KEY,
+            None,
+            "cvm",
+            action,
+            REGION,
+            &body.to_string(),
+            now(),
+        )
+        .await
+    };
+    let placement = json!({"Zone": "ap-guangzhou-3"});
+    let run = cvm(
+        "RunInstances",
+        json!({"Placement": placement, "ImageId": "img-pi0ii46r", "InstanceCount": 2,
+               "VirtualPrivateCloud": {"VpcId": vpc_id, "SubnetId": subnet_id}}),
+    )
+    .await;
+    let ids: Vec<String> = serde_json::from_value(run["InstanceIdSet"].clone()).unwrap();
+    let described = cvm("DescribeInstances", json!({"InstanceIds": ids})).await;
+    let ips: Vec<String> = described["InstanceSet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            assert_eq!(i["VirtualPrivateCloud"]["VpcId"], vpc_id.as_str());
+            assert_eq!(i["VirtualPrivateCloud"]["SubnetId"], subnet_id.as_str());
+            i["PrivateIpAddresses"][0].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(ips, ["172.16.1.4", "172.16.1.5"]);
+    for (vpc, body_subnet, zone, want) in [
+        (
+            "vpc-zzzzzzzz",
+            subnet_id.as_str(),
+            "ap-guangzhou-3",
+            "InvalidParameterValue.VpcIdNotExist",
+        ),
+        (
+            vpc_id.as_str(),
+            "subnet-zzzzzzzz",
+            "ap-guangzhou-3",
+            "InvalidParameterValue.SubnetNotExist",
+        ),
+        (
+            vpc_id.as_str(),
+            subnet_id.as_str(),
+            "ap-guangzhou-4",
+            "InvalidParameterValue.SubnetIdZoneIdNotMatch",
+        ),
+    ] {
+        let r = cvm(
+            "RunInstances",
+            json!({"Placement": {"Zone": zone}, "ImageId": "img-1",
+                   "VirtualPrivateCloud": {"VpcId": vpc, "SubnetId": body_subnet}}),
+        )
+        .await;
+        assert_eq!(code(&r), want);
+    }
+
+    // Routes to the instances, named by their private IP.
+    let custom = vpc_call(
+        a,
+        "CreateRouteTable",
+        &json!({"VpcId": vpc_id, "RouteTableName": "custom", "Tags": [{"Key": "tier", "Value": "edge"}]}),
+    )
+    .await;
+    let table = custom["RouteTable"]["RouteTableId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(custom["RouteTable"]["Main"], false);
+    let created = vpc_call(
+        a,
+        "CreateRoutes",
+        &json!({"RouteTableId": table, "Routes": [
+            {"DestinationCidrBlock": "10.99.0.0/16", "GatewayType": "NORMAL_CVM", "GatewayId": ips[0]},
+            {"DestinationCidrBlock": "10.98.0.0/16", "GatewayType": "NORMAL_CVM", "GatewayId": ips[0]},
+            {"DestinationCidrBlock": "0.0.0.0/0", "GatewayType": "NAT", "GatewayId": "nat-12345678"},
+        ]}),
+    )
+    .await;
+    assert_eq!(created["TotalCount"], 3, "{created}");
+    let routes = created["RouteTableSet"][0]["RouteSet"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(routes[0]["GatewayId"], ips[0].as_str());
+    assert_eq!(routes[0]["RouteType"], "USER");
+    assert_eq!(routes[0]["Enabled"], true);
+    let (r1, r2) = (
+        routes[0]["RouteId"].as_u64().unwrap(),
+        routes[1]["RouteId"].as_u64().unwrap(),
+    );
+    let item2 = routes[1]["RouteItemId"].as_str().unwrap().to_owned();
+    assert!(item2.starts_with("rti-"));
+
+    // Refusals: each leaves the table as it was.
+    let route = |dest: &str, t: &str, id: &str| json!({"DestinationCidrBlock": dest, "GatewayType": t, "GatewayId": id});
+    for (routes, want) in [
+        (
+            vec![route("10.97.0.0/16", "NORMAL_CVM", "172.16.1.99")],
+            "InvalidParameterValue.AddressIpNotInVpc",
+        ),
+        (
+            vec![route("10.99.0.0/16", "NORMAL_CVM", &ips[0])],
+            "InvalidParameterValue.Duplicate",
+        ),
+        (
+            vec![route("10.99.0.0/16", "NORMAL_CVM", &ips[1])],
+            "UnsupportedOperation.EcmpWithUserRoute",
+        ),
+        (
+            vec![
+                route("10.97.0.0/16", "NAT", "nat-1"),
+                route("10.97.0.0/16", "NAT", "nat-1"),
+            ],
+            "InvalidParameterValue.Duplicate",
+        ),
+        (
+            vec![route("10.97.0.0/33", "NAT", "nat-1")],
+            "InvalidParameterValue.Malformed",
+        ),
+        (
+            vec![route("172.16.5.0/24", "NAT", "nat-1")],
+            "InvalidParameterValue.VpcCidrConflict",
+        ),
+        (
+            vec![route("10.97.0.0/16", "TELEPORT", "x")],
+            "InvalidParameterValue",
+        ),
+        (
+            vec![
+                route("10.96.0.0/16", "NAT", "nat-1"),
+                route("10.95.0.0/16", "NORMAL_CVM", "9.9.9.9"),
+            ],
+            "InvalidParameterValue.AddressIpNotInVpc",
+        ),
+    ] {
+        let r = vpc_call(
+            a,
+            "CreateRoutes",
+            &json!({"RouteTableId": table, "Routes": routes}),
+        )
+        .await;
+        assert_eq!(code(&r), want, "{r}");
+    }
+    let r = vpc_call(
+        a,
+        "CreateRoutes",
+        &json!({"RouteTableId": "rtb-zzzzzzzz", "Routes": [route("10.97.0.0/16", "NAT", "nat-1")]}),
+    )
+    .await;
+    assert_eq!(code(&r), "ResourceNotFound");
+    let all = vpc_call(a, "DescribeRouteTables", &json!({"RouteTableIds": [table]})).await;
+    assert_eq!(
+        all["RouteTableSet"][0]["RouteSet"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3,
+        "{all}"
+    );
+
+    // Replace one by RouteId, then two at once (one by RouteItemId).
+    let rep = vpc_call(
+        a,
+        "ReplaceRoutes",
+        &json!({"RouteTableId": table, "Routes": [{"RouteId": r1, "DestinationCidrBlock": "10.99.0.0/16", "GatewayType": "NORMAL_CVM", "GatewayId": ips[1]}]}),
+    )
+    .await;
+    assert_eq!(rep["OldRouteSet"][0]["GatewayId"], ips[0].as_str(), "{rep}");
+    assert_eq!(rep["NewRouteSet"][0]["GatewayId"], ips[1].as_str());
+    assert_eq!(rep["NewRouteSet"][0]["RouteId"], r1);
+    let rep = vpc_call(
+        a,
+        "ReplaceRoutes",
+        &json!({"RouteTableId": table, "Routes": [
+            {"RouteId": r1, "DestinationCidrBlock": "10.99.0.0/16", "GatewayType": "NORMAL_CVM", "GatewayId": ips[0]},
+            {"RouteItemId": item2, "DestinationCidrBlock": "10.98.0.0/16", "GatewayType": "NORMAL_CVM", "GatewayId": ips[1]},
+        ]}),
+    )
+    .await;
+    assert_eq!(rep["NewRouteSet"].as_array().unwrap().len(), 2, "{rep}");
+    assert_eq!(rep["NewRouteSet"][1]["RouteId"], r2);
+    // All or nothing: the second route is missing, so the first is not replaced either.
+    let before = vpc_call(a, "DescribeRouteTables", &json!({"RouteTableIds": [table]})).await;
+    for (body, want) in [
+        (
+            json!({"RouteTableId": table, "Routes": [
+                {"RouteId": r1, "DestinationCidrBlock": "10.99.0.0/16", "GatewayType": "NORMAL_CVM", "GatewayId": ips[1]},
+                {"RouteId": 99999, "DestinationCidrBlock": "10.90.0.0/16", "GatewayType": "NORMAL_CVM", "GatewayId": ips[1]},
+            ]}),
+            "ResourceNotFound",
+        ),
+        (
+            json!({"RouteTableId": "rtb-zzzzzzzz", "Routes": [{"RouteId": r1, "GatewayType": "NAT", "GatewayId": "nat-1"}]}),
+            "ResourceNotFound",
+        ),
+        (
+            json!({"RouteTableId": table, "Routes": [{"RouteId": r1, "DestinationCidrBlock": "10.99.0.0/99", "GatewayType": "NAT", "GatewayId": "nat-1"}]}),
+            "InvalidParameterValue.Malformed",
+        ),
+        (
+            json!({"RouteTableId": table, "Routes": [{"RouteId": r1, "DestinationCidrBlock": "10.98.0.0/16", "GatewayType": "NAT", "GatewayId": "nat-1"}]}),
+            "UnsupportedOperation.EcmpWithUserRoute",
+        ),
+        (
+            json!({"RouteTableId": table, "Routes": [{"RouteId": r1, "DestinationCidrBlock": "10.99.0.0/16", "GatewayType": "NORMAL_CVM", "GatewayId": "172.16.1.200"}]}),
+            "InvalidParameterValue.AddressIpNotInVpc",
+        ),
+        (
+            json!({"RouteTableId": table, "Routes": [{"DestinationCidrBlock": "10.99.0.0/16", "GatewayType": "NAT", "GatewayId": "nat-1"}]}),
+            "MissingParameter",
+        ),
+    ] {
+        assert_eq!(
+            code(&vpc_call(a, "ReplaceRoutes", &body).await),
+            want,
+            "{body}"
+        );
+    }
+    let after = vpc_call(a, "DescribeRouteTables", &json!({"RouteTableIds": [table]})).await;
+    assert_eq!(before["RouteTableSet"], after["RouteTableSet"]);
+
+    // Delete by RouteId and by RouteItemId; a missing one is InvalidRouteId.NotFound.
+    let del = vpc_call(
+        a,
+        "DeleteRoutes",
+        &json!({"RouteTableId": table, "Routes": [{"RouteId": r1}, {"RouteItemId": item2}]}),
+    )
+    .await;
+    assert_eq!(del["RouteSet"].as_array().unwrap().len(), 2, "{del}");
+    let del = vpc_call(
+        a,
+        "DeleteRoutes",
+        &json!({"RouteTableId": table, "Routes": [{"RouteId": r1}]}),
+    )
+    .await;
+    assert_eq!(code(&del), "InvalidRouteId.NotFound");
+    let left = vpc_call(a, "DescribeRouteTables", &json!({"RouteTableIds": [table]})).await;
+    assert_eq!(
+        left["RouteTableSet"][0]["RouteSet"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn vpc_route_tables_filter_and_page() {
+    use serde_json::json;
+    let emu = Emulator::builder()
+        .key(Provider::Tencent, ID, KEY)
+        .start()
+        .await
+        .unwrap();
+    let a = emu.addr();
+    let mut vpcs = Vec::new();
+    for n in 0..3 {
+        let v = vpc_call(
+            a,
+            "CreateVpc",
+            &json!({"VpcName": format!("v{n}"), "CidrBlock": format!("10.{n}.0.0/16")}),
+        )
+        .await;
+        vpcs.push(v["Vpc"]["VpcId"].as_str().unwrap().to_owned());
+    }
+    // 3 default tables + 22 custom ones = 25.
+    for n in 0..22 {
+        let tags = if n % 2 == 0 {
+            json!([{"Key": "team", "Value": "net"}])
+        } else {
+            json!([])
+        };
+        let r = vpc_call(
+            a,
+            "CreateRouteTable",
+            &json!({"VpcId": vpcs[n % 3], "RouteTableName": format!("t{n}"), "Tags": tags}),
+        )
+        .await;
+        assert!(r.get("Error").is_none(), "{r}");
+    }
+    let page = |offset: &str, limit: &str| {
+        let body = json!({"Offset": offset, "Limit": limit});
+        async move { vpc_call(a, "DescribeRouteTables", &body).await }
+    };
+    let mut seen = Vec::new();
+    for offset in ["0", "10", "20"] {
+        let p = page(offset, "10").await;
+        assert_eq!(p["TotalCount"], 25);
+        for t in p["RouteTableSet"].as_array().unwrap() {
+            seen.push(t["RouteTableId"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(seen.len(), 25);
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 25, "pages do not overlap");
+    // Numbers for Offset/Limit are taken too; the default page is 20.
+    let p = vpc_call(a, "DescribeRouteTables", &json!({"Offset": 5, "Limit": 3})).await;
+    assert_eq!(p["RouteTableSet"].as_array().unwrap().len(), 3);
+    let p = vpc_call(a, "DescribeRouteTables", &json!({})).await;
+    assert_eq!(p["RouteTableSet"].as_array().unwrap().len(), 20);
+
+    let count = |filters: Value| async move {
+        vpc_call(a, "DescribeRouteTables", &json!({"Filters": filters})).await["TotalCount"].clone()
+    };
+    assert_eq!(
+        count(json!([{"Name": "vpc-id", "Values": [vpcs[0]]}])).await,
+        9
+    );
+    assert_eq!(
+        count(json!([{"Name": "association.main", "Values": ["true"]}])).await,
+        3
+    );
+    assert_eq!(
+        count(json!([{"Name": "route-table-name", "Values": ["t3", "t4"]}])).await,
+        2
+    );
+    assert_eq!(
+        count(json!([{"Name": "tag:team", "Values": ["net"]}])).await,
+        11
+    );
+    assert_eq!(
+        count(json!([{"Name": "tag:team", "Values": ["net"]}, {"Name": "vpc-id", "Values": [vpcs[1]]}])).await,
+        3
+    );
+    let first = page("0", "1").await["RouteTableSet"][0]["RouteTableId"].clone();
+    assert_eq!(
+        count(json!([{"Name": "route-table-id", "Values": [first]}])).await,
+        1
+    );
+
+    for (body, want) in [
+        (json!({"Limit": "101"}), "InvalidParameterValue.Range"),
+        (json!({"Limit": "0"}), "InvalidParameterValue.Range"),
+        (json!({"Offset": "x"}), "InvalidParameterValue.Malformed"),
+        (
+            json!({"RouteTableIds": [first], "Filters": [{"Name": "vpc-id", "Values": [vpcs[0]]}]}),
+            "InvalidParameter.Coexist",
+        ),
+        (
+            json!({"Filters": [{"Name": "colour", "Values": ["red"]}]}),
+            "InvalidParameter.FilterInvalidKey",
+        ),
+        (
+            json!({"Filters": [{"Name": "next-hop-type", "Values": ["NAT"]}]}),
+            "InvalidParameter.FilterMissParameter",
+        ),
+        (
+            json!({"RouteTableIds": ["rtb-zzzzzzzz"]}),
+            "ResourceNotFound",
+        ),
+        (
+            json!({"RouteTableIds": ["rtb-BAD"]}),
+            "InvalidParameterValue.Malformed",
+        ),
+    ] {
+        assert_eq!(
+            code(&vpc_call(a, "DescribeRouteTables", &body).await),
+            want,
+            "{body}"
+        );
+    }
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_reject_fault_fails_only_the_second_replace_routes_and_applies_nothing() {
+    use serde_json::json;
+    use unicloud_emulator::{FaultConfig, FaultKind, FaultRule};
+    let emu = Emulator::builder()
+        .key(Provider::Tencent, ID, KEY)
+        .faults(
+            FaultConfig::default().rule(
+                FaultRule::new(Some(Provider::Tencent), "ReplaceRoutes")
+                    .after(1)
+                    .times(1)
+                    .reject(1.0),
+            ),
+        )
+        .start()
+        .await
+        .unwrap();
+    let a = emu.addr();
+    let v = vpc_call(
+        a,
+        "CreateVpc",
+        &json!({"VpcName": "f", "CidrBlock": "10.0.0.0/16"}),
+    )
+    .await;
+    let vpc_id = v["Vpc"]["VpcId"].as_str().unwrap().to_owned();
+    let t = vpc_call(
+        a,
+        "CreateRouteTable",
+        &json!({"VpcId": vpc_id, "RouteTableName": "f"}),
+    )
+    .await;
+    let table = t["RouteTable"]["RouteTableId"].as_str().unwrap().to_owned();
+    let c = vpc_call(a, "CreateRoutes", &json!({"RouteTableId": table, "Routes": [{"DestinationCidrBlock": "0.0.0.0/0", "GatewayType": "NAT", "GatewayId": "nat-00000001"}]})).await;
+    let id = c["RouteTableSet"][0]["RouteSet"][0]["RouteId"].clone();
+    let replace = |gw: &str| json!({"RouteTableId": table, "Routes": [{"RouteId": id, "DestinationCidrBlock": "0.0.0.0/0", "GatewayType": "NAT", "GatewayId": gw}]});
+    let gw = |v: &Value| v["RouteTableSet"][0]["RouteSet"][0]["GatewayId"].clone();
+    let first = vpc_call(a, "ReplaceRoutes", &replace("nat-00000002")).await;
+    assert!(first.get("Error").is_none(), "{first}");
+    let second = vpc_call(a, "ReplaceRoutes", &replace("nat-00000003")).await;
+    assert_eq!(code(&second), "InvalidParameterValue");
+    assert!(
+        second["Error"]["Message"]
+            .as_str()
+            .unwrap()
+            .contains("injected")
+    );
+    let now_gw = gw(&vpc_call(a, "DescribeRouteTables", &json!({"RouteTableIds": [table]})).await);
+    assert_eq!(now_gw, "nat-00000002", "the rejected call was not applied");
+    let third = vpc_call(a, "ReplaceRoutes", &replace("nat-00000003")).await;
+    assert!(third.get("Error").is_none(), "{third}");
+    assert_eq!(
+        emu.fault_counters()
+            .get(Provider::Tencent, "ReplaceRoutes", FaultKind::Reject),
+        1
+    );
     emu.shutdown().await;
 }

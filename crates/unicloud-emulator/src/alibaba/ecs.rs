@@ -14,6 +14,7 @@ use crate::util::{LOWER_ALNUM, iso8601_minutes, random_from};
 
 /// ECS as the emulator serves it.
 pub(crate) const SERVICE: Service = Service {
+    product: "Ecs",
     version: "2014-05-26",
     actions: ACTIONS,
 };
@@ -47,8 +48,9 @@ pub(crate) const RULES: Rules = Rules {
         }
     },
     keeps_terminated: false,
-    // Not yet checked against the vendor's documentation: settle it with this cloud's VPC
-    // front-end (the network vertical), which is the first to create such routes.
+    // Unverified: the VPC API reference documents route entry `Status` values (Pending,
+    // Available, Modifying, ...) but not what a route entry whose next-hop instance is
+    // released turns into, so the entry stays as it was (`Available`, same `NextHopId`).
     routes_to_gone_instances: OnTargetGone::Keep,
 };
 
@@ -200,6 +202,7 @@ fn run_instances(cx: &Ctx<'_>, p: &Rpc) -> Result<Map<String, Value>, ApiError> 
             out.insert("TradePrice".into(), json!(0.0));
             return Ok(out);
         }
+        let placed = place(rs, p, &zone, amount)?;
         let order = format!("2{}", random_from(b"0123456789", 14));
         let caller = cx.caller("RunInstances", now);
         let mut ids = Vec::new();
@@ -211,10 +214,15 @@ fn run_instances(cx: &Ctx<'_>, p: &Rpc) -> Result<Map<String, Value>, ApiError> 
             inst.name = p.get("InstanceName").unwrap_or(&id).to_owned();
             inst.image_id = image.clone();
             inst.instance_type = itype.clone();
-            if let Some(vsw) = p.get("VSwitchId") {
-                inst.subnet_id = vsw.to_owned();
-            }
             inst.private_ip = format!("172.16.{}.{}", (seq / 250) % 250, seq % 250 + 4);
+            if let Some((vpc, vsw, zone, ips)) = &placed {
+                inst.vpc_id = vpc.clone();
+                inst.subnet_id = vsw.clone();
+                inst.zone = zone.clone();
+                if let Some(ip) = ips.get(usize::try_from(n).unwrap_or(0)) {
+                    inst.private_ip = ip.clone();
+                }
+            }
             inst.tags = tags.clone();
             inst.client_token = token.clone().unwrap_or_default();
             inst.reservation_id = order.clone();
@@ -235,6 +243,89 @@ fn run_instances(cx: &Ctx<'_>, p: &Rpc) -> Result<Map<String, Value>, ApiError> 
         out.insert("TradePrice".into(), json!(0.0));
         Ok(out)
     })
+}
+
+/// Where `VSwitchId` puts `amount` new instances: the vSwitch's VPC and zone, and a private
+/// address each from its CIDR block (`PrivateIpAddress` for a single instance, else the next
+/// free ones). `None` without `VSwitchId` (the emulator's default VPC and vSwitch then). Nothing
+/// is used up on a refusal.
+#[allow(clippy::type_complexity)]
+fn place(
+    rs: &mut crate::model::Region,
+    p: &Rpc,
+    zone: &str,
+    amount: i64,
+) -> Result<Option<(String, String, String, Vec<String>)>, ApiError> {
+    let Some(vsw) = p.get("VSwitchId") else {
+        return Ok(None);
+    };
+    let subnet = rs.networks.subnets.get(vsw).cloned().ok_or_else(|| {
+        ApiError::new(
+            404,
+            "InvalidVSwitchId.NotFound",
+            format!("The specified vSwitch {vsw} does not exist."),
+        )
+    })?;
+    if p.get("ZoneId").is_some() && subnet.zone != zone {
+        return Err(ApiError::new(
+            400,
+            "InvalidParameter.Mismatch",
+            format!(
+                "The vSwitch {vsw} is in zone {}, not in {zone}.",
+                subnet.zone
+            ),
+        ));
+    }
+    let used: std::collections::HashSet<String> = rs
+        .instances
+        .list()
+        .into_iter()
+        .filter(|i| !i.state.is_gone() && i.vpc_id == subnet.vpc_id)
+        .map(|i| i.private_ip.clone())
+        .collect();
+    let mut ips = Vec::new();
+    if let Some(ip) = p.get("PrivateIpAddress") {
+        let inside = format!("{ip}/32")
+            .parse::<crate::model::network::Cidr>()
+            .is_ok_and(|c| c.within(&subnet.cidr));
+        if amount != 1 || !inside {
+            return Err(ApiError::new(
+                400,
+                "InvalidPrivateIpAddress.Malformed",
+                format!(
+                    "The private IP {ip} is not an address of vSwitch {vsw} (or Amount is not 1)."
+                ),
+            ));
+        }
+        if used.contains(ip) {
+            return Err(ApiError::new(
+                400,
+                "InvalidPrivateIpAddress.Duplicated",
+                format!("The private IP {ip} is already in use."),
+            ));
+        }
+        ips.push(ip.to_owned());
+    }
+    let before = subnet.allocated;
+    while i64::try_from(ips.len()).unwrap_or(i64::MAX) < amount {
+        match rs
+            .networks
+            .allocate_free_ip(vsw, &|a| used.contains(&a.to_string()))
+        {
+            Ok(ip) => ips.push(ip.to_string()),
+            Err(_) => {
+                if let Some(s) = rs.networks.subnets.get_mut(vsw) {
+                    s.allocated = before;
+                }
+                return Err(ApiError::new(
+                    400,
+                    "InvalidVSwitchId.IpNotEnough",
+                    format!("The vSwitch {vsw} has too few free private IP addresses."),
+                ));
+            }
+        }
+    }
+    Ok(Some((subnet.vpc_id, subnet.id, subnet.zone, ips)))
 }
 
 /// Start, Stop and DeleteInstances: all or nothing; Start/Stop list each instance's change.

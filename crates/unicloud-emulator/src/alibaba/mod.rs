@@ -3,11 +3,15 @@
 //! with `{RequestId, HostId, Code, Message, Recommend}`.
 //!
 //! The product comes from the API version (`x-acs-version` or `Version`), which is unique per
-//! product (ECS `2014-05-26`, STS `2015-04-01`), else from the one product whose table has the
-//! action. Each product file ([`ecs`], [`sts`]) is an action → handler table.
+//! product (ECS `2014-05-26`, VPC `2016-04-28`, STS `2015-04-01`), else from the one product
+//! whose table has the action: action names are not unique (ECS and VPC both have
+//! `CreateVpc`, `CreateRouteEntry`, ...), and such an action without a version is refused
+//! rather than given to either. Each product file ([`ecs`], [`vpc`], [`sts`]) is an action →
+//! handler table.
 
 pub(crate) mod ecs;
 pub(crate) mod sts;
+pub(crate) mod vpc;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -26,18 +30,24 @@ pub(crate) type Handler = fn(&Ctx<'_>, &Rpc) -> Result<Map<String, Value>, ApiEr
 
 /// One Alibaba Cloud product as the emulator serves it.
 pub(crate) struct Service {
+    /// Its product code, as error `Recommend` links name it (`Ecs`, `Vpc`).
+    pub(crate) product: &'static str,
     /// Its API version.
     pub(crate) version: &'static str,
     /// Its actions.
     pub(crate) actions: &'static [(&'static str, Handler)],
 }
 
-const SERVICES: [&Service; 2] = [&ecs::SERVICE, &sts::SERVICE];
+const SERVICES: [&Service; 3] = [&ecs::SERVICE, &vpc::SERVICE, &sts::SERVICE];
 
-/// The handler of `action` in the product `version` names; without a version, in the one
-/// product that has `action`. A version no emulated product has is `InvalidVersion`.
-fn handler_for(version: Option<&str>, action: &str) -> Result<Option<Handler>, ApiError> {
-    let named: Vec<&Service> = match version {
+/// The product `version` names and its handler of `action`; without a version, the one
+/// product that has `action` (an action two products have is `MissingParameter` Version). A
+/// version no emulated product has is `InvalidVersion`.
+fn handler_for(
+    version: Option<&str>,
+    action: &str,
+) -> Result<Option<(&'static Service, Handler)>, ApiError> {
+    let named: Vec<&'static Service> = match version {
         Some(v) => match SERVICES.iter().find(|s| s.version == v) {
             Some(s) => vec![*s],
             None => {
@@ -50,12 +60,34 @@ fn handler_for(version: Option<&str>, action: &str) -> Result<Option<Handler>, A
         },
         None => SERVICES.to_vec(),
     };
-    Ok(named.into_iter().find_map(|s| {
-        s.actions
-            .iter()
-            .find(|(a, _)| *a == action)
-            .map(|(_, h)| *h)
-    }))
+    let found: Vec<(&'static Service, Handler)> = named
+        .into_iter()
+        .filter_map(|s| {
+            s.actions
+                .iter()
+                .find(|(a, _)| *a == action)
+                .map(|(_, h)| (s, *h))
+        })
+        .collect();
+    match found.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(*one)),
+        many => Err(ApiError::new(
+            400,
+            "MissingParameter",
+            format!(
+                "The input parameter \"Version\" that is mandatory for processing this request is not supplied: `{action}` exists in {} (versions {}).",
+                many.iter()
+                    .map(|(s, _)| s.product)
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                many.iter()
+                    .map(|(s, _)| s.version)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    }
 }
 
 /// RPC parameters with Alibaba's error wording.
@@ -148,8 +180,17 @@ pub(crate) async fn handle(shared: &Shared, req: Incoming) -> Response {
     } else {
         req.host.clone()
     };
-    let err = |e: ApiError| error_response(&rid, &host, &e);
     let raw = alibaba_params(&req);
+    let product = req
+        .header("x-acs-version")
+        .or_else(|| {
+            raw.iter()
+                .find(|(k, _)| k == "Version")
+                .map(|(_, v)| v.as_str())
+        })
+        .and_then(|v| SERVICES.iter().find(|s| s.version == v))
+        .map_or("Ecs", |s| s.product);
+    let err = |e: ApiError| error_response(&rid, &host, product, &e);
     if raw.len() > MAX_PARAMS {
         return err(ApiError::new(
             400,
@@ -174,7 +215,7 @@ pub(crate) async fn handle(shared: &Shared, req: Incoming) -> Response {
         Ok(h) => h,
         Err(e) => return err(e),
     };
-    let Some(handler) = handler else {
+    let Some((_, handler)) = handler else {
         return err(ApiError::new(
             404,
             "InvalidAction.NotFound",
@@ -210,7 +251,7 @@ pub(crate) async fn handle(shared: &Shared, req: Incoming) -> Response {
                 body.insert("RequestId".into(), json!(rid));
                 json_response(StatusCode::OK, &rid, &Value::Object(body))
             }
-            Err(e) => error_response(&rid, &host, &e),
+            Err(e) => error_response(&rid, &host, product, &e),
         },
     )
     .await
@@ -228,7 +269,7 @@ fn json_response(status: StatusCode, rid: &str, v: &Value) -> Response {
     r
 }
 
-fn error_response(rid: &str, host: &str, e: &ApiError) -> Response {
+fn error_response(rid: &str, host: &str, product: &str, e: &ApiError) -> Response {
     let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
     json_response(
         status,
@@ -238,7 +279,7 @@ fn error_response(rid: &str, host: &str, e: &ApiError) -> Response {
             "HostId": host,
             "Code": e.code,
             "Message": e.message,
-            "Recommend": format!("https://api.aliyun.com/troubleshoot?q={}&product=Ecs", e.code),
+            "Recommend": format!("https://api.aliyun.com/troubleshoot?q={}&product={product}", e.code),
         }),
     )
 }
@@ -261,6 +302,22 @@ mod tests {
             "STS has no such action"
         );
         assert!(handler_for(None, "AssumeRole").unwrap().is_some());
+        assert!(
+            handler_for(None, "DescribeRouteEntryList")
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            handler_for(Some("2016-04-28"), "CreateRouteEntry")
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            handler_for(Some("2014-05-26"), "CreateRouteEntry")
+                .unwrap()
+                .is_none(),
+            "the emulator's ECS does not serve ECS's own route actions"
+        );
         let e = handler_for(Some("2099-01-01"), "DescribeInstances")
             .err()
             .unwrap();

@@ -11,6 +11,7 @@ use crate::util::iso8601;
 
 /// STS as the emulator serves it.
 pub(crate) const SERVICE: Service = Service {
+    product: "Sts",
     version: "2015-04-01",
     actions: ACTIONS,
 };

@@ -143,6 +143,21 @@ pub(crate) struct Target {
     pub(crate) kind: TargetKind,
     /// The target's id (`local` for [`TargetKind::Local`]).
     pub(crate) id: String,
+    /// How the caller named the target when that is not its id, kept so the route still
+    /// reads the same once the target is gone (Tencent's `NORMAL_CVM` routes name an
+    /// instance by its private IP).
+    pub(crate) address: Option<String>,
+}
+
+impl Target {
+    /// A next hop named by its id.
+    pub(crate) fn new(kind: TargetKind, id: impl Into<String>) -> Self {
+        Target {
+            kind,
+            id: id.into(),
+            address: None,
+        }
+    }
 }
 
 /// Whether a route can carry traffic.
@@ -164,6 +179,10 @@ pub(crate) struct Route {
     pub(crate) state: RouteState,
     /// Made by the cloud (the `local` route), not by a caller.
     pub(crate) system: bool,
+    /// The caller's name for it (Alibaba `RouteEntryName`; empty when none).
+    pub(crate) name: String,
+    /// The caller's description (Tencent `RouteDescription`, Alibaba `Description`).
+    pub(crate) description: String,
 }
 
 /// A route table.
@@ -172,6 +191,8 @@ pub(crate) struct RouteTable {
     pub(crate) id: String,
     pub(crate) vpc_id: String,
     pub(crate) name: String,
+    /// The caller's description (empty when none).
+    pub(crate) description: String,
     /// The VPC's main (default, system) table.
     pub(crate) main: bool,
     /// Subnets associated explicitly, in association order.
@@ -197,18 +218,18 @@ impl RouteTable {
             id,
             vpc_id,
             name,
+            description: String::new(),
             main,
             subnets: Vec::new(),
             tags: Vec::new(),
             routes: vec![Route {
                 number: 1,
                 destination: cidr,
-                target: Target {
-                    kind: TargetKind::Local,
-                    id: "local".to_owned(),
-                },
+                target: Target::new(TargetKind::Local, "local"),
                 state: RouteState::Active,
                 system: true,
+                name: String::new(),
+                description: String::new(),
             }],
             seq,
             next_route: 2,
@@ -218,6 +239,21 @@ impl RouteTable {
     /// The route to `destination`.
     pub(crate) fn route(&self, destination: &Cidr) -> Option<&Route> {
         self.routes.iter().find(|r| r.destination == *destination)
+    }
+
+    /// The route with this number.
+    pub(crate) fn route_numbered(&self, number: u64) -> Option<&Route> {
+        self.routes.iter().find(|r| r.number == number)
+    }
+
+    /// The route with this number, to change its name or description.
+    pub(crate) fn route_numbered_mut(&mut self, number: u64) -> Option<&mut Route> {
+        self.routes.iter_mut().find(|r| r.number == number)
+    }
+
+    /// How many routes callers made (system routes do not count against the quota).
+    fn custom_routes(&self) -> usize {
+        self.routes.iter().filter(|r| !r.system).count()
     }
 }
 
@@ -276,6 +312,45 @@ pub(crate) enum NetError {
     SystemRoute(Cidr),
     /// The subnet has no free address left.
     SubnetFull(String),
+    /// The table has no route with this number.
+    RouteNumberNotFound(u64),
+    /// A quota of the region (or of the table) is used up.
+    LimitExceeded(Quota),
+}
+
+/// The quotas the world keeps, so memory stays bounded whatever clients create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Quota {
+    /// [`MAX_VPCS`] per region.
+    Vpcs,
+    /// [`MAX_SUBNETS`] per region.
+    Subnets,
+    /// [`MAX_TABLES`] per region.
+    Tables,
+    /// [`MAX_ROUTES_PER_TABLE`] caller-made routes per table.
+    Routes,
+}
+
+/// At most this many VPCs per (cloud, region). The clouds' default quotas are far lower
+/// (AWS 5, Tencent Cloud 20, Alibaba Cloud 10 per region) but can be raised; the emulator only
+/// needs a bound.
+pub(crate) const MAX_VPCS: usize = 1000;
+/// At most this many subnets (vSwitches) per (cloud, region).
+pub(crate) const MAX_SUBNETS: usize = 10_000;
+/// At most this many route tables per (cloud, region), main tables included.
+pub(crate) const MAX_TABLES: usize = 10_000;
+/// At most this many caller-made routes per table: the published quota of Alibaba Cloud (200
+/// custom route entries per route table) and Tencent Cloud (200 routes per route table); AWS's
+/// default is 50, adjustable to 1000.
+pub(crate) const MAX_ROUTES_PER_TABLE: usize = 200;
+
+/// One change of a [`Networks::replace_routes`] call: route `number` now sends `destination`
+/// to `target`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RouteChange {
+    pub(crate) number: u64,
+    pub(crate) destination: Cidr,
+    pub(crate) target: Target,
 }
 
 /// How a vendor treats routes whose instance is destroyed.
@@ -309,7 +384,13 @@ impl Networks {
         cidr: Cidr,
         name: String,
         seq: u64,
-    ) -> &Vpc {
+    ) -> Result<&Vpc, NetError> {
+        if self.vpcs.len() >= MAX_VPCS {
+            return Err(NetError::LimitExceeded(Quota::Vpcs));
+        }
+        if self.tables.len() >= MAX_TABLES {
+            return Err(NetError::LimitExceeded(Quota::Tables));
+        }
         let table = RouteTable::with_local_route(
             table_id.clone(),
             id.clone(),
@@ -319,14 +400,14 @@ impl Networks {
             seq,
         );
         self.tables.insert(table_id.clone(), table);
-        self.vpcs.entry(id.clone()).or_insert(Vpc {
+        Ok(self.vpcs.entry(id.clone()).or_insert(Vpc {
             id,
             cidr,
             name,
             tags: Vec::new(),
             main_route_table: table_id,
             seq,
-        })
+        }))
     }
 
     /// Creates a subnet inside `vpc_id`.
@@ -345,6 +426,9 @@ impl Networks {
             .ok_or_else(|| NetError::VpcNotFound(vpc_id.to_owned()))?;
         if !cidr.within(&vpc.cidr) {
             return Err(NetError::SubnetOutsideVpc(cidr));
+        }
+        if self.subnets.len() >= MAX_SUBNETS {
+            return Err(NetError::LimitExceeded(Quota::Subnets));
         }
         if self
             .subnets
@@ -386,6 +470,60 @@ impl Networks {
         Ok(ip)
     }
 
+    /// The next free private address of a subnet that `taken` does not name (an address a
+    /// caller chose for an earlier instance); on failure nothing is used up.
+    pub(crate) fn allocate_free_ip(
+        &mut self,
+        subnet_id: &str,
+        taken: &dyn Fn(&IpAddr) -> bool,
+    ) -> Result<IpAddr, NetError> {
+        let start = self.subnets.get(subnet_id).map(|s| s.allocated);
+        loop {
+            match self.allocate_ip(subnet_id) {
+                Ok(ip) if taken(&ip) => continue,
+                Ok(ip) => return Ok(ip),
+                Err(e) => {
+                    if let (Some(n), Some(s)) = (start, self.subnets.get_mut(subnet_id)) {
+                        s.allocated = n;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// The subnets whose traffic `table` routes: those associated with it explicitly and, for
+    /// a main table, every subnet of its VPC associated with no other table.
+    pub(crate) fn table_subnets(&self, table: &RouteTable) -> Vec<String> {
+        let mut out = table.subnets.clone();
+        if table.main {
+            let mut implicit: Vec<&Subnet> = self
+                .subnets
+                .values()
+                .filter(|s| {
+                    s.vpc_id == table.vpc_id
+                        && !self.tables.values().any(|t| t.subnets.contains(&s.id))
+                })
+                .collect();
+            implicit.sort_by_key(|s| s.seq);
+            out.extend(implicit.into_iter().map(|s| s.id.clone()));
+        }
+        out
+    }
+
+    /// The table routing `subnet_id`'s traffic: the one it is associated with, else its VPC's
+    /// main table.
+    pub(crate) fn subnet_table(&self, subnet_id: &str) -> Option<&RouteTable> {
+        let subnet = self.subnets.get(subnet_id)?;
+        self.tables
+            .values()
+            .find(|t| t.subnets.iter().any(|s| s == subnet_id))
+            .or_else(|| {
+                let vpc = self.vpcs.get(&subnet.vpc_id)?;
+                self.tables.get(&vpc.main_route_table)
+            })
+    }
+
     /// Creates an empty (but for `local`) route table in `vpc_id`.
     pub(crate) fn create_table(
         &mut self,
@@ -399,6 +537,9 @@ impl Networks {
             .get(vpc_id)
             .ok_or_else(|| NetError::VpcNotFound(vpc_id.to_owned()))?;
         let cidr = vpc.cidr;
+        if self.tables.len() >= MAX_TABLES {
+            return Err(NetError::LimitExceeded(Quota::Tables));
+        }
         let table =
             RouteTable::with_local_route(id.clone(), vpc_id.to_owned(), cidr, name, false, seq);
         Ok(self.tables.entry(id).or_insert(table))
@@ -443,10 +584,7 @@ impl Networks {
         if !self.vpcs.contains_key(vpc_id) {
             return Err(NetError::VpcNotFound(vpc_id.to_owned()));
         }
-        let target = Target {
-            kind: TargetKind::InternetGateway,
-            id: gateway_id.to_owned(),
-        };
+        let target = Target::new(TargetKind::InternetGateway, gateway_id);
         let g = self
             .gateways
             .get_mut(gateway_id)
@@ -494,22 +632,114 @@ impl Networks {
         target: Target,
         instance_vpc: &dyn Fn(&str) -> Option<String>,
     ) -> Result<u64, NetError> {
+        self.create_route_numbered(table_id, None, destination, target, instance_vpc)
+    }
+
+    /// Adds a route under `number` (the table's next number when `None`, or when that number
+    /// is taken); returns the number it got.
+    pub(crate) fn create_route_numbered(
+        &mut self,
+        table_id: &str,
+        number: Option<u64>,
+        destination: Cidr,
+        target: Target,
+        instance_vpc: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<u64, NetError> {
         let vpc_id = self.table_mut(table_id)?.vpc_id.clone();
         self.check_target(&vpc_id, &target, instance_vpc)?;
         let table = self.table_mut(table_id)?;
         if table.route(&destination).is_some() {
             return Err(NetError::RouteExists(destination));
         }
-        let number = table.next_route;
-        table.next_route += 1;
+        if table.custom_routes() >= MAX_ROUTES_PER_TABLE {
+            return Err(NetError::LimitExceeded(Quota::Routes));
+        }
+        let number = match number {
+            Some(n) if n > 0 && table.route_numbered(n).is_none() => n,
+            _ => table.next_route,
+        };
+        table.next_route = table.next_route.max(number.saturating_add(1));
         table.routes.push(Route {
             number,
             destination,
             target,
             state: RouteState::Active,
             system: false,
+            name: String::new(),
+            description: String::new(),
         });
         Ok(number)
+    }
+
+    /// Applies every change to the routes of `table_id` in order, or none of them: each is
+    /// checked against the table as the earlier changes left it (the route must exist and be
+    /// the caller's, the new destination free, the target valid). Returns each route before
+    /// and after; on a refusal, the index of the change refused and why.
+    pub(crate) fn replace_routes(
+        &mut self,
+        table_id: &str,
+        changes: &[RouteChange],
+        instance_vpc: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Vec<(Route, Route)>, (usize, NetError)> {
+        let mut table = self
+            .tables
+            .get(table_id)
+            .cloned()
+            .ok_or_else(|| (0, NetError::TableNotFound(table_id.to_owned())))?;
+        let mut out = Vec::with_capacity(changes.len());
+        for (i, c) in changes.iter().enumerate() {
+            let at = table
+                .routes
+                .iter()
+                .position(|r| r.number == c.number)
+                .ok_or((i, NetError::RouteNumberNotFound(c.number)))?;
+            let before = table.routes[at].clone();
+            if before.system {
+                return Err((i, NetError::SystemRoute(before.destination)));
+            }
+            if table
+                .routes
+                .iter()
+                .any(|r| r.number != c.number && r.destination == c.destination)
+            {
+                return Err((i, NetError::RouteExists(c.destination)));
+            }
+            self.check_target(&table.vpc_id, &c.target, instance_vpc)
+                .map_err(|e| (i, e))?;
+            let route = &mut table.routes[at];
+            route.destination = c.destination;
+            route.target = c.target.clone();
+            route.state = RouteState::Active;
+            out.push((before, route.clone()));
+        }
+        self.tables.insert(table_id.to_owned(), table);
+        Ok(out)
+    }
+
+    /// Removes the routes numbered `numbers`, all or none; returns them in the order asked.
+    pub(crate) fn delete_routes(
+        &mut self,
+        table_id: &str,
+        numbers: &[u64],
+    ) -> Result<Vec<Route>, (usize, NetError)> {
+        let table = self
+            .tables
+            .get_mut(table_id)
+            .ok_or_else(|| (0, NetError::TableNotFound(table_id.to_owned())))?;
+        let mut out = Vec::with_capacity(numbers.len());
+        for (i, n) in numbers.iter().enumerate() {
+            let route = table
+                .route_numbered(*n)
+                .ok_or((i, NetError::RouteNumberNotFound(*n)))?;
+            if route.system {
+                return Err((i, NetError::SystemRoute(route.destination)));
+            }
+            if !out.iter().any(|r: &Route| r.number == *n) {
+                out.push(route.clone());
+            }
+        }
+        table.routes.retain(|r| !numbers.contains(&r.number));
+        Ok(out)
     }
 
     /// Points the route to `destination` at `target`; returns the previous target.
@@ -598,15 +828,13 @@ mod tests {
             cidr("10.0.0.0/16"),
             String::new(),
             1,
-        );
+        )
+        .unwrap();
         n
     }
 
     fn instance(kind: TargetKind, id: &str) -> Target {
-        Target {
-            kind,
-            id: id.into(),
-        }
+        Target::new(kind, id)
     }
 
     #[test]
@@ -813,6 +1041,138 @@ mod tests {
         );
         n.attach_gateway("igw-1", "vpc-1").unwrap();
         n.create_route("rtb-main", dest, igw, &none).unwrap();
+    }
+
+    #[test]
+    fn replacing_several_routes_is_all_or_nothing() {
+        let mut n = world();
+        let in_vpc = |id: &str| id.starts_with("i-").then(|| "vpc-1".to_owned());
+        let a = n
+            .create_route(
+                "rtb-main",
+                cidr("10.9.0.0/16"),
+                instance(TargetKind::Instance, "i-1"),
+                &in_vpc,
+            )
+            .unwrap();
+        let b = n
+            .create_route_numbered(
+                "rtb-main",
+                Some(1001),
+                cidr("10.8.0.0/16"),
+                instance(TargetKind::Instance, "i-1"),
+                &in_vpc,
+            )
+            .unwrap();
+        assert_eq!(b, 1001);
+        let change = |number, dest: &str, id: &str| RouteChange {
+            number,
+            destination: cidr(dest),
+            target: instance(TargetKind::Instance, id),
+        };
+        let before = n.tables["rtb-main"].clone();
+        // The second change names a target that does not exist: nothing changes.
+        assert_eq!(
+            n.replace_routes(
+                "rtb-main",
+                &[
+                    change(a, "10.9.0.0/16", "i-2"),
+                    change(b, "10.8.0.0/16", "x-9")
+                ],
+                &in_vpc
+            ),
+            Err((
+                1,
+                NetError::TargetNotFound(instance(TargetKind::Instance, "x-9"))
+            ))
+        );
+        assert_eq!(n.tables["rtb-main"], before);
+        for (changes, refusal) in [
+            (
+                vec![change(77, "10.7.0.0/16", "i-2")],
+                NetError::RouteNumberNotFound(77),
+            ),
+            (
+                vec![change(1, "10.0.0.0/16", "i-2")],
+                NetError::SystemRoute(cidr("10.0.0.0/16")),
+            ),
+            (
+                vec![change(a, "10.8.0.0/16", "i-2")],
+                NetError::RouteExists(cidr("10.8.0.0/16")),
+            ),
+        ] {
+            assert_eq!(
+                n.replace_routes("rtb-main", &changes, &in_vpc),
+                Err((0, refusal))
+            );
+        }
+        // Swapping two destinations works in order.
+        let done = n
+            .replace_routes(
+                "rtb-main",
+                &[
+                    change(a, "10.6.0.0/16", "i-2"),
+                    change(b, "10.9.0.0/16", "i-3"),
+                ],
+                &in_vpc,
+            )
+            .unwrap();
+        assert_eq!(done[0].0.target.id, "i-1");
+        assert_eq!(done[1].1.destination, cidr("10.9.0.0/16"));
+        assert_eq!(
+            n.delete_routes("rtb-main", &[a, 5]),
+            Err((1, NetError::RouteNumberNotFound(5)))
+        );
+        assert_eq!(
+            n.tables["rtb-main"].routes.len(),
+            3,
+            "a refused delete keeps all"
+        );
+        assert_eq!(n.delete_routes("rtb-main", &[a, b]).unwrap().len(), 2);
+        assert_eq!(n.tables["rtb-main"].routes.len(), 1);
+    }
+
+    #[test]
+    fn quotas_bound_routes_and_tables() {
+        let mut n = world();
+        let any = |_: &str| Some("vpc-1".to_owned());
+        for i in 0..MAX_ROUTES_PER_TABLE {
+            let dest = cidr(&format!("192.168.{i}.0/24"));
+            n.create_route(
+                "rtb-main",
+                dest,
+                instance(TargetKind::Instance, "i-1"),
+                &any,
+            )
+            .unwrap();
+        }
+        assert_eq!(
+            n.create_route(
+                "rtb-main",
+                cidr("172.16.0.0/16"),
+                instance(TargetKind::Instance, "i-1"),
+                &any
+            ),
+            Err(NetError::LimitExceeded(Quota::Routes))
+        );
+        for i in 1..MAX_TABLES {
+            n.create_table(format!("rtb-{i}"), "vpc-1", String::new(), 0)
+                .unwrap();
+        }
+        assert!(matches!(
+            n.create_table("rtb-x".into(), "vpc-1", String::new(), 0),
+            Err(NetError::LimitExceeded(Quota::Tables))
+        ));
+        assert!(matches!(
+            n.create_vpc(
+                "vpc-2".into(),
+                "rtb-y".into(),
+                cidr("10.1.0.0/16"),
+                String::new(),
+                0
+            ),
+            Err(NetError::LimitExceeded(Quota::Tables))
+        ));
     }
 
     #[test]

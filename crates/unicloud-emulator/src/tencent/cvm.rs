@@ -8,7 +8,7 @@ use unicloud_tencent::generated::cvm;
 use super::{Handler, P, Service, required_region, typed};
 use crate::auth::ApiError;
 use crate::model::compute::{Instance, InstanceState, Lifecycle, Refusal, Rules, Verdict};
-use crate::model::network::OnTargetGone;
+use crate::model::network::{Cidr, OnTargetGone};
 use crate::model::tokens::TokenRecord;
 use crate::server::Ctx;
 use crate::util::{LOWER_ALNUM, iso8601, random_from};
@@ -54,8 +54,9 @@ pub(crate) const RULES: Rules = Rules {
         }
     },
     keeps_terminated: false,
-    // Not yet checked against the vendor's documentation: settle it with this cloud's VPC
-    // front-end (the network vertical), which is the first to create such routes.
+    // Unverified: neither the VPC API reference (Route has no state field, only `Enabled`)
+    // nor the route-table guides say what becomes of a `NORMAL_CVM` route whose instance is
+    // terminated, so the route stays as it was and keeps naming the instance's private IP.
     routes_to_gone_instances: OnTargetGone::Keep,
 };
 
@@ -230,6 +231,7 @@ fn run_instances(cx: &Ctx<'_>, params: Value) -> Result<Map<String, Value>, ApiE
             out.insert("InstanceIdSet".into(), json!(rec.ids));
             return Ok(out);
         }
+        let placed = place(rs, &vpc, &zone, &ips, count)?;
         let caller = cx.caller("RunInstances", now);
         let mut ids = Vec::new();
         for n in 0..count {
@@ -246,16 +248,22 @@ fn run_instances(cx: &Ctx<'_>, params: Value) -> Result<Map<String, Value>, ApiE
                 .instance_type
                 .clone()
                 .unwrap_or_else(|| "S1.SMALL1".to_owned());
-            if let Some(v) = &vpc.vpc_id {
-                inst.vpc_id = v.clone();
+            match &placed {
+                Some((vpc_id, subnet_id, addrs)) => {
+                    inst.vpc_id = vpc_id.clone();
+                    inst.subnet_id = subnet_id.clone();
+                    inst.private_ip = addrs
+                        .get(usize::try_from(n).unwrap_or(0))
+                        .cloned()
+                        .unwrap_or_else(|| private_ip(seq));
+                }
+                None => {
+                    inst.private_ip = ips
+                        .get(usize::try_from(n).unwrap_or(0))
+                        .cloned()
+                        .unwrap_or_else(|| private_ip(seq))
+                }
             }
-            if let Some(s) = &vpc.subnet_id {
-                inst.subnet_id = s.clone();
-            }
-            inst.private_ip = ips
-                .get(usize::try_from(n).unwrap_or(0))
-                .cloned()
-                .unwrap_or_else(|| private_ip(seq));
             inst.tags = tags.clone();
             inst.client_token = req.client_token.clone().unwrap_or_default();
             inst.reservation_id = cx.request_id.to_owned();
@@ -274,6 +282,124 @@ fn run_instances(cx: &Ctx<'_>, params: Value) -> Result<Map<String, Value>, ApiE
         out.insert("InstanceIdSet".into(), json!(ids));
         Ok(out)
     })
+}
+
+/// Where `VirtualPrivateCloud` puts `count` new instances: its VPC, its subnet and one
+/// private address each (the ones asked for, else the subnet's next free ones). The VPC and
+/// the subnet must exist, belong together and lie in the instances' zone; chosen addresses
+/// must lie in the subnet and be free. `None` without `VirtualPrivateCloud` (the instances
+/// then get the emulator's default VPC and subnet). Nothing is used up on a refusal.
+#[allow(clippy::type_complexity)]
+fn place(
+    rs: &mut crate::model::Region,
+    vpc: &cvm::VirtualPrivateCloud,
+    zone: &str,
+    ips: &[String],
+    count: i64,
+) -> Result<Option<(String, String, Vec<String>)>, ApiError> {
+    if vpc.vpc_id.is_none() && vpc.subnet_id.is_none() {
+        return Ok(None);
+    }
+    let missing = |name: &str| {
+        ApiError::new(
+            200,
+            "MissingParameter",
+            format!("The request is missing a required parameter `VirtualPrivateCloud.{name}`."),
+        )
+    };
+    let vpc_id = vpc.vpc_id.clone().ok_or_else(|| missing("VpcId"))?;
+    let subnet_id = vpc.subnet_id.clone().ok_or_else(|| missing("SubnetId"))?;
+    if !rs.networks.vpcs.contains_key(&vpc_id) {
+        return Err(ApiError::new(
+            200,
+            "InvalidParameterValue.VpcIdNotExist",
+            format!("The VPC {vpc_id} does not exist."),
+        ));
+    }
+    let subnet = rs
+        .networks
+        .subnets
+        .get(&subnet_id)
+        .cloned()
+        .ok_or_else(|| {
+            ApiError::new(
+                200,
+                "InvalidParameterValue.SubnetNotExist",
+                format!("The subnet {subnet_id} does not exist."),
+            )
+        })?;
+    if subnet.vpc_id != vpc_id {
+        return Err(ApiError::new(
+            200,
+            "InvalidParameterValue.VpcIdSubnetIdNotMatch",
+            format!("The subnet {subnet_id} is not in the VPC {vpc_id}."),
+        ));
+    }
+    if subnet.zone != zone {
+        return Err(ApiError::new(
+            200,
+            "InvalidParameterValue.SubnetIdZoneIdNotMatch",
+            format!(
+                "The subnet {subnet_id} is in {}, not in {zone}.",
+                subnet.zone
+            ),
+        ));
+    }
+    let taken: std::collections::HashSet<String> = rs
+        .instances
+        .list()
+        .into_iter()
+        .filter(|i| !i.state.is_gone() && i.vpc_id == vpc_id)
+        .map(|i| i.private_ip.clone())
+        .chain(ips.iter().cloned())
+        .collect();
+    for ip in ips {
+        let inside = ip
+            .parse::<std::net::IpAddr>()
+            .ok()
+            .and_then(|a| format!("{a}/32").parse::<Cidr>().ok())
+            .is_some_and(|c| c.within(&subnet.cidr));
+        if !inside {
+            return Err(ApiError::new(
+                200,
+                "VpcAddrNotInSubNet",
+                format!("The address {ip} is not in the subnet {subnet_id}."),
+            ));
+        }
+        let used = rs
+            .instances
+            .list()
+            .into_iter()
+            .any(|i| !i.state.is_gone() && i.vpc_id == vpc_id && i.private_ip == *ip);
+        if used || ips.iter().filter(|x| *x == ip).count() > 1 {
+            return Err(ApiError::new(
+                200,
+                "VpcIpIsUsed",
+                format!("The address {ip} is already in use."),
+            ));
+        }
+    }
+    let mut addrs = ips.to_vec();
+    let before = subnet.allocated;
+    while i64::try_from(addrs.len()).unwrap_or(i64::MAX) < count {
+        match rs
+            .networks
+            .allocate_free_ip(&subnet_id, &|a| taken.contains(&a.to_string()))
+        {
+            Ok(ip) => addrs.push(ip.to_string()),
+            Err(_) => {
+                if let Some(s) = rs.networks.subnets.get_mut(&subnet_id) {
+                    s.allocated = before;
+                }
+                return Err(ApiError::new(
+                    200,
+                    "FailedOperation.NoAvailableIpAddressCountInSubnet",
+                    format!("The subnet {subnet_id} has too few free addresses."),
+                ));
+            }
+        }
+    }
+    Ok(Some((vpc_id, subnet_id, addrs)))
 }
 
 /// Start, Stop and TerminateInstances: all or nothing, an empty reply.

@@ -8,6 +8,7 @@
 
 pub(crate) mod cvm;
 pub(crate) mod sts;
+pub(crate) mod vpc;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -44,10 +45,12 @@ pub(crate) struct Service {
     pub(crate) actions: &'static [(&'static str, Handler)],
 }
 
-const SERVICES: [&Service; 2] = [&cvm::SERVICE, &sts::SERVICE];
+const SERVICES: [&Service; 3] = [&cvm::SERVICE, &vpc::SERVICE, &sts::SERVICE];
 
-/// The service named by the TC3 scope or the host, else the one that has `action`.
-fn handler_for(req: &Incoming, action: &str) -> Option<Handler> {
+/// The service named by the TC3 scope or the host, else the one service that has `action`.
+/// Products reuse action names, so an action two products have, sent without a scope or host
+/// naming one, is refused rather than given to either.
+fn handler_for(req: &Incoming, action: &str) -> Result<Option<Handler>, ApiError> {
     let scoped = req
         .header("authorization")
         .and_then(crate::router::tc3_service);
@@ -60,12 +63,27 @@ fn handler_for(req: &Incoming, action: &str) -> Option<Handler> {
         Some(s) => vec![*s],
         None => SERVICES.to_vec(),
     };
-    candidates.into_iter().find_map(|s| {
-        s.actions
-            .iter()
-            .find(|(a, _)| *a == action)
-            .map(|(_, h)| *h)
-    })
+    let found: Vec<(&str, Handler)> = candidates
+        .into_iter()
+        .filter_map(|s| {
+            s.actions
+                .iter()
+                .find(|(a, _)| *a == action)
+                .map(|(_, h)| (s.name, *h))
+        })
+        .collect();
+    match found.as_slice() {
+        [] => Ok(None),
+        [(_, h)] => Ok(Some(*h)),
+        many => Err(ApiError::new(
+            200,
+            "InvalidAction",
+            format!(
+                "The action `{action}` exists in several products ({}); send it to <product>.tencentcloudapi.com or sign it for that product.",
+                many.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+            ),
+        )),
+    }
 }
 
 /// The common parameters of a legacy v1 request (signature, routing and client metadata),
@@ -127,7 +145,11 @@ pub(crate) async fn handle(shared: &Shared, req: Incoming) -> Response {
             Err(e) => return err(e),
         }
     };
-    let Some(handler) = handler_for(&req, &action) else {
+    let handler = match handler_for(&req, &action) {
+        Ok(h) => h,
+        Err(e) => return err(e),
+    };
+    let Some(handler) = handler else {
         return err(ApiError::new(
             200,
             "InvalidAction",

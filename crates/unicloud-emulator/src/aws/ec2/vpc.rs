@@ -9,7 +9,10 @@ use std::fmt::Write as _;
 use super::super::{P, Query};
 use super::RULES;
 use crate::auth::{AWS_ACCOUNT, ApiError};
-use crate::model::network::{Cidr, NetError, RouteState, RouteTable, Target, TargetKind};
+use crate::model::network::{
+    Cidr, MAX_ROUTES_PER_TABLE, MAX_SUBNETS, MAX_TABLES, MAX_VPCS, NetError, Quota, RouteState,
+    RouteTable, Target, TargetKind,
+};
 use crate::server::Ctx;
 use crate::util::{HEX, random_from, sha256_hex};
 use crate::wire::xml::escape as x;
@@ -133,6 +136,31 @@ fn net_error(e: NetError) -> ApiError {
             "InsufficientFreeAddressesInSubnet",
             format!("There are not enough free addresses in subnet '{id}'."),
         ),
+        // EC2 routes are named by destination; a number never comes from a caller.
+        NetError::RouteNumberNotFound(n) => (
+            "InvalidRoute.NotFound",
+            format!("no route numbered {n} in route table"),
+        ),
+        NetError::LimitExceeded(q) => match q {
+            Quota::Vpcs => (
+                "VpcLimitExceeded",
+                format!("The maximum number of VPCs ({MAX_VPCS}) has been reached."),
+            ),
+            Quota::Subnets => (
+                "SubnetLimitExceeded",
+                format!("The maximum number of subnets ({MAX_SUBNETS}) has been reached."),
+            ),
+            Quota::Tables => (
+                "RouteTableLimitExceeded",
+                format!("The maximum number of route tables ({MAX_TABLES}) has been reached."),
+            ),
+            Quota::Routes => (
+                "RouteLimitExceeded",
+                format!(
+                    "The maximum number of routes ({MAX_ROUTES_PER_TABLE}) has been reached for this route table."
+                ),
+            ),
+        },
     };
     ApiError::new(400, code, message)
 }
@@ -183,10 +211,7 @@ fn target_param(p: &Query) -> Result<Target, ApiError> {
                     TargetKind::Other("gateway".into())
                 }
             });
-            Ok(Target {
-                kind,
-                id: (*id).to_owned(),
-            })
+            Ok(Target::new(kind, *id))
         }
         _ => Err(ApiError::new(
             400,
@@ -342,7 +367,9 @@ pub(super) fn create_vpc(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
     cx.shared.in_region(P, cx.region, &RULES, |rs, _| {
         let (id, table) = (new_id("vpc"), new_id("rtb"));
         let name = tags.iter().find(|(k, _)| k == "Name").map(|(_, v)| v.clone()).unwrap_or_default();
-        rs.networks.create_vpc(id.clone(), table, cidr, name, seq);
+        rs.networks
+            .create_vpc(id.clone(), table, cidr, name, seq)
+            .map_err(net_error)?;
         if let Some(v) = rs.networks.vpcs.get_mut(&id) {
             v.tags = tags.clone();
         }

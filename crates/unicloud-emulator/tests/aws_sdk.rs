@@ -283,6 +283,78 @@ async fn injected_throttling_reaches_the_sdk() {
     emu.shutdown().await;
 }
 
+/// "Fail exactly the 2nd ReplaceRoute": a client's rollback path meets a non-retryable
+/// client error on that call only, and the emulator applies nothing for it.
+#[tokio::test]
+async fn a_reject_fault_fails_exactly_the_second_replace_route() {
+    let emu = Emulator::builder()
+        .key(Provider::Aws, ID, SECRET)
+        .faults(FaultConfig::default().rule(
+            FaultRule::new(Some(Provider::Aws), "ReplaceRoute")
+                .after(1)
+                .times(1)
+                .reject(1.0),
+        ))
+        .start()
+        .await
+        .unwrap();
+    let client = ec2(&emu.base_url(), ID, SECRET, None);
+    let vpc = client
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc
+        .unwrap()
+        .vpc_id
+        .unwrap();
+    let rtb = client
+        .create_route_table()
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap()
+        .route_table
+        .unwrap()
+        .route_table_id
+        .unwrap();
+    client
+        .create_route()
+        .route_table_id(&rtb)
+        .destination_cidr_block("0.0.0.0/0")
+        .nat_gateway_id("nat-0000000000000001")
+        .send()
+        .await
+        .unwrap();
+    let replace = |nat: &'static str| {
+        client
+            .replace_route()
+            .route_table_id(&rtb)
+            .destination_cidr_block("0.0.0.0/0")
+            .nat_gateway_id(nat)
+            .send()
+    };
+    replace("nat-0000000000000002").await.unwrap();
+    let err = replace("nat-0000000000000003").await.unwrap_err();
+    assert_eq!(err.code(), Some("InvalidParameterValue"), "{err:?}");
+    assert!(err.message().unwrap_or_default().contains("injected"));
+    let now = tables(&client, filter("route-table-id", &rtb)).await;
+    let nat = now[0]
+        .routes()
+        .iter()
+        .find_map(|r| r.nat_gateway_id())
+        .map(str::to_owned);
+    assert_eq!(nat.as_deref(), Some("nat-0000000000000002"), "not applied");
+    replace("nat-0000000000000003").await.unwrap();
+    assert_eq!(
+        emu.fault_counters()
+            .get(Provider::Aws, "ReplaceRoute", FaultKind::Reject),
+        1
+    );
+    emu.shutdown().await;
+}
+
 /// Which AWS the route-table flow talks to: where moto and AWS differ, each side is named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Peer {

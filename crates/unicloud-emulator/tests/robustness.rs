@@ -600,14 +600,25 @@ fn tencent_tc3(action: &str, get: bool, query: &str, body: &[u8]) -> Vec<u8> {
         signed_headers: &["content-type", "host"],
         payload: Payload::Bytes(body),
     };
-    let sig = tc3::sign(&req, &Credential::new(TENCENT.0, TENCENT.1), "cvm", ts).unwrap();
+    let service = tencent_service(action);
+    let sig = tc3::sign(&req, &Credential::new(TENCENT.0, TENCENT.1), service, ts).unwrap();
     headers.push(("Authorization", sig.authorization));
     build(method, &target, &text_headers(&headers), body)
 }
 
+/// The Tencent product serving `action` (its TC3 scope and host label).
+fn tencent_service(action: &str) -> &'static str {
+    match action {
+        "CreateVpc" | "CreateSubnet" | "CreateRouteTable" | "DescribeRouteTables"
+        | "CreateRoutes" | "ReplaceRoutes" | "DeleteRoutes" => "vpc",
+        "AssumeRole" | "GetCallerIdentity" => "sts",
+        _ => "cvm",
+    }
+}
+
 /// A Tencent legacy v1 (HmacSHA256) GET with `params` besides the common ones.
 fn tencent_v1(action: &str, params: &[(String, String)]) -> Vec<u8> {
-    let host = "cvm.tencentcloudapi.com";
+    let host = &format!("{}.tencentcloudapi.com", tencent_service(action));
     let ts = now().to_string();
     let mut all: Vec<(String, String)> = params.to_vec();
     for (k, v) in [
@@ -647,6 +658,8 @@ fn alibaba_rpc(action: &str, params: &[(String, String)]) -> Vec<u8> {
     let ts = iso_now(false);
     let version = if matches!(action, "AssumeRole" | "GetCallerIdentity") {
         "2015-04-01"
+    } else if ALIBABA_VPC_ACTIONS.contains(&action) {
+        "2016-04-28"
     } else {
         "2014-05-26"
     };
@@ -822,6 +835,26 @@ fn param_name_strategy() -> impl Strategy<Value = String> {
         Just("InternetGatewayId"),
         Just("NatGatewayId"),
         Just("AvailabilityZone"),
+        Just("Routes"),
+        Just("RouteId"),
+        Just("RouteItemId"),
+        Just("GatewayType"),
+        Just("RouteTableIds"),
+        Just("RouteTableName"),
+        Just("RouteTableType"),
+        Just("VpcName"),
+        Just("SubnetName"),
+        Just("VSwitchName"),
+        Just("Zone"),
+        Just("NextHopType"),
+        Just("NextHopId"),
+        Just("NewNextHopType"),
+        Just("NewNextHopId"),
+        Just("RouteEntryId"),
+        Just("RouteEntryType"),
+        Just("RouteEntryName"),
+        Just("MaxResult"),
+        Just("NextHopList"),
     ];
     prop_oneof![
         3 => plain.clone().prop_map(str::to_owned),
@@ -835,6 +868,20 @@ fn param_name_strategy() -> impl Strategy<Value = String> {
         2 => (index(), index(), prop_oneof![Just("Value"), Just("Values")])
             .prop_map(|(i, j, v)| format!("Filter.{i}.{v}.{j}")),
         1 => (index(), index()).prop_map(|(i, j)| format!("TagSpecification.{i}.Tag.{j}.Value")),
+        2 => (
+            index(),
+            prop_oneof![
+                Just("RouteId"),
+                Just("RouteItemId"),
+                Just("DestinationCidrBlock"),
+                Just("DestinationIpv6CidrBlock"),
+                Just("GatewayType"),
+                Just("GatewayId"),
+                Just("NextHopType"),
+                Just("NextHopId"),
+            ],
+        )
+            .prop_map(|(i, f)| format!("Routes.{i}.{f}")),
         1 => "[A-Za-z.0-9]{0,12}",
         1 => any::<String>(),
     ]
@@ -863,6 +910,10 @@ fn with_filters(cloud: Provider) -> impl Strategy<Value = Vec<(String, String)>>
             "tag:Name",
             "instance-state",
             "bogus",
+            "route-table-id",
+            "vpc-id",
+            "association.main",
+            "next-hop-type",
         ],
     };
     prop::collection::vec(
@@ -931,6 +982,16 @@ fn tencent_body_strategy() -> impl Strategy<Value = Vec<u8>> {
         Just("RoleArn"),
         Just("RoleSessionName"),
         Just("DurationSeconds"),
+        Just("Routes"),
+        Just("RouteTableId"),
+        Just("RouteTableIds"),
+        Just("RouteTableName"),
+        Just("VpcId"),
+        Just("VpcName"),
+        Just("SubnetName"),
+        Just("CidrBlock"),
+        Just("Zone"),
+        Just("NeedRouterInfo"),
     ];
     prop_oneof![
         4 => prop::collection::vec((field, json_value()), 0..6).prop_map(|kv| {
@@ -1205,6 +1266,19 @@ fn target_strategy() -> impl Strategy<Value = String> {
     (path, query).prop_map(|(p, q)| if q.is_empty() { p } else { format!("{p}?{q}") })
 }
 
+/// The Alibaba VPC `2016-04-28` actions the emulator serves.
+const ALIBABA_VPC_ACTIONS: [&str; 9] = [
+    "CreateVpc",
+    "CreateVSwitch",
+    "CreateRouteTable",
+    "AssociateRouteTable",
+    "DescribeRouteTableList",
+    "DescribeRouteEntryList",
+    "CreateRouteEntry",
+    "DeleteRouteEntry",
+    "ModifyRouteEntry",
+];
+
 fn tencent_action_strategy() -> impl Strategy<Value = String> {
     prop_oneof![
         6 => prop::sample::select(vec![
@@ -1215,6 +1289,13 @@ fn tencent_action_strategy() -> impl Strategy<Value = String> {
             "TerminateInstances",
             "AssumeRole",
             "GetCallerIdentity",
+            "CreateVpc",
+            "CreateSubnet",
+            "CreateRouteTable",
+            "DescribeRouteTables",
+            "CreateRoutes",
+            "ReplaceRoutes",
+            "DeleteRoutes",
         ])
         .prop_map(str::to_owned),
         1 => "[A-Za-z]{0,12}",
@@ -1231,6 +1312,15 @@ fn alibaba_action_strategy() -> impl Strategy<Value = String> {
             "DeleteInstances",
             "AssumeRole",
             "GetCallerIdentity",
+            "CreateVpc",
+            "CreateVSwitch",
+            "CreateRouteTable",
+            "AssociateRouteTable",
+            "DescribeRouteTableList",
+            "DescribeRouteEntryList",
+            "CreateRouteEntry",
+            "DeleteRouteEntry",
+            "ModifyRouteEntry",
         ])
         .prop_map(str::to_owned),
         1 => "[A-Za-z]{0,12}",
@@ -1320,6 +1410,45 @@ fn base_params(cloud: Provider, action: &str) -> Vec<(String, String)> {
             ("RoleArn", "qcs::cam::uin/100000000001:roleName/r"),
             ("RoleSessionName", "s"),
         ]),
+        (Provider::Tencent, "CreateVpc") => p(&[("VpcName", "v"), ("CidrBlock", "10.0.0.0/16")]),
+        (Provider::Tencent, "CreateSubnet") => p(&[
+            ("VpcId", "vpc-robust01"),
+            ("SubnetName", "s"),
+            ("CidrBlock", "10.0.1.0/24"),
+            ("Zone", "ap-guangzhou-3"),
+        ]),
+        (Provider::Tencent, "CreateRouteTable") => {
+            p(&[("VpcId", "vpc-robust01"), ("RouteTableName", "t")])
+        }
+        (Provider::Tencent, "DescribeRouteTables") => p(&[("Offset", "0"), ("Limit", "10")]),
+        (Provider::Tencent, "CreateRoutes" | "ReplaceRoutes" | "DeleteRoutes") => p(&[
+            ("RouteTableId", "rtb-robust01"),
+            ("Routes.0.RouteId", "2"),
+            ("Routes.0.DestinationCidrBlock", "192.168.0.0/16"),
+            ("Routes.0.GatewayType", "NORMAL_CVM"),
+            ("Routes.0.GatewayId", "10.0.1.4"),
+        ]),
+        (Provider::Alibaba, "CreateVpc") => p(&[("CidrBlock", "10.0.0.0/16")]),
+        (Provider::Alibaba, "CreateVSwitch") => p(&[
+            ("VpcId", "vpc-robust01"),
+            ("ZoneId", "cn-hangzhou-i"),
+            ("CidrBlock", "10.0.1.0/24"),
+        ]),
+        (Provider::Alibaba, "CreateRouteTable") => p(&[("VpcId", "vpc-robust01")]),
+        (Provider::Alibaba, "AssociateRouteTable") => p(&[
+            ("RouteTableId", "vtb-robust01"),
+            ("VSwitchId", "vsw-robust01"),
+        ]),
+        (Provider::Alibaba, "DescribeRouteTableList") => p(&[("PageSize", "10")]),
+        (Provider::Alibaba, "DescribeRouteEntryList") => p(&[("RouteTableId", "vtb-robust01")]),
+        (Provider::Alibaba, "CreateRouteEntry" | "DeleteRouteEntry" | "ModifyRouteEntry") => p(&[
+            ("RouteTableId", "vtb-robust01"),
+            ("DestinationCidrBlock", "192.168.0.0/16"),
+            ("NextHopType", "Instance"),
+            ("NextHopId", "i-bp1robustness0001"),
+            ("NewNextHopType", "Instance"),
+            ("NewNextHopId", "i-bp1robustness0001"),
+        ]),
         (Provider::Alibaba, "RunInstances") => p(&[
             ("ImageId", "aliyun_3_x64_20G_alibase_20240819.vhd"),
             ("InstanceType", "ecs.g7.large"),
@@ -1347,6 +1476,16 @@ fn tencent_base_json(action: &str) -> serde_json::Map<String, Value> {
         "AssumeRole" => serde_json::json!({
             "RoleArn": "qcs::cam::uin/100000000001:roleName/r",
             "RoleSessionName": "s"
+        }),
+        "CreateVpc" => serde_json::json!({"VpcName": "v", "CidrBlock": "10.0.0.0/16"}),
+        "CreateSubnet" => serde_json::json!({
+            "VpcId": "vpc-robust01", "SubnetName": "s", "CidrBlock": "10.0.1.0/24", "Zone": "ap-guangzhou-3"
+        }),
+        "CreateRouteTable" => serde_json::json!({"VpcId": "vpc-robust01", "RouteTableName": "t"}),
+        "DescribeRouteTables" => serde_json::json!({"Offset": "0", "Limit": "10"}),
+        "CreateRoutes" | "ReplaceRoutes" | "DeleteRoutes" => serde_json::json!({
+            "RouteTableId": "rtb-robust01",
+            "Routes": [{"RouteId": 2, "DestinationCidrBlock": "192.168.0.0/16", "GatewayType": "NORMAL_CVM", "GatewayId": "10.0.1.4"}]
         }),
         _ => serde_json::json!({}),
     };

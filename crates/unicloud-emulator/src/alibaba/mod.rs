@@ -47,8 +47,17 @@ fn handler_for(
     version: Option<&str>,
     action: &str,
 ) -> Result<Option<(&'static Service, Handler)>, ApiError> {
+    handler_in(&SERVICES, version, action)
+}
+
+/// [`handler_for`] over `services`.
+fn handler_in(
+    services: &[&'static Service],
+    version: Option<&str>,
+    action: &str,
+) -> Result<Option<(&'static Service, Handler)>, ApiError> {
     let named: Vec<&'static Service> = match version {
-        Some(v) => match SERVICES.iter().find(|s| s.version == v) {
+        Some(v) => match services.iter().find(|s| s.version == v) {
             Some(s) => vec![*s],
             None => {
                 return Err(ApiError::new(
@@ -58,7 +67,7 @@ fn handler_for(
                 ));
             }
         },
-        None => SERVICES.to_vec(),
+        None => services.to_vec(),
     };
     let found: Vec<(&'static Service, Handler)> = named
         .into_iter()
@@ -322,6 +331,38 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(e.code, "InvalidVersion");
+    }
+
+    #[test]
+    fn an_action_two_products_have_needs_a_version() {
+        const H: Handler = |_, _| Ok(Map::new());
+        static OLD: Service = Service {
+            product: "Ecs",
+            version: "2014-05-26",
+            actions: &[("CreateVpc", H)],
+        };
+        static NEW: Service = Service {
+            product: "Vpc",
+            version: "2016-04-28",
+            actions: &[("CreateVpc", H), ("CreateVSwitch", H)],
+        };
+        let both = [&OLD, &NEW];
+        let e = handler_in(&both, None, "CreateVpc").err().unwrap();
+        assert_eq!((e.status, e.code.as_str()), (400, "MissingParameter"));
+        assert!(e.message.contains("Ecs and Vpc"), "{}", e.message);
+        let (s, _) = handler_in(&both, Some("2016-04-28"), "CreateVpc")
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.product, "Vpc");
+        let (s, _) = handler_in(&both, Some("2014-05-26"), "CreateVpc")
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.product, "Ecs");
+        let (s, _) = handler_in(&both, None, "CreateVSwitch").unwrap().unwrap();
+        assert_eq!(
+            s.product, "Vpc",
+            "an action one product has needs no version"
+        );
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! unicloud --provider tencent --region ap-guangzhou compute describe-instances --filter state=running
 //! unicloud -p aws -o json compute create-instances --image ami-... --instance-type t3.micro --count 2
 //! unicloud -p alibaba compute wait --state stopped --id i-...
+//! unicloud -p aws network describe-route-tables --filter vpc=vpc-...
+//! unicloud -p aws network replace-routes --table rtb-... --route 10.8.0.0/16=instance:i-...
 //! unicloud emulator --listen 127.0.0.1:4566        # the emulator in the foreground
 //! unicloud completions zsh
 //! ```
@@ -13,7 +15,7 @@
 //! found, 1 anything else. Errors are one line on stderr with the kind, the provider's code and
 //! its request id.
 //!
-//! Layout: one module per service (`compute`; `network`, `lb`, `storage` join beside it) with
+//! Layout: one module per service (`compute`, `network`; `lb`, `storage` join beside them) with
 //! its subcommands' arguments and handlers, and `common` for what they share (the global flags
 //! and the `Cloud` they build, output, exit codes). `demo` and `emulator` exist with the
 //! default cargo feature `emulator` only.
@@ -28,6 +30,7 @@ mod demo;
 #[cfg(feature = "emulator")]
 mod emulator;
 mod logging;
+mod network;
 
 use std::process::ExitCode;
 
@@ -55,6 +58,9 @@ enum Command {
     /// Instances: describe, create, start, stop, destroy, wait.
     #[command(subcommand)]
     Compute(compute::ComputeCommand),
+    /// Route tables: describe; create, replace and delete routes, all or nothing.
+    #[command(subcommand)]
+    Network(network::NetworkCommand),
     /// Run the local multi-cloud emulator in the foreground.
     #[cfg(feature = "emulator")]
     Emulator(unicloud_emulator::cli::EmulatorArgs),
@@ -72,6 +78,7 @@ enum Command {
 async fn run(args: Args) -> Result<(), Error> {
     match &args.command {
         Command::Compute(c) => compute::run(&args.global, c).await,
+        Command::Network(n) => network::run(&args.global, n).await,
         #[cfg(feature = "emulator")]
         Command::Demo(d) => demo::run(d).await,
         #[cfg(feature = "emulator")]

@@ -86,6 +86,22 @@ impl Service for unicloud_compute::Compute {
     }
 }
 
+#[cfg(feature = "network")]
+impl Service for unicloud_network::Network {
+    #[cfg(feature = "aws")]
+    fn from_aws(client: &unicloud_aws::AwsClient) -> Self {
+        Self::aws(client)
+    }
+    #[cfg(feature = "tencent")]
+    fn from_tencent(client: &unicloud_tencent::client::TencentClient) -> Self {
+        Self::tencent(client)
+    }
+    #[cfg(feature = "alibaba")]
+    fn from_alibaba(client: &unicloud_alibaba::client::AlibabaClient) -> Self {
+        Self::alibaba(client)
+    }
+}
+
 /// Builds a [`Cloud`]; see [`Cloud::builder`].
 #[derive(Clone)]
 pub struct CloudBuilder {
@@ -192,6 +208,12 @@ impl Cloud {
     /// Instances: describe, create, start, stop, destroy, wait.
     #[cfg(feature = "compute")]
     pub fn compute(&self) -> unicloud_compute::Compute {
+        self.service()
+    }
+
+    /// Route tables: describe, and create, replace or delete routes all or nothing.
+    #[cfg(feature = "network")]
+    pub fn network(&self) -> unicloud_network::Network {
         self.service()
     }
 }

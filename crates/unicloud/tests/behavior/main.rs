@@ -1,4 +1,4 @@
-//! The behaviour suite: every case is written once against the unified compute API and runs
+//! The behaviour suite: every case is written once against the unified compute and network APIs and runs
 //! for every selected provider.
 //!
 //! - `UNICLOUD_TEST_PROVIDERS=aws,tencent,alibaba` — which providers (default: all the target
@@ -20,21 +20,26 @@
 
 mod cases;
 mod harness;
+mod network;
 
 use std::time::{Duration, SystemTime};
 
 use harness::{Ctx, EmuOpts};
+use unicloud::base::Provider;
 use unicloud::base::clock::ManualClock;
 use unicloud_emulator::{FaultConfig, FaultRule};
 
 /// One `#[tokio::test]` per case, looping over the selected providers.
 macro_rules! behavior {
     ($name:ident, $opts:expr) => {
+        behavior!(cases::$name, $opts);
+    };
+    ($module:ident :: $name:ident, $opts:expr) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $name() {
             for provider in harness::providers() {
                 let ctx = Ctx::start(provider, $opts).await;
-                Box::pin(cases::$name(&ctx)).await;
+                Box::pin($module::$name(&ctx)).await;
                 ctx.stop().await;
             }
         }
@@ -82,4 +87,60 @@ behavior!(
         clock: Some(ManualClock::new(SystemTime::now())),
         ..EmuOpts::default()
     }
+);
+
+// Route tables: the same cases on every provider.
+behavior!(network::network_routes, EmuOpts::default());
+behavior!(network::network_paging, EmuOpts::default());
+// Every request would be throttled (and counted): the case proves none is sent.
+behavior!(
+    network::network_bad_input,
+    EmuOpts::faults(
+        FaultConfig::default()
+            .seed(5)
+            .rule(FaultRule::new(None, "*").throttle(1.0))
+    )
+);
+// The 2nd route change is refused once (Tencent: its one ReplaceRoutes call, the 1st).
+behavior!(
+    network::network_rollback,
+    EmuOpts::faults(
+        FaultConfig::default()
+            .rule(
+                FaultRule::new(Some(Provider::Aws), "ReplaceRoute")
+                    .after(1)
+                    .times(1)
+                    .reject(1.0)
+            )
+            .rule(
+                FaultRule::new(Some(Provider::Alibaba), "ModifyRouteEntry")
+                    .after(1)
+                    .times(1)
+                    .reject(1.0)
+            )
+            .rule(
+                FaultRule::new(Some(Provider::Tencent), "ReplaceRoutes")
+                    .times(1)
+                    .reject(1.0)
+            )
+    )
+);
+// The 2nd route change and the rollback of the 1st are refused.
+behavior!(
+    network::network_rollback_fails,
+    EmuOpts::faults(
+        FaultConfig::default()
+            .rule(
+                FaultRule::new(Some(Provider::Aws), "ReplaceRoute")
+                    .after(1)
+                    .times(2)
+                    .reject(1.0)
+            )
+            .rule(
+                FaultRule::new(Some(Provider::Alibaba), "ModifyRouteEntry")
+                    .after(1)
+                    .times(2)
+                    .reject(1.0)
+            )
+    )
 );

@@ -45,6 +45,7 @@ mod cloud;
 #[cfg(all(
     doctest,
     feature = "compute",
+    feature = "network",
     feature = "aws",
     feature = "tencent",
     feature = "alibaba"

@@ -102,6 +102,44 @@ impl AwsClient {
     pub fn endpoint_for(&self, service: &str) -> Option<&str> {
         self.inner.config.endpoint_for(service)
     }
+
+    /// The [`SdkConfig`] to build `service`'s `aws-sdk-*` client from
+    /// (`aws_sdk_ec2::Client::new(&client.service_config("ec2"))`): this client's credentials
+    /// and region, its [time-outs](AwsClient::timeout_config), its endpoint override for
+    /// `service`, the app name `unicloud`, and the SDK's own retries turned off, so that
+    /// [`AwsClient::retry`] decides them as on the other clouds.
+    pub fn service_config(&self, service: &str) -> SdkConfig {
+        let mut b = self
+            .inner
+            .sdk
+            .to_builder()
+            .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+            .timeout_config(self.timeout_config());
+        if let Ok(name) = aws_config::AppName::new("unicloud") {
+            b = b.app_name(name);
+        }
+        if let Some(e) = self.endpoint_for(service) {
+            b = b.endpoint_url(e);
+        }
+        b.build()
+    }
+
+    /// Runs one call of AWS `operation` under the configuration's
+    /// [`RetryPolicy`](unicloud_core::RetryPolicy) on its clock; whether it is repeated after
+    /// a failure that may have been applied is [`idempotency`](crate::idempotency())'s
+    /// decision for `operation`. `op` gets the attempt number and sends the request once.
+    pub async fn retry<T, F, Fut>(&self, operation: &str, op: F) -> Result<T, Error>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let config = &self.inner.config;
+        let clock = config.clock().clone();
+        config
+            .retry()
+            .retry_call(clock.as_ref(), crate::idempotency(operation), op)
+            .await
+    }
 }
 
 impl fmt::Debug for AwsClient {

@@ -6,10 +6,10 @@ use std::time::SystemTime;
 
 use aws_sdk_ec2::types::{self as ec2, ResourceType};
 use unicloud_aws::codes::EC2;
-use unicloud_aws::{AwsClient, idempotency, map_sdk_error};
+use unicloud_aws::{AwsClient, map_sdk_error};
 use unicloud_core::clock::{BoxFuture, SharedClock};
 use unicloud_core::ids::IdRule;
-use unicloud_core::{ClientConfig, Error, ErrorKind, Provider, Region};
+use unicloud_core::{Error, ErrorKind, Provider, Region};
 
 use crate::model::{CreateInstancesSpec, FilterKey, Filters, Instance, InstanceState, StateChange};
 use crate::util::base64;
@@ -27,23 +27,12 @@ const LIMITS: Limits = Limits {
 impl Compute {
     /// Instances on AWS EC2 through `client` (the credentials and region of its `aws-config`
     /// [`SdkConfig`](unicloud_aws::SdkConfig), and the endpoint override, time-outs, retry
-    /// policy and clock of its [`ClientConfig`]). The SDK's own retries are turned off: the
+    /// policy and clock of its [`ClientConfig`](unicloud_core::ClientConfig)). The SDK's own retries are turned off: the
     /// [`RetryPolicy`](unicloud_core::RetryPolicy) retries instead, like on the other clouds.
     pub fn aws(client: &AwsClient) -> Self {
-        let config = client.config().clone();
-        let mut b = aws_sdk_ec2::config::Builder::from(client.sdk_config())
-            .retry_config(aws_sdk_ec2::config::retry::RetryConfig::disabled())
-            .timeout_config(client.timeout_config());
-        if let Ok(name) = aws_sdk_ec2::config::AppName::new("unicloud") {
-            b = b.app_name(name);
-        }
-        if let Some(e) = client.endpoint_for("ec2") {
-            b = b.endpoint_url(e);
-        }
         Compute::from_backend(Arc::new(AwsBackend {
-            client: aws_sdk_ec2::Client::from_conf(b.build()),
-            region: client.region().clone(),
-            config,
+            client: aws_sdk_ec2::Client::new(&client.service_config("ec2")),
+            aws: client.clone(),
         }))
     }
 }
@@ -64,15 +53,13 @@ const ID_RULE: IdRule = IdRule {
 
 struct AwsBackend {
     client: aws_sdk_ec2::Client,
-    region: Region,
-    config: ClientConfig,
+    aws: AwsClient,
 }
 
 impl fmt::Debug for AwsBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AwsBackend")
-            .field("region", &self.region)
-            .field("config", &self.config)
+            .field("aws", &self.aws)
             .finish_non_exhaustive()
     }
 }
@@ -197,28 +184,23 @@ fn change_of(c: &ec2::InstanceStateChange) -> Option<StateChange> {
 }
 
 impl AwsBackend {
-    /// Runs one EC2 operation under the retry policy; whether it is repeated after a failure
-    /// that may have been applied is [`unicloud_aws::idempotency`]'s decision for `operation`.
+    /// Runs one EC2 operation under the retry policy (see [`AwsClient::retry`]).
     async fn retry<T, F, Fut>(&self, operation: &'static str, op: F) -> Result<T, Error>
     where
         F: FnMut(u32) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        let clock = self.config.clock().clone();
-        self.config
-            .retry()
-            .retry_call(clock.as_ref(), idempotency(operation), op)
-            .await
+        self.aws.retry(operation, op).await
     }
 }
 
 impl Backend for AwsBackend {
     fn region(&self) -> &Region {
-        &self.region
+        self.aws.region()
     }
 
     fn clock(&self) -> SharedClock {
-        self.config.clock().clone()
+        self.aws.config().clock().clone()
     }
 
     fn limits(&self) -> Limits {

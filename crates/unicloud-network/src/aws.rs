@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use aws_sdk_ec2::types as ec2;
 use unicloud_aws::codes::EC2;
-use unicloud_aws::{AwsClient, idempotency, map_sdk_error};
+use unicloud_aws::{AwsClient, map_sdk_error};
 use unicloud_core::clock::BoxFuture;
 use unicloud_core::ids::IdRule;
-use unicloud_core::{ClientConfig, Error, ErrorKind, Provider, Region};
+use unicloud_core::{Error, ErrorKind, Provider, Region};
 
 use crate::batch::Op;
 use crate::model::{
@@ -30,22 +30,12 @@ const P: Provider = Provider::Aws;
 impl Network {
     /// Route tables on AWS VPC through `client` (the credentials and region of its
     /// `aws-config` [`SdkConfig`](unicloud_aws::SdkConfig), and the endpoint override,
-    /// time-outs, retry policy and clock of its [`ClientConfig`]). The SDK's own retries are
+    /// time-outs, retry policy and clock of its [`ClientConfig`](unicloud_core::ClientConfig)). The SDK's own retries are
     /// turned off: the [`RetryPolicy`](unicloud_core::RetryPolicy) retries instead.
     pub fn aws(client: &AwsClient) -> Self {
-        let mut b = aws_sdk_ec2::config::Builder::from(client.sdk_config())
-            .retry_config(aws_sdk_ec2::config::retry::RetryConfig::disabled())
-            .timeout_config(client.timeout_config());
-        if let Ok(name) = aws_sdk_ec2::config::AppName::new("unicloud") {
-            b = b.app_name(name);
-        }
-        if let Some(e) = client.endpoint_for("ec2") {
-            b = b.endpoint_url(e);
-        }
         Network::from_backend(Arc::new(AwsBackend {
-            client: aws_sdk_ec2::Client::from_conf(b.build()),
-            region: client.region().clone(),
-            config: client.config().clone(),
+            client: aws_sdk_ec2::Client::new(&client.service_config("ec2")),
+            aws: client.clone(),
         }))
     }
 }
@@ -66,15 +56,13 @@ const TABLE_RULE: IdRule = IdRule {
 
 struct AwsBackend {
     client: aws_sdk_ec2::Client,
-    region: Region,
-    config: ClientConfig,
+    aws: AwsClient,
 }
 
 impl fmt::Debug for AwsBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AwsBackend")
-            .field("region", &self.region)
-            .field("config", &self.config)
+            .field("aws", &self.aws)
             .finish_non_exhaustive()
     }
 }
@@ -317,19 +305,13 @@ fn refine(err: Error) -> Error {
 }
 
 impl AwsBackend {
-    /// Runs one EC2 operation under the retry policy ([`unicloud_aws::idempotency`] decides
-    /// whether it is repeated after a failure that may have been applied).
+    /// Runs one EC2 operation under the retry policy (see [`AwsClient::retry`]).
     async fn retry<T, F, Fut>(&self, operation: &'static str, op: F) -> Result<T, Error>
     where
         F: FnMut(u32) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        let clock = self.config.clock().clone();
-        self.config
-            .retry()
-            .retry_call(clock.as_ref(), idempotency(operation), op)
-            .await
-            .map_err(refine)
+        self.aws.retry(operation, op).await.map_err(refine)
     }
 
     async fn apply_one(&self, table: &RouteTable, op: &Op) -> Result<(), Error> {
@@ -395,7 +377,7 @@ impl AwsBackend {
 
 impl Backend for AwsBackend {
     fn region(&self) -> &Region {
-        &self.region
+        self.aws.region()
     }
 
     fn limits(&self) -> Limits {

@@ -70,37 +70,30 @@ pub trait Service: Sized {
     fn from_alibaba(client: &unicloud_alibaba::client::AlibabaClient) -> Self;
 }
 
-#[cfg(feature = "compute")]
-impl Service for unicloud_compute::Compute {
-    #[cfg(feature = "aws")]
-    fn from_aws(client: &unicloud_aws::AwsClient) -> Self {
-        Self::aws(client)
-    }
-    #[cfg(feature = "tencent")]
-    fn from_tencent(client: &unicloud_tencent::client::TencentClient) -> Self {
-        Self::tencent(client)
-    }
-    #[cfg(feature = "alibaba")]
-    fn from_alibaba(client: &unicloud_alibaba::client::AlibabaClient) -> Self {
-        Self::alibaba(client)
-    }
+/// `Service` for a service crate whose type has the three constructors `aws`, `tencent` and
+/// `alibaba` (every unicloud service does).
+macro_rules! service {
+    ($feature:literal, $ty:ty) => {
+        #[cfg(feature = $feature)]
+        impl Service for $ty {
+            #[cfg(feature = "aws")]
+            fn from_aws(client: &unicloud_aws::AwsClient) -> Self {
+                Self::aws(client)
+            }
+            #[cfg(feature = "tencent")]
+            fn from_tencent(client: &unicloud_tencent::client::TencentClient) -> Self {
+                Self::tencent(client)
+            }
+            #[cfg(feature = "alibaba")]
+            fn from_alibaba(client: &unicloud_alibaba::client::AlibabaClient) -> Self {
+                Self::alibaba(client)
+            }
+        }
+    };
 }
 
-#[cfg(feature = "network")]
-impl Service for unicloud_network::Network {
-    #[cfg(feature = "aws")]
-    fn from_aws(client: &unicloud_aws::AwsClient) -> Self {
-        Self::aws(client)
-    }
-    #[cfg(feature = "tencent")]
-    fn from_tencent(client: &unicloud_tencent::client::TencentClient) -> Self {
-        Self::tencent(client)
-    }
-    #[cfg(feature = "alibaba")]
-    fn from_alibaba(client: &unicloud_alibaba::client::AlibabaClient) -> Self {
-        Self::alibaba(client)
-    }
-}
+service!("compute", unicloud_compute::Compute);
+service!("network", unicloud_network::Network);
 
 /// Builds a [`Cloud`]; see [`Cloud::builder`].
 #[derive(Clone)]

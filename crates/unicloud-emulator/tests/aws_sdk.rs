@@ -289,12 +289,14 @@ async fn injected_throttling_reaches_the_sdk() {
 async fn a_reject_fault_fails_exactly_the_second_replace_route() {
     let emu = Emulator::builder()
         .key(Provider::Aws, ID, SECRET)
-        .faults(FaultConfig::default().rule(
-            FaultRule::new(Some(Provider::Aws), "ReplaceRoute")
-                .after(1)
-                .times(1)
-                .reject(1.0),
-        ))
+        .faults(
+            FaultConfig::default().rule(
+                FaultRule::new(Some(Provider::Aws), "ReplaceRoute")
+                    .after(1)
+                    .times(1)
+                    .reject(1.0),
+            ),
+        )
         .start()
         .await
         .unwrap();

@@ -609,8 +609,13 @@ fn tencent_tc3(action: &str, get: bool, query: &str, body: &[u8]) -> Vec<u8> {
 /// The Tencent product serving `action` (its TC3 scope and host label).
 fn tencent_service(action: &str) -> &'static str {
     match action {
-        "CreateVpc" | "CreateSubnet" | "CreateRouteTable" | "DescribeRouteTables"
-        | "CreateRoutes" | "ReplaceRoutes" | "DeleteRoutes" => "vpc",
+        "CreateVpc"
+        | "CreateSubnet"
+        | "CreateRouteTable"
+        | "DescribeRouteTables"
+        | "CreateRoutes"
+        | "ReplaceRoutes"
+        | "DeleteRoutes" => "vpc",
         "AssumeRole" | "GetCallerIdentity" => "sts",
         _ => "cvm",
     }

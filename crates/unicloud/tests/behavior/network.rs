@@ -335,7 +335,11 @@ pub async fn network_routes(ctx: &Ctx) {
     );
     assert_eq!(target_at(&t, "10.51.0.0/16").as_ref(), Some(da), "{p}");
     if p != Provider::Tencent {
-        assert_eq!(t.subnets, [fx.subnet_id.clone()], "{p}: associated");
+        assert_eq!(
+            t.subnets,
+            std::slice::from_ref(&fx.subnet_id),
+            "{p}: associated"
+        );
     }
 
     // Every filter finds it, natively and client-side; a miss finds nothing.

@@ -92,6 +92,7 @@ behavior!(
 // Route tables: the same cases on every provider.
 behavior!(network::network_routes, EmuOpts::default());
 behavior!(network::network_paging, EmuOpts::default());
+behavior!(network::network_target_gone, EmuOpts::default());
 // Every request would be throttled (and counted): the case proves none is sent.
 behavior!(
     network::network_bad_input,

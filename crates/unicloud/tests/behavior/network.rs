@@ -6,7 +6,7 @@ use std::time::Duration;
 use unicloud::base::{ErrorKind, Provider};
 use unicloud::compute::{Compute, InstanceState};
 use unicloud::network::{
-    ChangeReport, Cidr, Network, RouteChange, RouteLeft, RouteTable, RouteTableFilters,
+    ChangeReport, Cidr, Network, RouteChange, RouteLeft, RouteState, RouteTable, RouteTableFilters,
     RouteTableQuery, RouteTarget,
 };
 use unicloud_alibaba::client::AlibabaClient;
@@ -743,4 +743,48 @@ pub async fn network_bad_input(ctx: &Ctx) {
         0,
         "{p}: no request was sent: {counts:?}"
     );
+}
+
+/// A route whose instance is destroyed stays in the table: on AWS it turns `Blackhole` (traffic
+/// to it is dropped); Tencent Cloud and Alibaba Cloud report no state change for it, so it
+/// stays as it was. Either way the other routes are untouched and the route can be replaced.
+/// (On moto the route stays `active`, unlike EC2; the state is checked on the emulator only.)
+pub async fn network_target_gone(ctx: &Ctx) {
+    let p = ctx.provider;
+    let fx = Fixture::new(ctx, 2).await;
+    fx.network
+        .create_routes(
+            &fx.table_id,
+            &[
+                change("10.70.0.0/16", &fx.given[0]),
+                change("10.71.0.0/16", &fx.given[1]),
+            ],
+        )
+        .await
+        .unwrap();
+    ctx.destroy_all(&fx.compute, &fx.instances[..1]).await;
+    let t = fx.table().await;
+    let gone = t.route(&cidr("10.70.0.0/16")).unwrap();
+    let kept = t.route(&cidr("10.71.0.0/16")).unwrap();
+    assert_eq!(gone.target, fx.described[0], "{p}: the route stays");
+    let want = if p == Provider::Aws {
+        RouteState::Blackhole
+    } else {
+        RouteState::Active
+    };
+    // moto keeps such a route `active` (real EC2 turns it `blackhole`): not checked there.
+    if !ctx.is_moto() {
+        assert_eq!(gone.state, want, "{p}: {gone:?}");
+    }
+    assert_eq!(kept.state, RouteState::Active, "{p}: {kept:?}");
+    // The dead route can be pointed at a live target.
+    fx.network
+        .replace_routes(&fx.table_id, &[change("10.70.0.0/16", &fx.given[1])])
+        .await
+        .unwrap();
+    let t = fx.table().await;
+    let moved = t.route(&cidr("10.70.0.0/16")).unwrap();
+    assert_eq!(moved.target, fx.described[1], "{p}");
+    assert_eq!(moved.state, RouteState::Active, "{p}: {moved:?}");
+    ctx.destroy_all(&fx.compute, &fx.instances[1..]).await;
 }

@@ -506,7 +506,7 @@ pub(crate) fn check_prefixed(
         Ok(())
     } else {
         Err(Error::invalid_input(format!(
-            "`{}` is not a {} {noun} id (expected {}…)",
+            "`{}` is not a valid {} {noun} id (expected {}…)",
             model::shown(id),
             provider.display_name(),
             prefixes.join("… or ")

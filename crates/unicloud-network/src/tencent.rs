@@ -274,7 +274,14 @@ impl Backend for TencentBackend {
                 if id.parse::<Ipv4Addr>().is_ok() {
                     Ok(())
                 } else {
-                    check_prefixed(P, id, &["ins-"], "instance (or its private IPv4 address)")
+                    check_prefixed(P, id, &["ins-"], "instance").map_err(|_| {
+                        Error::invalid_input(format!(
+                            "`{}` is neither a valid Tencent Cloud instance id (expected ins-…) \
+                             nor a private IPv4 address",
+                            crate::model::shown(id)
+                        ))
+                        .with_provider(P)
+                    })
                 }
             }
             TargetKind::NatGateway => check_prefixed(P, id, &["nat-"], "NAT gateway"),

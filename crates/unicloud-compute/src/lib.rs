@@ -189,15 +189,16 @@
     allow(dead_code)
 )]
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use futures::stream::{BoxStream, TryStreamExt};
 use unicloud_core::clock::{BoxFuture, SharedClock};
 use unicloud_core::ids::{self, IdRule};
-use unicloud_core::paging::{self, collect_pages};
+use unicloud_core::listing;
+use unicloud_core::paging;
 use unicloud_core::waiter::{self, Poll, WaitSpec};
 use unicloud_core::{Error, ErrorKind, Provider, Region};
 
@@ -222,16 +223,7 @@ pub type InstanceStream = BoxStream<'static, Result<Instance, Error>>;
 const DESCRIBE: &str = "DescribeInstances";
 
 /// One page request to a backend.
-pub(crate) struct PageQuery<'a> {
-    /// At most the backend's id limit; `None` for "every instance".
-    pub(crate) ids: Option<&'a [String]>,
-    /// Filters to send natively where possible (empty when `ids` is set).
-    pub(crate) filters: &'a Filters,
-    /// The page size to ask for.
-    pub(crate) page_size: usize,
-    /// The cursor returned by the previous page.
-    pub(crate) cursor: Option<&'a str>,
-}
+pub(crate) type PageQuery<'a> = listing::PageQuery<'a, Filters>;
 
 /// One page of instances from a backend.
 pub(crate) type Page = paging::Page<Instance>;
@@ -374,48 +366,13 @@ impl Compute {
     ) -> Result<InstanceStream, Error> {
         let InstanceQuery { ids, filters } = query.into();
         let ids = self.backend.id_rule().check(&ids, false)?;
-        let backend = self.backend.clone();
-        let page_size = self.page_size();
-        if ids.is_empty() {
-            let provider = self.provider();
-            let filters = Arc::new(filters);
-            return Ok(paging::paginate(provider, DESCRIBE, move |cursor| {
-                let backend = backend.clone();
-                let filters = filters.clone();
-                async move {
-                    let mut page = backend
-                        .describe_page(PageQuery {
-                            ids: None,
-                            filters: &filters,
-                            page_size,
-                            cursor: cursor.as_deref(),
-                        })
-                        .await?;
-                    page.items.retain(|i| filters.matches(i));
-                    Ok(page)
-                }
-            }));
-        }
-        // By ids: one chunk at a time, each with all its pages, filters applied here.
-        let chunks: VecDeque<Vec<String>> = ids
-            .chunks(self.id_batch())
-            .map(<[String]>::to_vec)
-            .collect();
-        let s = stream::try_unfold(chunks, move |mut chunks| {
-            let backend = backend.clone();
-            let filters = filters.clone();
-            async move {
-                let Some(chunk) = chunks.pop_front() else {
-                    return Ok(None);
-                };
-                let mut found = fetch_chunk(backend.as_ref(), &chunk, page_size, false).await?;
-                found.retain(|i| filters.matches(i));
-                Ok::<_, Error>(Some((found, chunks)))
-            }
-        })
-        .map_ok(|batch| stream::iter(batch.into_iter().map(Ok)))
-        .try_flatten();
-        Ok(s.boxed())
+        Ok(listing::describe(
+            Instances(self.backend.clone()),
+            ids,
+            self.id_batch(),
+            filters,
+            self.page_size(),
+        ))
     }
 
     /// Collects [`Compute::describe_instances`] into a vector.
@@ -512,7 +469,7 @@ impl Compute {
         chunk: &[String],
         err: Error,
     ) -> Result<Vec<StateChange>, Error> {
-        let found = fetch_chunk(self.backend.as_ref(), chunk, self.page_size(), true).await?;
+        let found = fetch_chunk(&self.backend, chunk, self.page_size(), true).await?;
         let by_id: HashMap<&str, &Instance> = found.iter().map(|i| (i.id.as_str(), i)).collect();
         let mut changes = Vec::with_capacity(chunk.len());
         for id in chunk {
@@ -566,7 +523,7 @@ impl Compute {
         state: &InstanceState,
     ) -> Result<Poll<Vec<Instance>>, Error> {
         let found = ids::try_chunked(ids, self.id_batch(), |chunk| {
-            fetch_chunk(self.backend.as_ref(), chunk, self.page_size(), true)
+            fetch_chunk(&self.backend, chunk, self.page_size(), true)
         })
         .await?;
         let by_id: HashMap<&str, &Instance> = found.iter().map(|i| (i.id.as_str(), i)).collect();
@@ -605,49 +562,59 @@ fn is_echo_of_a_destroy(err: &Error) -> bool {
     err.kind() == ErrorKind::NotFound && err.earlier_attempt_may_have_applied()
 }
 
-/// Fetches every page for one chunk of ids, in the order of `chunk`; missing ids are
-/// `NotFound` unless tolerated.
+/// Every page for one chunk of ids, in the order of `chunk`; missing ids are `NotFound`
+/// unless tolerated.
 async fn fetch_chunk(
-    backend: &dyn Backend,
+    backend: &Arc<dyn Backend>,
     chunk: &[String],
     page_size: usize,
     tolerate_missing: bool,
 ) -> Result<Vec<Instance>, Error> {
-    let none = Filters::new();
-    let provider = backend.id_rule().provider;
-    let pages = collect_pages(provider, DESCRIBE, |cursor| {
-        let none = &none;
-        async move {
-            backend
-                .describe_page(PageQuery {
-                    ids: Some(chunk),
-                    filters: none,
-                    page_size,
-                    cursor: cursor.as_deref(),
-                })
-                .await
-        }
-    })
-    .await?;
-    let mut found: HashMap<String, Instance> =
-        pages.into_iter().map(|i| (i.id.clone(), i)).collect();
-    let mut out = Vec::with_capacity(chunk.len());
-    let mut missing = Vec::new();
-    for id in chunk {
-        match found.remove(id) {
-            Some(i) => out.push(i),
-            None => missing.push(id.as_str()),
-        }
+    listing::fetch_ids(
+        &Instances(backend.clone()),
+        chunk,
+        page_size,
+        tolerate_missing,
+    )
+    .await
+}
+
+/// Instances as a [`listing::Listing`]: the backend's pages, the unified filters.
+#[derive(Clone)]
+struct Instances(Arc<dyn Backend>);
+
+impl listing::Listing for Instances {
+    type Item = Instance;
+    type Filters = Filters;
+
+    fn provider(&self) -> Provider {
+        self.0.id_rule().provider
     }
-    if !missing.is_empty() && !tolerate_missing {
-        return Err(Error::new(
+
+    fn operation(&self) -> &'static str {
+        DESCRIBE
+    }
+
+    fn page<'a>(&'a self, query: PageQuery<'a>) -> BoxFuture<'a, Result<Page, Error>> {
+        self.0.describe_page(query)
+    }
+
+    fn id(item: &Instance) -> &str {
+        &item.id
+    }
+
+    fn matches(filters: &Filters, item: &Instance) -> bool {
+        filters.matches(item)
+    }
+
+    fn missing(&self, ids: &[&str]) -> Error {
+        Error::new(
             ErrorKind::NotFound,
-            format!("instance(s) {} do not exist", missing.join(", ")),
+            format!("instance(s) {} do not exist", ids.join(", ")),
         )
-        .with_provider(provider)
-        .with_operation(DESCRIBE));
+        .with_provider(self.provider())
+        .with_operation(DESCRIBE)
     }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! an in-memory backend and a manual clock.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::UNIX_EPOCH;
 

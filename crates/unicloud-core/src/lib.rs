@@ -54,6 +54,7 @@ mod config;
 pub mod credentials;
 mod error;
 pub mod ids;
+pub mod listing;
 pub mod paging;
 mod provider;
 mod region;

@@ -180,14 +180,14 @@
     allow(dead_code)
 )]
 
-use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::Arc;
 
-use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use futures::stream::{BoxStream, TryStreamExt};
 use unicloud_core::clock::BoxFuture;
 use unicloud_core::ids::{self, IdRule};
-use unicloud_core::paging::{self, collect_pages};
+use unicloud_core::listing;
+use unicloud_core::paging;
 use unicloud_core::{Error, ErrorKind, Provider, Region};
 
 #[cfg(feature = "alibaba")]
@@ -215,16 +215,7 @@ pub type RouteTableStream = BoxStream<'static, Result<RouteTable, Error>>;
 const DESCRIBE: &str = "DescribeRouteTables";
 
 /// One page request to a backend.
-pub(crate) struct PageQuery<'a> {
-    /// At most the backend's id limit; `None` for every table.
-    pub(crate) ids: Option<&'a [String]>,
-    /// Filters to send natively where possible (empty when `ids` is set).
-    pub(crate) filters: &'a RouteTableFilters,
-    /// The page size to ask for.
-    pub(crate) page_size: usize,
-    /// The cursor returned by the previous page.
-    pub(crate) cursor: Option<&'a str>,
-}
+pub(crate) type PageQuery<'a> = listing::PageQuery<'a, RouteTableFilters>;
 
 /// One page of route tables from a backend.
 pub(crate) type Page = paging::Page<RouteTable>;
@@ -339,44 +330,13 @@ impl Network {
     ) -> Result<RouteTableStream, Error> {
         let RouteTableQuery { ids, filters } = query.into();
         let ids = self.backend.table_rule().check(&ids, false)?;
-        let backend = self.backend.clone();
-        let page_size = self.page_size();
-        if ids.is_empty() {
-            let filters = Arc::new(filters);
-            return Ok(paging::paginate(self.provider(), DESCRIBE, move |cursor| {
-                let backend = backend.clone();
-                let filters = filters.clone();
-                async move {
-                    let mut page = backend
-                        .describe_page(PageQuery {
-                            ids: None,
-                            filters: &filters,
-                            page_size,
-                            cursor: cursor.as_deref(),
-                        })
-                        .await?;
-                    page.items.retain(|t| filters.matches(t));
-                    Ok(page)
-                }
-            }));
-        }
-        let batch = ids::batch_size(self.backend.limits().ids, None);
-        let chunks: VecDeque<Vec<String>> = ids.chunks(batch).map(<[String]>::to_vec).collect();
-        let s = stream::try_unfold(chunks, move |mut chunks| {
-            let backend = backend.clone();
-            let filters = filters.clone();
-            async move {
-                let Some(chunk) = chunks.pop_front() else {
-                    return Ok(None);
-                };
-                let mut found = fetch_chunk(backend.as_ref(), &chunk, page_size).await?;
-                found.retain(|t| filters.matches(t));
-                Ok::<_, Error>(Some((found, chunks)))
-            }
-        })
-        .map_ok(|batch| stream::iter(batch.into_iter().map(Ok)))
-        .try_flatten();
-        Ok(s.boxed())
+        Ok(listing::describe(
+            Tables(self.backend.clone()),
+            ids,
+            ids::batch_size(self.backend.limits().ids, None),
+            filters,
+            self.page_size(),
+        ))
     }
 
     /// Collects [`Network::describe_route_tables`] into a vector.
@@ -390,7 +350,9 @@ impl Network {
     /// The table `id` with all its routes; [`ErrorKind::NotFound`] when it does not exist.
     pub async fn route_table(&self, id: &str) -> Result<RouteTable, Error> {
         let ids = self.backend.table_rule().check([id], true)?;
-        let mut found = fetch_chunk(self.backend.as_ref(), &ids, self.page_size()).await?;
+        let mut found =
+            listing::fetch_ids(&Tables(self.backend.clone()), &ids, self.page_size(), false)
+                .await?;
         found.pop().ok_or_else(|| not_found(self.provider(), &ids))
     }
 
@@ -443,48 +405,47 @@ fn not_found(provider: Provider, ids: &[impl AsRef<str>]) -> Error {
     .with_operation(DESCRIBE)
 }
 
-/// Every page for one chunk of ids, in the order of `chunk`; a missing id is `NotFound`.
-async fn fetch_chunk(
-    backend: &dyn Backend,
-    chunk: &[String],
-    page_size: usize,
-) -> Result<Vec<RouteTable>, Error> {
-    let none = RouteTableFilters::new();
-    let provider = backend.table_rule().provider;
-    let pages = collect_pages(provider, DESCRIBE, |cursor| {
-        let none = &none;
-        async move {
-            backend
-                .describe_page(PageQuery {
-                    ids: Some(chunk),
-                    filters: none,
-                    page_size,
-                    cursor: cursor.as_deref(),
-                })
-                .await
-        }
-    })
-    .await;
-    let pages = match pages {
-        // Some vendors answer an unknown id with an error, others with an empty list: both
-        // become the same NotFound.
-        Err(e) if e.kind() == ErrorKind::NotFound => return Err(not_found(provider, chunk)),
-        other => other?,
-    };
-    let mut found: HashMap<String, RouteTable> =
-        pages.into_iter().map(|t| (t.id.clone(), t)).collect();
-    let mut out = Vec::with_capacity(chunk.len());
-    let mut missing = Vec::new();
-    for id in chunk {
-        match found.remove(id) {
-            Some(t) => out.push(t),
-            None => missing.push(id.as_str()),
-        }
+/// Route tables as a [`listing::Listing`]: the backend's pages, the unified filters.
+#[derive(Clone)]
+struct Tables(Arc<dyn Backend>);
+
+impl listing::Listing for Tables {
+    type Item = RouteTable;
+    type Filters = RouteTableFilters;
+
+    fn provider(&self) -> Provider {
+        self.0.table_rule().provider
     }
-    if !missing.is_empty() {
-        return Err(not_found(provider, &missing));
+
+    fn operation(&self) -> &'static str {
+        DESCRIBE
     }
-    Ok(out)
+
+    fn page<'a>(&'a self, query: PageQuery<'a>) -> BoxFuture<'a, Result<Page, Error>> {
+        Box::pin(async move {
+            let ids = query.ids;
+            match self.0.describe_page(query).await {
+                // Some vendors answer an unknown id with an error, others with an empty
+                // list: both become the same NotFound.
+                Err(e) if e.kind() == ErrorKind::NotFound => {
+                    Err(not_found(self.provider(), ids.unwrap_or_default()))
+                }
+                other => other,
+            }
+        })
+    }
+
+    fn id(item: &RouteTable) -> &str {
+        &item.id
+    }
+
+    fn matches(filters: &RouteTableFilters, item: &RouteTable) -> bool {
+        filters.matches(item)
+    }
+
+    fn missing(&self, ids: &[&str]) -> Error {
+        not_found(self.provider(), ids)
+    }
 }
 
 /// Checks that `id` starts with one of `prefixes` followed by letters and digits, for a

@@ -71,10 +71,18 @@ fn decoders() -> Vec<Decoder> {
         use unicloud_alibaba::generated::slb::*;
         all.extend([
             decoder::<AddBackendServersRequest>(),
+            decoder::<AddVServerGroupBackendServersRequest>(),
+            decoder::<CreateLoadBalancerHttpListenerRequest>(),
+            decoder::<CreateLoadBalancerRequest>(),
+            decoder::<CreateLoadBalancerTcpListenerRequest>(),
+            decoder::<CreateVServerGroupRequest>(),
             decoder::<DescribeHealthStatusRequest>(),
             decoder::<DescribeLoadBalancerAttributeRequest>(),
             decoder::<DescribeLoadBalancersRequest>(),
+            decoder::<DescribeVServerGroupAttributeRequest>(),
             decoder::<RemoveBackendServersRequest>(),
+            decoder::<RemoveVServerGroupBackendServersRequest>(),
+            decoder::<StartLoadBalancerListenerRequest>(),
         ]);
     }
     #[cfg(feature = "sts")]

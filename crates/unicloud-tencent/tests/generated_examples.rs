@@ -420,6 +420,46 @@ mod clb {
     use unicloud_tencent::generated::clb::*;
 
     #[test]
+    fn create_load_balancer() {
+        run::<CreateLoadBalancerRequest>(|out, ex| {
+            same_str(
+                out.load_balancer_ids.as_ref().unwrap()[0].as_str().into(),
+                &ex["LoadBalancerIds"][0],
+            );
+        });
+    }
+
+    #[test]
+    fn create_listener() {
+        run::<CreateListenerRequest>(|out, ex| {
+            same_str(
+                out.listener_ids.as_ref().unwrap()[0].as_str().into(),
+                &ex["ListenerIds"][0],
+            );
+        });
+    }
+
+    #[test]
+    fn describe_listeners() {
+        run::<DescribeListenersRequest>(|out, ex| {
+            let listeners = out.listeners.as_ref().unwrap();
+            same_str(
+                listeners[0].listener_id.as_deref(),
+                &ex["Listeners"][0]["ListenerId"],
+            );
+            assert_eq!(out.total_count, ex["TotalCount"].as_u64());
+        });
+    }
+
+    #[test]
+    fn describe_task_status() {
+        run::<DescribeTaskStatusRequest>(|out, ex| {
+            assert_eq!(out.status, ex["Status"].as_i64());
+            same_str(out.request_id.as_deref(), &ex["RequestId"]);
+        });
+    }
+
+    #[test]
     fn describe_load_balancers() {
         run::<DescribeLoadBalancersRequest>(|out, ex| {
             let lbs = out.load_balancer_set.as_ref().unwrap();

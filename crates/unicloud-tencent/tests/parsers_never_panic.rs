@@ -54,10 +54,14 @@ fn decoders() -> Vec<Decoder> {
     {
         use unicloud_tencent::generated::clb::*;
         all.extend([
+            decoder::<CreateListenerRequest>(),
+            decoder::<CreateLoadBalancerRequest>(),
             decoder::<DeregisterTargetsRequest>(),
+            decoder::<DescribeListenersRequest>(),
             decoder::<DescribeLoadBalancersRequest>(),
             decoder::<DescribeTargetHealthRequest>(),
             decoder::<DescribeTargetsRequest>(),
+            decoder::<DescribeTaskStatusRequest>(),
             decoder::<RegisterTargetsRequest>(),
         ]);
     }

@@ -51,6 +51,495 @@ pub struct AddBackendServersBackendServer {
     #[serde(rename = "Weight", skip_serializing_if = "Option::is_none")]
     pub weight: Option<String>,
 }
+/// Request of Alibaba Cloud SLB 2014-05-15 `AddVServerGroupBackendServers`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AddVServerGroupBackendServersRequest {
+    /// `RegionId`: string, required.
+    #[serde(rename = "RegionId")]
+    pub region_id: String,
+    /// `VServerGroupId`: string, required.
+    #[serde(rename = "VServerGroupId")]
+    pub v_server_group_id: String,
+    /// `BackendServers`: string, required.
+    #[serde(rename = "BackendServers")]
+    pub backend_servers: String,
+}
+/// Response of Alibaba Cloud SLB 2014-05-15 `AddVServerGroupBackendServers`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AddVServerGroupBackendServersResponse {
+    /// `BackendServers`: object.
+    #[serde(rename = "BackendServers", skip_serializing_if = "Option::is_none")]
+    pub backend_servers: Option<AddVServerGroupBackendServersBackendServers>,
+    /// `RequestId`: string.
+    #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// `VServerGroupId`: string.
+    #[serde(rename = "VServerGroupId", skip_serializing_if = "Option::is_none")]
+    pub v_server_group_id: Option<String>,
+}
+/// Value of `BackendServers` in the response of Alibaba Cloud SLB 2014-05-15 `AddVServerGroupBackendServers`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AddVServerGroupBackendServersBackendServers {
+    /// `BackendServer`: list of object.
+    #[serde(rename = "BackendServer", skip_serializing_if = "Option::is_none")]
+    pub backend_server: Option<Vec<AddVServerGroupBackendServersBackendServer>>,
+}
+/// Value of `BackendServer` in the response of Alibaba Cloud SLB 2014-05-15 `AddVServerGroupBackendServers`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AddVServerGroupBackendServersBackendServer {
+    /// `Description`: string.
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `Port`: int32.
+    #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
+    pub port: Option<i32>,
+    /// `ServerId`: string.
+    #[serde(rename = "ServerId", skip_serializing_if = "Option::is_none")]
+    pub server_id: Option<String>,
+    /// `Type`: string.
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// `Weight`: int32.
+    #[serde(rename = "Weight", skip_serializing_if = "Option::is_none")]
+    pub weight: Option<i32>,
+}
+/// Request of Alibaba Cloud SLB 2014-05-15 `CreateLoadBalancer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateLoadBalancerRequest {
+    /// `RegionId`: string, required.
+    #[serde(rename = "RegionId")]
+    pub region_id: String,
+    /// `AddressType`: string.
+    #[serde(rename = "AddressType", skip_serializing_if = "Option::is_none")]
+    pub address_type: Option<String>,
+    /// `InternetChargeType`: string.
+    #[serde(rename = "InternetChargeType", skip_serializing_if = "Option::is_none")]
+    pub internet_charge_type: Option<String>,
+    /// `Bandwidth`: int32, from 1 to 5000.
+    #[serde(rename = "Bandwidth", skip_serializing_if = "Option::is_none")]
+    pub bandwidth: Option<i32>,
+    /// `ClientToken`: string.
+    #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+    /// `LoadBalancerName`: string.
+    #[serde(rename = "LoadBalancerName", skip_serializing_if = "Option::is_none")]
+    pub load_balancer_name: Option<String>,
+    /// `VpcId`: string.
+    #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    /// `VSwitchId`: string.
+    #[serde(rename = "VSwitchId", skip_serializing_if = "Option::is_none")]
+    pub v_switch_id: Option<String>,
+    /// `MasterZoneId`: string.
+    #[serde(rename = "MasterZoneId", skip_serializing_if = "Option::is_none")]
+    pub master_zone_id: Option<String>,
+    /// `SlaveZoneId`: string.
+    #[serde(rename = "SlaveZoneId", skip_serializing_if = "Option::is_none")]
+    pub slave_zone_id: Option<String>,
+    /// `LoadBalancerSpec`: string.
+    #[serde(rename = "LoadBalancerSpec", skip_serializing_if = "Option::is_none")]
+    pub load_balancer_spec: Option<String>,
+    /// `ResourceGroupId`: string.
+    #[serde(rename = "ResourceGroupId", skip_serializing_if = "Option::is_none")]
+    pub resource_group_id: Option<String>,
+    /// `PayType`: string.
+    #[serde(rename = "PayType", skip_serializing_if = "Option::is_none")]
+    pub pay_type: Option<String>,
+    /// `PricingCycle`: string.
+    #[serde(rename = "PricingCycle", skip_serializing_if = "Option::is_none")]
+    pub pricing_cycle: Option<String>,
+    /// `Duration`: int32, at least 1.
+    #[serde(rename = "Duration", skip_serializing_if = "Option::is_none")]
+    pub duration: Option<i32>,
+    /// `AutoPay`: boolean.
+    #[serde(rename = "AutoPay", skip_serializing_if = "Option::is_none")]
+    pub auto_pay: Option<bool>,
+    /// `AddressIPVersion`: string.
+    #[serde(rename = "AddressIPVersion", skip_serializing_if = "Option::is_none")]
+    pub address_ip_version: Option<String>,
+    /// `Address`: string.
+    #[serde(rename = "Address", skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// `Tag`: list of object, at most 20 items.
+    #[serde(rename = "Tag", skip_serializing_if = "Option::is_none")]
+    pub tag: Option<Vec<CreateLoadBalancerTag>>,
+    /// `DeleteProtection`: string.
+    #[serde(rename = "DeleteProtection", skip_serializing_if = "Option::is_none")]
+    pub delete_protection: Option<String>,
+    /// `ModificationProtectionStatus`: string.
+    #[serde(
+        rename = "ModificationProtectionStatus",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub modification_protection_status: Option<String>,
+    /// `ModificationProtectionReason`: string.
+    #[serde(
+        rename = "ModificationProtectionReason",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub modification_protection_reason: Option<String>,
+    /// `InstanceChargeType`: string.
+    #[serde(rename = "InstanceChargeType", skip_serializing_if = "Option::is_none")]
+    pub instance_charge_type: Option<String>,
+}
+/// Value of `Tag` in the request of Alibaba Cloud SLB 2014-05-15 `CreateLoadBalancer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateLoadBalancerTag {
+    /// `Key`: string.
+    #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// `Value`: string.
+    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+/// Response of Alibaba Cloud SLB 2014-05-15 `CreateLoadBalancer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateLoadBalancerResponse {
+    /// `Address`: string.
+    #[serde(rename = "Address", skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// `AddressIPVersion`: string.
+    #[serde(rename = "AddressIPVersion", skip_serializing_if = "Option::is_none")]
+    pub address_ip_version: Option<String>,
+    /// `LoadBalancerId`: string.
+    #[serde(rename = "LoadBalancerId", skip_serializing_if = "Option::is_none")]
+    pub load_balancer_id: Option<String>,
+    /// `LoadBalancerName`: string.
+    #[serde(rename = "LoadBalancerName", skip_serializing_if = "Option::is_none")]
+    pub load_balancer_name: Option<String>,
+    /// `NetworkType`: string.
+    #[serde(rename = "NetworkType", skip_serializing_if = "Option::is_none")]
+    pub network_type: Option<String>,
+    /// `OrderId`: int64.
+    #[serde(rename = "OrderId", skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<i64>,
+    /// `RequestId`: string.
+    #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// `ResourceGroupId`: string.
+    #[serde(rename = "ResourceGroupId", skip_serializing_if = "Option::is_none")]
+    pub resource_group_id: Option<String>,
+    /// `VSwitchId`: string.
+    #[serde(rename = "VSwitchId", skip_serializing_if = "Option::is_none")]
+    pub v_switch_id: Option<String>,
+    /// `VpcId`: string.
+    #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+}
+/// Request of Alibaba Cloud SLB 2014-05-15 `CreateLoadBalancerHTTPListener`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateLoadBalancerHttpListenerRequest {
+    /// `RegionId`: string.
+    #[serde(rename = "RegionId", skip_serializing_if = "Option::is_none")]
+    pub region_id: Option<String>,
+    /// `LoadBalancerId`: string, required.
+    #[serde(rename = "LoadBalancerId")]
+    pub load_balancer_id: String,
+    /// `Bandwidth`: int32, from -1 to 5120.
+    #[serde(rename = "Bandwidth", skip_serializing_if = "Option::is_none")]
+    pub bandwidth: Option<i32>,
+    /// `ListenerPort`: int32, required, from 1 to 65535.
+    #[serde(rename = "ListenerPort")]
+    pub listener_port: i32,
+    /// `BackendServerPort`: int32, from 1 to 65535.
+    #[serde(rename = "BackendServerPort", skip_serializing_if = "Option::is_none")]
+    pub backend_server_port: Option<i32>,
+    /// `XForwardedFor`: string.
+    #[serde(rename = "XForwardedFor", skip_serializing_if = "Option::is_none")]
+    pub x_forwarded_for: Option<String>,
+    /// `Scheduler`: string.
+    #[serde(rename = "Scheduler", skip_serializing_if = "Option::is_none")]
+    pub scheduler: Option<String>,
+    /// `StickySession`: string, required.
+    #[serde(rename = "StickySession")]
+    pub sticky_session: String,
+    /// `StickySessionType`: string.
+    #[serde(rename = "StickySessionType", skip_serializing_if = "Option::is_none")]
+    pub sticky_session_type: Option<String>,
+    /// `Tag`: list of object, at most 20 items.
+    #[serde(rename = "Tag", skip_serializing_if = "Option::is_none")]
+    pub tag: Option<Vec<CreateLoadBalancerHttpListenerTag>>,
+    /// `CookieTimeout`: int32, from 1 to 86400.
+    #[serde(rename = "CookieTimeout", skip_serializing_if = "Option::is_none")]
+    pub cookie_timeout: Option<i32>,
+    /// `Cookie`: string.
+    #[serde(rename = "Cookie", skip_serializing_if = "Option::is_none")]
+    pub cookie: Option<String>,
+    /// `HealthCheck`: string, required.
+    #[serde(rename = "HealthCheck")]
+    pub health_check: String,
+    /// `HealthCheckMethod`: string.
+    #[serde(rename = "HealthCheckMethod", skip_serializing_if = "Option::is_none")]
+    pub health_check_method: Option<String>,
+    /// `HealthCheckDomain`: string.
+    #[serde(rename = "HealthCheckDomain", skip_serializing_if = "Option::is_none")]
+    pub health_check_domain: Option<String>,
+    /// `HealthCheckURI`: string.
+    #[serde(rename = "HealthCheckURI", skip_serializing_if = "Option::is_none")]
+    pub health_check_uri: Option<String>,
+    /// `HealthyThreshold`: int32, from 1 to 10.
+    #[serde(rename = "HealthyThreshold", skip_serializing_if = "Option::is_none")]
+    pub healthy_threshold: Option<i32>,
+    /// `UnhealthyThreshold`: int32, from 1 to 10.
+    #[serde(rename = "UnhealthyThreshold", skip_serializing_if = "Option::is_none")]
+    pub unhealthy_threshold: Option<i32>,
+    /// `HealthCheckTimeout`: int32, from 1 to 300.
+    #[serde(rename = "HealthCheckTimeout", skip_serializing_if = "Option::is_none")]
+    pub health_check_timeout: Option<i32>,
+    /// `HealthCheckConnectPort`: int32, from -520 to 65535.
+    #[serde(rename = "HealthCheckConnectPort", skip_serializing_if = "Option::is_none")]
+    pub health_check_connect_port: Option<i32>,
+    /// `HealthCheckInterval`: int32, from 1 to 50.
+    #[serde(rename = "HealthCheckInterval", skip_serializing_if = "Option::is_none")]
+    pub health_check_interval: Option<i32>,
+    /// `HealthCheckHttpCode`: string.
+    #[serde(rename = "HealthCheckHttpCode", skip_serializing_if = "Option::is_none")]
+    pub health_check_http_code: Option<String>,
+    /// `VServerGroupId`: string.
+    #[serde(rename = "VServerGroupId", skip_serializing_if = "Option::is_none")]
+    pub v_server_group_id: Option<String>,
+    /// `XForwardedFor_SLBIP`: string.
+    #[serde(rename = "XForwardedFor_SLBIP", skip_serializing_if = "Option::is_none")]
+    pub x_forwarded_for_slbip: Option<String>,
+    /// `XForwardedFor_SLBID`: string.
+    #[serde(rename = "XForwardedFor_SLBID", skip_serializing_if = "Option::is_none")]
+    pub x_forwarded_for_slbid: Option<String>,
+    /// `XForwardedFor_proto`: string.
+    #[serde(rename = "XForwardedFor_proto", skip_serializing_if = "Option::is_none")]
+    pub x_forwarded_for_proto: Option<String>,
+    /// `Gzip`: string.
+    #[serde(rename = "Gzip", skip_serializing_if = "Option::is_none")]
+    pub gzip: Option<String>,
+    /// `AclId`: string.
+    #[serde(rename = "AclId", skip_serializing_if = "Option::is_none")]
+    pub acl_id: Option<String>,
+    /// `AclType`: string.
+    #[serde(rename = "AclType", skip_serializing_if = "Option::is_none")]
+    pub acl_type: Option<String>,
+    /// `AclStatus`: string.
+    #[serde(rename = "AclStatus", skip_serializing_if = "Option::is_none")]
+    pub acl_status: Option<String>,
+    /// `Description`: string.
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `ListenerForward`: string.
+    #[serde(rename = "ListenerForward", skip_serializing_if = "Option::is_none")]
+    pub listener_forward: Option<String>,
+    /// `ForwardPort`: int32, from 1 to 65535.
+    #[serde(rename = "ForwardPort", skip_serializing_if = "Option::is_none")]
+    pub forward_port: Option<i32>,
+    /// `IdleTimeout`: int32, from 1 to 9999.
+    #[serde(rename = "IdleTimeout", skip_serializing_if = "Option::is_none")]
+    pub idle_timeout: Option<i32>,
+    /// `RequestTimeout`: int32, from 1 to 9999.
+    #[serde(rename = "RequestTimeout", skip_serializing_if = "Option::is_none")]
+    pub request_timeout: Option<i32>,
+    /// `XForwardedFor_SLBPORT`: string.
+    #[serde(rename = "XForwardedFor_SLBPORT", skip_serializing_if = "Option::is_none")]
+    pub x_forwarded_for_slbport: Option<String>,
+    /// `XForwardedFor_ClientSrcPort`: string.
+    #[serde(
+        rename = "XForwardedFor_ClientSrcPort",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub x_forwarded_for_client_src_port: Option<String>,
+}
+/// Value of `Tag` in the request of Alibaba Cloud SLB 2014-05-15 `CreateLoadBalancerHTTPListener`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateLoadBalancerHttpListenerTag {
+    /// `Key`: string.
+    #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// `Value`: string.
+    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+/// Response of Alibaba Cloud SLB 2014-05-15 `CreateLoadBalancerHTTPListener`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateLoadBalancerHttpListenerResponse {
+    /// `RequestId`: string.
+    #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+/// Request of Alibaba Cloud SLB 2014-05-15 `CreateLoadBalancerTCPListener`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateLoadBalancerTcpListenerRequest {
+    /// `RegionId`: string.
+    #[serde(rename = "RegionId", skip_serializing_if = "Option::is_none")]
+    pub region_id: Option<String>,
+    /// `LoadBalancerId`: string, required.
+    #[serde(rename = "LoadBalancerId")]
+    pub load_balancer_id: String,
+    /// `ListenerPort`: int32, required, from 0 to 65535.
+    #[serde(rename = "ListenerPort")]
+    pub listener_port: i32,
+    /// `BackendServerPort`: int32, from 1 to 65535.
+    #[serde(rename = "BackendServerPort", skip_serializing_if = "Option::is_none")]
+    pub backend_server_port: Option<i32>,
+    /// `Tag`: list of object, at most 20 items.
+    #[serde(rename = "Tag", skip_serializing_if = "Option::is_none")]
+    pub tag: Option<Vec<CreateLoadBalancerTcpListenerTag>>,
+    /// `Bandwidth`: int32, required, from -1 to 5120.
+    #[serde(rename = "Bandwidth")]
+    pub bandwidth: i32,
+    /// `Scheduler`: string.
+    #[serde(rename = "Scheduler", skip_serializing_if = "Option::is_none")]
+    pub scheduler: Option<String>,
+    /// `PersistenceTimeout`: int32, from 0 to 3600.
+    #[serde(rename = "PersistenceTimeout", skip_serializing_if = "Option::is_none")]
+    pub persistence_timeout: Option<i32>,
+    /// `EstablishedTimeout`: int32, from 10 to 900.
+    #[serde(rename = "EstablishedTimeout", skip_serializing_if = "Option::is_none")]
+    pub established_timeout: Option<i32>,
+    /// `HealthyThreshold`: int32, from 1 to 10.
+    #[serde(rename = "HealthyThreshold", skip_serializing_if = "Option::is_none")]
+    pub healthy_threshold: Option<i32>,
+    /// `UnhealthyThreshold`: int32, from 1 to 10.
+    #[serde(rename = "UnhealthyThreshold", skip_serializing_if = "Option::is_none")]
+    pub unhealthy_threshold: Option<i32>,
+    /// `HealthCheckConnectTimeout`: int32, from 1 to 300.
+    #[serde(
+        rename = "HealthCheckConnectTimeout",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub health_check_connect_timeout: Option<i32>,
+    /// `HealthCheckConnectPort`: int32, from 1 to 65535.
+    #[serde(rename = "HealthCheckConnectPort", skip_serializing_if = "Option::is_none")]
+    pub health_check_connect_port: Option<i32>,
+    /// `healthCheckInterval`: int32, from 1 to 50.
+    #[serde(rename = "healthCheckInterval", skip_serializing_if = "Option::is_none")]
+    pub health_check_interval: Option<i32>,
+    /// `HealthCheckDomain`: string.
+    #[serde(rename = "HealthCheckDomain", skip_serializing_if = "Option::is_none")]
+    pub health_check_domain: Option<String>,
+    /// `HealthCheckURI`: string.
+    #[serde(rename = "HealthCheckURI", skip_serializing_if = "Option::is_none")]
+    pub health_check_uri: Option<String>,
+    /// `HealthCheckHttpCode`: string.
+    #[serde(rename = "HealthCheckHttpCode", skip_serializing_if = "Option::is_none")]
+    pub health_check_http_code: Option<String>,
+    /// `HealthCheckType`: string.
+    #[serde(rename = "HealthCheckType", skip_serializing_if = "Option::is_none")]
+    pub health_check_type: Option<String>,
+    /// `VServerGroupId`: string.
+    #[serde(rename = "VServerGroupId", skip_serializing_if = "Option::is_none")]
+    pub v_server_group_id: Option<String>,
+    /// `MasterSlaveServerGroupId`: string.
+    #[serde(
+        rename = "MasterSlaveServerGroupId",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub master_slave_server_group_id: Option<String>,
+    /// `AclId`: string.
+    #[serde(rename = "AclId", skip_serializing_if = "Option::is_none")]
+    pub acl_id: Option<String>,
+    /// `AclType`: string.
+    #[serde(rename = "AclType", skip_serializing_if = "Option::is_none")]
+    pub acl_type: Option<String>,
+    /// `AclStatus`: string.
+    #[serde(rename = "AclStatus", skip_serializing_if = "Option::is_none")]
+    pub acl_status: Option<String>,
+    /// `Description`: string.
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `ConnectionDrain`: string.
+    #[serde(rename = "ConnectionDrain", skip_serializing_if = "Option::is_none")]
+    pub connection_drain: Option<String>,
+    /// `ConnectionDrainTimeout`: int32.
+    #[serde(rename = "ConnectionDrainTimeout", skip_serializing_if = "Option::is_none")]
+    pub connection_drain_timeout: Option<i32>,
+    /// `ProxyProtocolV2Enabled`: boolean.
+    #[serde(rename = "ProxyProtocolV2Enabled", skip_serializing_if = "Option::is_none")]
+    pub proxy_protocol_v2_enabled: Option<bool>,
+    /// `HealthCheckSwitch`: string.
+    #[serde(rename = "HealthCheckSwitch", skip_serializing_if = "Option::is_none")]
+    pub health_check_switch: Option<String>,
+}
+/// Value of `Tag` in the request of Alibaba Cloud SLB 2014-05-15 `CreateLoadBalancerTCPListener`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateLoadBalancerTcpListenerTag {
+    /// `Key`: string.
+    #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// `Value`: string.
+    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+/// Response of Alibaba Cloud SLB 2014-05-15 `CreateLoadBalancerTCPListener`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateLoadBalancerTcpListenerResponse {
+    /// `RequestId`: string.
+    #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+/// Request of Alibaba Cloud SLB 2014-05-15 `CreateVServerGroup`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateVServerGroupRequest {
+    /// `Tag`: list of object, at most 20 items.
+    #[serde(rename = "Tag", skip_serializing_if = "Option::is_none")]
+    pub tag: Option<Vec<CreateVServerGroupTag>>,
+    /// `RegionId`: string, required.
+    #[serde(rename = "RegionId")]
+    pub region_id: String,
+    /// `LoadBalancerId`: string, required.
+    #[serde(rename = "LoadBalancerId")]
+    pub load_balancer_id: String,
+    /// `VServerGroupName`: string.
+    #[serde(rename = "VServerGroupName", skip_serializing_if = "Option::is_none")]
+    pub v_server_group_name: Option<String>,
+    /// `BackendServers`: string.
+    #[serde(rename = "BackendServers", skip_serializing_if = "Option::is_none")]
+    pub backend_servers: Option<String>,
+}
+/// Value of `Tag` in the request of Alibaba Cloud SLB 2014-05-15 `CreateVServerGroup`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateVServerGroupTag {
+    /// `Key`: string.
+    #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// `Value`: string.
+    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+/// Response of Alibaba Cloud SLB 2014-05-15 `CreateVServerGroup`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateVServerGroupResponse {
+    /// `BackendServers`: object.
+    #[serde(rename = "BackendServers", skip_serializing_if = "Option::is_none")]
+    pub backend_servers: Option<CreateVServerGroupBackendServers>,
+    /// `RequestId`: string.
+    #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// `VServerGroupId`: string.
+    #[serde(rename = "VServerGroupId", skip_serializing_if = "Option::is_none")]
+    pub v_server_group_id: Option<String>,
+}
+/// Value of `BackendServers` in the response of Alibaba Cloud SLB 2014-05-15 `CreateVServerGroup`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateVServerGroupBackendServers {
+    /// `BackendServer`: list of object.
+    #[serde(rename = "BackendServer", skip_serializing_if = "Option::is_none")]
+    pub backend_server: Option<Vec<CreateVServerGroupBackendServer>>,
+}
+/// Value of `BackendServer` in the response of Alibaba Cloud SLB 2014-05-15 `CreateVServerGroup`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateVServerGroupBackendServer {
+    /// `Description`: string.
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `Port`: int32.
+    #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
+    pub port: Option<i32>,
+    /// `ServerId`: string.
+    #[serde(rename = "ServerId", skip_serializing_if = "Option::is_none")]
+    pub server_id: Option<String>,
+    /// `Type`: string.
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// `Weight`: int32.
+    #[serde(rename = "Weight", skip_serializing_if = "Option::is_none")]
+    pub weight: Option<i32>,
+}
 /// Request of Alibaba Cloud SLB 2014-05-15 `DescribeHealthStatus`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeHealthStatusRequest {
@@ -561,6 +1050,87 @@ pub struct DescribeLoadBalancersTagsTag {
     #[serde(rename = "TagValue", skip_serializing_if = "Option::is_none")]
     pub tag_value: Option<String>,
 }
+/// Request of Alibaba Cloud SLB 2014-05-15 `DescribeVServerGroupAttribute`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeVServerGroupAttributeRequest {
+    /// `RegionId`: string, required.
+    #[serde(rename = "RegionId")]
+    pub region_id: String,
+    /// `VServerGroupId`: string, required.
+    #[serde(rename = "VServerGroupId")]
+    pub v_server_group_id: String,
+}
+/// Response of Alibaba Cloud SLB 2014-05-15 `DescribeVServerGroupAttribute`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeVServerGroupAttributeResponse {
+    /// `BackendServers`: object.
+    #[serde(rename = "BackendServers", skip_serializing_if = "Option::is_none")]
+    pub backend_servers: Option<DescribeVServerGroupAttributeBackendServers>,
+    /// `CreateTime`: string.
+    #[serde(rename = "CreateTime", skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<String>,
+    /// `LoadBalancerId`: string.
+    #[serde(rename = "LoadBalancerId", skip_serializing_if = "Option::is_none")]
+    pub load_balancer_id: Option<String>,
+    /// `RequestId`: string.
+    #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// `Tags`: object.
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<DescribeVServerGroupAttributeTags>,
+    /// `VServerGroupId`: string.
+    #[serde(rename = "VServerGroupId", skip_serializing_if = "Option::is_none")]
+    pub v_server_group_id: Option<String>,
+    /// `VServerGroupName`: string.
+    #[serde(rename = "VServerGroupName", skip_serializing_if = "Option::is_none")]
+    pub v_server_group_name: Option<String>,
+}
+/// Value of `BackendServers` in the response of Alibaba Cloud SLB 2014-05-15 `DescribeVServerGroupAttribute`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeVServerGroupAttributeBackendServers {
+    /// `BackendServer`: list of object.
+    #[serde(rename = "BackendServer", skip_serializing_if = "Option::is_none")]
+    pub backend_server: Option<Vec<DescribeVServerGroupAttributeBackendServer>>,
+}
+/// Value of `BackendServer` in the response of Alibaba Cloud SLB 2014-05-15 `DescribeVServerGroupAttribute`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeVServerGroupAttributeBackendServer {
+    /// `Description`: string.
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `Port`: int32.
+    #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
+    pub port: Option<i32>,
+    /// `ServerId`: string.
+    #[serde(rename = "ServerId", skip_serializing_if = "Option::is_none")]
+    pub server_id: Option<String>,
+    /// `ServerIp`: string.
+    #[serde(rename = "ServerIp", skip_serializing_if = "Option::is_none")]
+    pub server_ip: Option<String>,
+    /// `Type`: string.
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// `Weight`: int32.
+    #[serde(rename = "Weight", skip_serializing_if = "Option::is_none")]
+    pub weight: Option<i32>,
+}
+/// Value of `Tags` in the response of Alibaba Cloud SLB 2014-05-15 `DescribeVServerGroupAttribute`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeVServerGroupAttributeTags {
+    /// `Tag`: list of object.
+    #[serde(rename = "Tag", skip_serializing_if = "Option::is_none")]
+    pub tag: Option<Vec<DescribeVServerGroupAttributeTag>>,
+}
+/// Value of `Tag` in the response of Alibaba Cloud SLB 2014-05-15 `DescribeVServerGroupAttribute`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeVServerGroupAttributeTag {
+    /// `TagKey`: string.
+    #[serde(rename = "TagKey", skip_serializing_if = "Option::is_none")]
+    pub tag_key: Option<String>,
+    /// `TagValue`: string.
+    #[serde(rename = "TagValue", skip_serializing_if = "Option::is_none")]
+    pub tag_value: Option<String>,
+}
 /// Request of Alibaba Cloud SLB 2014-05-15 `RemoveBackendServers`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RemoveBackendServersRequest {
@@ -610,11 +1180,123 @@ pub struct RemoveBackendServersBackendServer {
     #[serde(rename = "Weight", skip_serializing_if = "Option::is_none")]
     pub weight: Option<i32>,
 }
+/// Request of Alibaba Cloud SLB 2014-05-15 `RemoveVServerGroupBackendServers`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RemoveVServerGroupBackendServersRequest {
+    /// `RegionId`: string, required.
+    #[serde(rename = "RegionId")]
+    pub region_id: String,
+    /// `VServerGroupId`: string, required.
+    #[serde(rename = "VServerGroupId")]
+    pub v_server_group_id: String,
+    /// `BackendServers`: string, required.
+    #[serde(rename = "BackendServers")]
+    pub backend_servers: String,
+}
+/// Response of Alibaba Cloud SLB 2014-05-15 `RemoveVServerGroupBackendServers`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RemoveVServerGroupBackendServersResponse {
+    /// `BackendServers`: object.
+    #[serde(rename = "BackendServers", skip_serializing_if = "Option::is_none")]
+    pub backend_servers: Option<RemoveVServerGroupBackendServersBackendServers>,
+    /// `RequestId`: string.
+    #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// `VServerGroupId`: string.
+    #[serde(rename = "VServerGroupId", skip_serializing_if = "Option::is_none")]
+    pub v_server_group_id: Option<String>,
+}
+/// Value of `BackendServers` in the response of Alibaba Cloud SLB 2014-05-15 `RemoveVServerGroupBackendServers`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RemoveVServerGroupBackendServersBackendServers {
+    /// `BackendServer`: list of object.
+    #[serde(rename = "BackendServer", skip_serializing_if = "Option::is_none")]
+    pub backend_server: Option<Vec<RemoveVServerGroupBackendServersBackendServer>>,
+}
+/// Value of `BackendServer` in the response of Alibaba Cloud SLB 2014-05-15 `RemoveVServerGroupBackendServers`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RemoveVServerGroupBackendServersBackendServer {
+    /// `Port`: int32.
+    #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
+    pub port: Option<i32>,
+    /// `ServerId`: string.
+    #[serde(rename = "ServerId", skip_serializing_if = "Option::is_none")]
+    pub server_id: Option<String>,
+    /// `Type`: string.
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// `Weight`: int32.
+    #[serde(rename = "Weight", skip_serializing_if = "Option::is_none")]
+    pub weight: Option<i32>,
+}
+/// Request of Alibaba Cloud SLB 2014-05-15 `StartLoadBalancerListener`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StartLoadBalancerListenerRequest {
+    /// `RegionId`: string.
+    #[serde(rename = "RegionId", skip_serializing_if = "Option::is_none")]
+    pub region_id: Option<String>,
+    /// `LoadBalancerId`: string, required.
+    #[serde(rename = "LoadBalancerId")]
+    pub load_balancer_id: String,
+    /// `ListenerPort`: int32, required, from 0 to 65535.
+    #[serde(rename = "ListenerPort")]
+    pub listener_port: i32,
+    /// `ListenerProtocol`: string.
+    #[serde(rename = "ListenerProtocol", skip_serializing_if = "Option::is_none")]
+    pub listener_protocol: Option<String>,
+}
+/// Response of Alibaba Cloud SLB 2014-05-15 `StartLoadBalancerListener`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StartLoadBalancerListenerResponse {
+    /// `RequestId`: string.
+    #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
 impl crate::action::Action for AddBackendServersRequest {
     type Output = AddBackendServersResponse;
     const PRODUCT: &'static str = "Slb";
     const VERSION: &'static str = "2014-05-15";
     const ACTION: &'static str = "AddBackendServers";
+    const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
+}
+impl crate::action::Action for AddVServerGroupBackendServersRequest {
+    type Output = AddVServerGroupBackendServersResponse;
+    const PRODUCT: &'static str = "Slb";
+    const VERSION: &'static str = "2014-05-15";
+    const ACTION: &'static str = "AddVServerGroupBackendServers";
+    const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
+}
+impl crate::action::Action for CreateLoadBalancerRequest {
+    type Output = CreateLoadBalancerResponse;
+    const PRODUCT: &'static str = "Slb";
+    const VERSION: &'static str = "2014-05-15";
+    const ACTION: &'static str = "CreateLoadBalancer";
+    const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
+}
+impl crate::action::Action for CreateLoadBalancerHttpListenerRequest {
+    type Output = CreateLoadBalancerHttpListenerResponse;
+    const PRODUCT: &'static str = "Slb";
+    const VERSION: &'static str = "2014-05-15";
+    const ACTION: &'static str = "CreateLoadBalancerHTTPListener";
+    const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = false;
+}
+impl crate::action::Action for CreateLoadBalancerTcpListenerRequest {
+    type Output = CreateLoadBalancerTcpListenerResponse;
+    const PRODUCT: &'static str = "Slb";
+    const VERSION: &'static str = "2014-05-15";
+    const ACTION: &'static str = "CreateLoadBalancerTCPListener";
+    const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = false;
+}
+impl crate::action::Action for CreateVServerGroupRequest {
+    type Output = CreateVServerGroupResponse;
+    const PRODUCT: &'static str = "Slb";
+    const VERSION: &'static str = "2014-05-15";
+    const ACTION: &'static str = "CreateVServerGroup";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
     const IDEMPOTENT: bool = false;
 }
@@ -642,11 +1324,35 @@ impl crate::action::Action for DescribeLoadBalancersRequest {
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
     const IDEMPOTENT: bool = true;
 }
+impl crate::action::Action for DescribeVServerGroupAttributeRequest {
+    type Output = DescribeVServerGroupAttributeResponse;
+    const PRODUCT: &'static str = "Slb";
+    const VERSION: &'static str = "2014-05-15";
+    const ACTION: &'static str = "DescribeVServerGroupAttribute";
+    const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
+}
 impl crate::action::Action for RemoveBackendServersRequest {
     type Output = RemoveBackendServersResponse;
     const PRODUCT: &'static str = "Slb";
     const VERSION: &'static str = "2014-05-15";
     const ACTION: &'static str = "RemoveBackendServers";
+    const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
+}
+impl crate::action::Action for RemoveVServerGroupBackendServersRequest {
+    type Output = RemoveVServerGroupBackendServersResponse;
+    const PRODUCT: &'static str = "Slb";
+    const VERSION: &'static str = "2014-05-15";
+    const ACTION: &'static str = "RemoveVServerGroupBackendServers";
+    const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
+    const IDEMPOTENT: bool = true;
+}
+impl crate::action::Action for StartLoadBalancerListenerRequest {
+    type Output = StartLoadBalancerListenerResponse;
+    const PRODUCT: &'static str = "Slb";
+    const VERSION: &'static str = "2014-05-15";
+    const ACTION: &'static str = "StartLoadBalancerListener";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
     const IDEMPOTENT: bool = false;
 }

@@ -2,6 +2,229 @@
 //! Tencent Cloud CLB API 2018-03-17: request and response types of the actions listed in
 //! `specs/manifest.toml`.
 use serde::{Deserialize, Serialize};
+/// Request of Tencent Cloud CLB 2018-03-17 `CreateListener`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateListenerRequest {
+    /// `LoadBalancerId`: string, required.
+    #[serde(rename = "LoadBalancerId")]
+    pub load_balancer_id: String,
+    /// `Ports`: list of int64, required.
+    #[serde(rename = "Ports")]
+    pub ports: Vec<i64>,
+    /// `Protocol`: string, required.
+    #[serde(rename = "Protocol")]
+    pub protocol: String,
+    /// `ListenerNames`: list of string.
+    #[serde(rename = "ListenerNames", skip_serializing_if = "Option::is_none")]
+    pub listener_names: Option<Vec<String>>,
+    /// `HealthCheck`: `HealthCheck`.
+    #[serde(rename = "HealthCheck", skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<HealthCheck>,
+    /// `Certificate`: `CertificateInput`.
+    #[serde(rename = "Certificate", skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<CertificateInput>,
+    /// `SessionExpireTime`: int64.
+    #[serde(rename = "SessionExpireTime", skip_serializing_if = "Option::is_none")]
+    pub session_expire_time: Option<i64>,
+    /// `Scheduler`: string.
+    #[serde(rename = "Scheduler", skip_serializing_if = "Option::is_none")]
+    pub scheduler: Option<String>,
+    /// `SniSwitch`: int64.
+    #[serde(rename = "SniSwitch", skip_serializing_if = "Option::is_none")]
+    pub sni_switch: Option<i64>,
+    /// `TargetType`: string.
+    #[serde(rename = "TargetType", skip_serializing_if = "Option::is_none")]
+    pub target_type: Option<String>,
+    /// `SessionType`: string.
+    #[serde(rename = "SessionType", skip_serializing_if = "Option::is_none")]
+    pub session_type: Option<String>,
+    /// `KeepaliveEnable`: int64.
+    #[serde(rename = "KeepaliveEnable", skip_serializing_if = "Option::is_none")]
+    pub keepalive_enable: Option<i64>,
+    /// `EndPort`: uint64.
+    #[serde(rename = "EndPort", skip_serializing_if = "Option::is_none")]
+    pub end_port: Option<u64>,
+    /// `DeregisterTargetRst`: boolean.
+    #[serde(rename = "DeregisterTargetRst", skip_serializing_if = "Option::is_none")]
+    pub deregister_target_rst: Option<bool>,
+    /// `MultiCertInfo`: `MultiCertInfo`.
+    #[serde(rename = "MultiCertInfo", skip_serializing_if = "Option::is_none")]
+    pub multi_cert_info: Option<MultiCertInfo>,
+    /// `MaxConn`: int64.
+    #[serde(rename = "MaxConn", skip_serializing_if = "Option::is_none")]
+    pub max_conn: Option<i64>,
+    /// `MaxCps`: int64.
+    #[serde(rename = "MaxCps", skip_serializing_if = "Option::is_none")]
+    pub max_cps: Option<i64>,
+    /// `IdleConnectTimeout`: int64.
+    #[serde(rename = "IdleConnectTimeout", skip_serializing_if = "Option::is_none")]
+    pub idle_connect_timeout: Option<i64>,
+    /// `ProxyProtocol`: boolean.
+    #[serde(rename = "ProxyProtocol", skip_serializing_if = "Option::is_none")]
+    pub proxy_protocol: Option<bool>,
+    /// `SnatEnable`: boolean.
+    #[serde(rename = "SnatEnable", skip_serializing_if = "Option::is_none")]
+    pub snat_enable: Option<bool>,
+    /// `FullEndPorts`: list of int64.
+    #[serde(rename = "FullEndPorts", skip_serializing_if = "Option::is_none")]
+    pub full_end_ports: Option<Vec<i64>>,
+    /// `H2cSwitch`: boolean.
+    #[serde(rename = "H2cSwitch", skip_serializing_if = "Option::is_none")]
+    pub h2c_switch: Option<bool>,
+    /// `SslCloseSwitch`: boolean.
+    #[serde(rename = "SslCloseSwitch", skip_serializing_if = "Option::is_none")]
+    pub ssl_close_switch: Option<bool>,
+    /// `DataCompressMode`: string.
+    #[serde(rename = "DataCompressMode", skip_serializing_if = "Option::is_none")]
+    pub data_compress_mode: Option<String>,
+    /// `RescheduleTargetZeroWeight`: boolean.
+    #[serde(
+        rename = "RescheduleTargetZeroWeight",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub reschedule_target_zero_weight: Option<bool>,
+    /// `RescheduleUnhealthy`: boolean.
+    #[serde(rename = "RescheduleUnhealthy", skip_serializing_if = "Option::is_none")]
+    pub reschedule_unhealthy: Option<bool>,
+    /// `RescheduleExpandTarget`: boolean.
+    #[serde(rename = "RescheduleExpandTarget", skip_serializing_if = "Option::is_none")]
+    pub reschedule_expand_target: Option<bool>,
+    /// `RescheduleStartTime`: int64.
+    #[serde(rename = "RescheduleStartTime", skip_serializing_if = "Option::is_none")]
+    pub reschedule_start_time: Option<i64>,
+    /// `RescheduleInterval`: int64.
+    #[serde(rename = "RescheduleInterval", skip_serializing_if = "Option::is_none")]
+    pub reschedule_interval: Option<i64>,
+}
+/// Response of Tencent Cloud CLB 2018-03-17 `CreateListener`: the object inside the `Response` envelope.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateListenerResponse {
+    /// `ListenerIds`: list of string.
+    #[serde(rename = "ListenerIds", skip_serializing_if = "Option::is_none")]
+    pub listener_ids: Option<Vec<String>>,
+    /// `RequestId`: string.
+    #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+/// Request of Tencent Cloud CLB 2018-03-17 `CreateLoadBalancer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateLoadBalancerRequest {
+    /// `LoadBalancerType`: string, required.
+    #[serde(rename = "LoadBalancerType")]
+    pub load_balancer_type: String,
+    /// `Forward`: int64.
+    #[serde(rename = "Forward", skip_serializing_if = "Option::is_none")]
+    pub forward: Option<i64>,
+    /// `LoadBalancerName`: string.
+    #[serde(rename = "LoadBalancerName", skip_serializing_if = "Option::is_none")]
+    pub load_balancer_name: Option<String>,
+    /// `VpcId`: string.
+    #[serde(rename = "VpcId", skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    /// `SubnetId`: string.
+    #[serde(rename = "SubnetId", skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    /// `ProjectId`: int64.
+    #[serde(rename = "ProjectId", skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<i64>,
+    /// `AddressIPVersion`: string.
+    #[serde(rename = "AddressIPVersion", skip_serializing_if = "Option::is_none")]
+    pub address_ip_version: Option<String>,
+    /// `Number`: uint64.
+    #[serde(rename = "Number", skip_serializing_if = "Option::is_none")]
+    pub number: Option<u64>,
+    /// `MasterZoneId`: string.
+    #[serde(rename = "MasterZoneId", skip_serializing_if = "Option::is_none")]
+    pub master_zone_id: Option<String>,
+    /// `ZoneId`: string.
+    #[serde(rename = "ZoneId", skip_serializing_if = "Option::is_none")]
+    pub zone_id: Option<String>,
+    /// `InternetAccessible`: `InternetAccessible`.
+    #[serde(rename = "InternetAccessible", skip_serializing_if = "Option::is_none")]
+    pub internet_accessible: Option<InternetAccessible>,
+    /// `VipIsp`: string.
+    #[serde(rename = "VipIsp", skip_serializing_if = "Option::is_none")]
+    pub vip_isp: Option<String>,
+    /// `Tags`: list of `TagInfo`.
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<TagInfo>>,
+    /// `Vip`: string.
+    #[serde(rename = "Vip", skip_serializing_if = "Option::is_none")]
+    pub vip: Option<String>,
+    /// `BandwidthPackageId`: string.
+    #[serde(rename = "BandwidthPackageId", skip_serializing_if = "Option::is_none")]
+    pub bandwidth_package_id: Option<String>,
+    /// `ExclusiveCluster`: `ExclusiveCluster`.
+    #[serde(rename = "ExclusiveCluster", skip_serializing_if = "Option::is_none")]
+    pub exclusive_cluster: Option<ExclusiveCluster>,
+    /// `SlaType`: string.
+    #[serde(rename = "SlaType", skip_serializing_if = "Option::is_none")]
+    pub sla_type: Option<String>,
+    /// `ClusterIds`: list of string.
+    #[serde(rename = "ClusterIds", skip_serializing_if = "Option::is_none")]
+    pub cluster_ids: Option<Vec<String>>,
+    /// `ClientToken`: string.
+    #[serde(rename = "ClientToken", skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+    /// `SnatPro`: boolean.
+    #[serde(rename = "SnatPro", skip_serializing_if = "Option::is_none")]
+    pub snat_pro: Option<bool>,
+    /// `SnatIps`: list of `SnatIp`.
+    #[serde(rename = "SnatIps", skip_serializing_if = "Option::is_none")]
+    pub snat_ips: Option<Vec<SnatIp>>,
+    /// `ClusterTag`: string.
+    #[serde(rename = "ClusterTag", skip_serializing_if = "Option::is_none")]
+    pub cluster_tag: Option<String>,
+    /// `SlaveZoneId`: string.
+    #[serde(rename = "SlaveZoneId", skip_serializing_if = "Option::is_none")]
+    pub slave_zone_id: Option<String>,
+    /// `EipAddressId`: string.
+    #[serde(rename = "EipAddressId", skip_serializing_if = "Option::is_none")]
+    pub eip_address_id: Option<String>,
+    /// `LoadBalancerPassToTarget`: boolean.
+    #[serde(
+        rename = "LoadBalancerPassToTarget",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub load_balancer_pass_to_target: Option<bool>,
+    /// `DynamicVip`: boolean.
+    #[serde(rename = "DynamicVip", skip_serializing_if = "Option::is_none")]
+    pub dynamic_vip: Option<bool>,
+    /// `Egress`: string.
+    #[serde(rename = "Egress", skip_serializing_if = "Option::is_none")]
+    pub egress: Option<String>,
+    /// `LBChargePrepaid`: `LBChargePrepaid`.
+    #[serde(rename = "LBChargePrepaid", skip_serializing_if = "Option::is_none")]
+    pub lb_charge_prepaid: Option<LbChargePrepaid>,
+    /// `LBChargeType`: string.
+    #[serde(rename = "LBChargeType", skip_serializing_if = "Option::is_none")]
+    pub lb_charge_type: Option<String>,
+    /// `AccessLogTopicId`: string.
+    #[serde(rename = "AccessLogTopicId", skip_serializing_if = "Option::is_none")]
+    pub access_log_topic_id: Option<String>,
+    /// `AdvancedRoute`: boolean.
+    #[serde(rename = "AdvancedRoute", skip_serializing_if = "Option::is_none")]
+    pub advanced_route: Option<bool>,
+    /// `AvailableZoneAffinityInfo`: `AvailableZoneAffinityInfo`.
+    #[serde(
+        rename = "AvailableZoneAffinityInfo",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub available_zone_affinity_info: Option<AvailableZoneAffinityInfo>,
+}
+/// Response of Tencent Cloud CLB 2018-03-17 `CreateLoadBalancer`: the object inside the `Response` envelope.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateLoadBalancerResponse {
+    /// `LoadBalancerIds`: list of string.
+    #[serde(rename = "LoadBalancerIds", skip_serializing_if = "Option::is_none")]
+    pub load_balancer_ids: Option<Vec<String>>,
+    /// `DealName`: string.
+    #[serde(rename = "DealName", skip_serializing_if = "Option::is_none")]
+    pub deal_name: Option<String>,
+    /// `RequestId`: string.
+    #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
 /// Request of Tencent Cloud CLB 2018-03-17 `DeregisterTargets`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeregisterTargetsRequest {
@@ -27,6 +250,35 @@ pub struct DeregisterTargetsRequest {
 /// Response of Tencent Cloud CLB 2018-03-17 `DeregisterTargets`: the object inside the `Response` envelope.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeregisterTargetsResponse {
+    /// `RequestId`: string.
+    #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+/// Request of Tencent Cloud CLB 2018-03-17 `DescribeListeners`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeListenersRequest {
+    /// `LoadBalancerId`: string, required.
+    #[serde(rename = "LoadBalancerId")]
+    pub load_balancer_id: String,
+    /// `ListenerIds`: list of string.
+    #[serde(rename = "ListenerIds", skip_serializing_if = "Option::is_none")]
+    pub listener_ids: Option<Vec<String>>,
+    /// `Protocol`: string.
+    #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// `Port`: int64.
+    #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
+    pub port: Option<i64>,
+}
+/// Response of Tencent Cloud CLB 2018-03-17 `DescribeListeners`: the object inside the `Response` envelope.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeListenersResponse {
+    /// `Listeners`: list of `Listener`.
+    #[serde(rename = "Listeners", skip_serializing_if = "Option::is_none")]
+    pub listeners: Option<Vec<Listener>>,
+    /// `TotalCount`: uint64.
+    #[serde(rename = "TotalCount", skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<u64>,
     /// `RequestId`: string.
     #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
@@ -160,6 +412,32 @@ pub struct DescribeTargetsResponse {
     #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
+/// Request of Tencent Cloud CLB 2018-03-17 `DescribeTaskStatus`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeTaskStatusRequest {
+    /// `TaskId`: string.
+    #[serde(rename = "TaskId", skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<String>,
+    /// `DealName`: string.
+    #[serde(rename = "DealName", skip_serializing_if = "Option::is_none")]
+    pub deal_name: Option<String>,
+}
+/// Response of Tencent Cloud CLB 2018-03-17 `DescribeTaskStatus`: the object inside the `Response` envelope.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DescribeTaskStatusResponse {
+    /// `Status`: int64.
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<i64>,
+    /// `LoadBalancerIds`: list of string.
+    #[serde(rename = "LoadBalancerIds", skip_serializing_if = "Option::is_none")]
+    pub load_balancer_ids: Option<Vec<String>>,
+    /// `Message`: string.
+    #[serde(rename = "Message", skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// `RequestId`: string.
+    #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
 /// Request of Tencent Cloud CLB 2018-03-17 `RegisterTargets`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RegisterTargetsRequest {
@@ -239,6 +517,85 @@ pub struct Backend {
     #[serde(rename = "Zone", skip_serializing_if = "Option::is_none")]
     pub zone: Option<String>,
 }
+/// Tencent Cloud CLB 2018-03-17 data type `BasicTargetGroupInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BasicTargetGroupInfo {
+    /// `TargetGroupId`: string.
+    #[serde(rename = "TargetGroupId", skip_serializing_if = "Option::is_none")]
+    pub target_group_id: Option<String>,
+    /// `TargetGroupName`: string.
+    #[serde(rename = "TargetGroupName", skip_serializing_if = "Option::is_none")]
+    pub target_group_name: Option<String>,
+    /// `Weight`: uint64.
+    #[serde(rename = "Weight", skip_serializing_if = "Option::is_none")]
+    pub weight: Option<u64>,
+}
+/// Tencent Cloud CLB 2018-03-17 data type `CertInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CertInfo {
+    /// `CertId`: string.
+    #[serde(rename = "CertId", skip_serializing_if = "Option::is_none")]
+    pub cert_id: Option<String>,
+    /// `CertName`: string.
+    #[serde(rename = "CertName", skip_serializing_if = "Option::is_none")]
+    pub cert_name: Option<String>,
+    /// `CertContent`: string.
+    #[serde(rename = "CertContent", skip_serializing_if = "Option::is_none")]
+    pub cert_content: Option<String>,
+    /// `CertKey`: string.
+    #[serde(rename = "CertKey", skip_serializing_if = "Option::is_none")]
+    pub cert_key: Option<String>,
+}
+/// Tencent Cloud CLB 2018-03-17 data type `CertificateInput`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CertificateInput {
+    /// `SSLMode`: string.
+    #[serde(rename = "SSLMode", skip_serializing_if = "Option::is_none")]
+    pub ssl_mode: Option<String>,
+    /// `SSLVerifyClient`: string.
+    #[serde(rename = "SSLVerifyClient", skip_serializing_if = "Option::is_none")]
+    pub ssl_verify_client: Option<String>,
+    /// `CertId`: string.
+    #[serde(rename = "CertId", skip_serializing_if = "Option::is_none")]
+    pub cert_id: Option<String>,
+    /// `CertCaId`: string.
+    #[serde(rename = "CertCaId", skip_serializing_if = "Option::is_none")]
+    pub cert_ca_id: Option<String>,
+    /// `CertName`: string.
+    #[serde(rename = "CertName", skip_serializing_if = "Option::is_none")]
+    pub cert_name: Option<String>,
+    /// `CertKey`: string.
+    #[serde(rename = "CertKey", skip_serializing_if = "Option::is_none")]
+    pub cert_key: Option<String>,
+    /// `CertContent`: string.
+    #[serde(rename = "CertContent", skip_serializing_if = "Option::is_none")]
+    pub cert_content: Option<String>,
+    /// `CertCaName`: string.
+    #[serde(rename = "CertCaName", skip_serializing_if = "Option::is_none")]
+    pub cert_ca_name: Option<String>,
+    /// `CertCaContent`: string.
+    #[serde(rename = "CertCaContent", skip_serializing_if = "Option::is_none")]
+    pub cert_ca_content: Option<String>,
+}
+/// Tencent Cloud CLB 2018-03-17 data type `CertificateOutput`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CertificateOutput {
+    /// `SSLMode`: string.
+    #[serde(rename = "SSLMode", skip_serializing_if = "Option::is_none")]
+    pub ssl_mode: Option<String>,
+    /// `SSLVerifyClient`: string.
+    #[serde(rename = "SSLVerifyClient", skip_serializing_if = "Option::is_none")]
+    pub ssl_verify_client: Option<String>,
+    /// `CertId`: string.
+    #[serde(rename = "CertId", skip_serializing_if = "Option::is_none")]
+    pub cert_id: Option<String>,
+    /// `CertCaId`: string.
+    #[serde(rename = "CertCaId", skip_serializing_if = "Option::is_none")]
+    pub cert_ca_id: Option<String>,
+    /// `ExtCertIds`: list of string.
+    #[serde(rename = "ExtCertIds", skip_serializing_if = "Option::is_none")]
+    pub ext_cert_ids: Option<Vec<String>>,
+}
 /// Tencent Cloud CLB 2018-03-17 data type `ClusterItem`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClusterItem {
@@ -311,6 +668,61 @@ pub struct FunctionTarget {
     #[serde(rename = "Weight", skip_serializing_if = "Option::is_none")]
     pub weight: Option<u64>,
 }
+/// Tencent Cloud CLB 2018-03-17 data type `HealthCheck`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HealthCheck {
+    /// `HealthSwitch`: int64.
+    #[serde(rename = "HealthSwitch", skip_serializing_if = "Option::is_none")]
+    pub health_switch: Option<i64>,
+    /// `TimeOut`: int64.
+    #[serde(rename = "TimeOut", skip_serializing_if = "Option::is_none")]
+    pub time_out: Option<i64>,
+    /// `IntervalTime`: int64.
+    #[serde(rename = "IntervalTime", skip_serializing_if = "Option::is_none")]
+    pub interval_time: Option<i64>,
+    /// `HealthNum`: int64.
+    #[serde(rename = "HealthNum", skip_serializing_if = "Option::is_none")]
+    pub health_num: Option<i64>,
+    /// `UnHealthNum`: int64.
+    #[serde(rename = "UnHealthNum", skip_serializing_if = "Option::is_none")]
+    pub un_health_num: Option<i64>,
+    /// `HttpCode`: int64.
+    #[serde(rename = "HttpCode", skip_serializing_if = "Option::is_none")]
+    pub http_code: Option<i64>,
+    /// `HttpCheckPath`: string.
+    #[serde(rename = "HttpCheckPath", skip_serializing_if = "Option::is_none")]
+    pub http_check_path: Option<String>,
+    /// `HttpCheckDomain`: string.
+    #[serde(rename = "HttpCheckDomain", skip_serializing_if = "Option::is_none")]
+    pub http_check_domain: Option<String>,
+    /// `HttpCheckMethod`: string.
+    #[serde(rename = "HttpCheckMethod", skip_serializing_if = "Option::is_none")]
+    pub http_check_method: Option<String>,
+    /// `CheckPort`: int64.
+    #[serde(rename = "CheckPort", skip_serializing_if = "Option::is_none")]
+    pub check_port: Option<i64>,
+    /// `ContextType`: string.
+    #[serde(rename = "ContextType", skip_serializing_if = "Option::is_none")]
+    pub context_type: Option<String>,
+    /// `SendContext`: string.
+    #[serde(rename = "SendContext", skip_serializing_if = "Option::is_none")]
+    pub send_context: Option<String>,
+    /// `RecvContext`: string.
+    #[serde(rename = "RecvContext", skip_serializing_if = "Option::is_none")]
+    pub recv_context: Option<String>,
+    /// `CheckType`: string.
+    #[serde(rename = "CheckType", skip_serializing_if = "Option::is_none")]
+    pub check_type: Option<String>,
+    /// `HttpVersion`: string.
+    #[serde(rename = "HttpVersion", skip_serializing_if = "Option::is_none")]
+    pub http_version: Option<String>,
+    /// `SourceIpType`: int64.
+    #[serde(rename = "SourceIpType", skip_serializing_if = "Option::is_none")]
+    pub source_ip_type: Option<i64>,
+    /// `ExtendedCode`: string.
+    #[serde(rename = "ExtendedCode", skip_serializing_if = "Option::is_none")]
+    pub extended_code: Option<String>,
+}
 /// Tencent Cloud CLB 2018-03-17 data type `InternetAccessible`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InternetAccessible {
@@ -333,6 +745,88 @@ pub struct LbChargePrepaid {
     /// `Period`: int64.
     #[serde(rename = "Period", skip_serializing_if = "Option::is_none")]
     pub period: Option<i64>,
+}
+/// Tencent Cloud CLB 2018-03-17 data type `Listener`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Listener {
+    /// `ListenerId`: string.
+    #[serde(rename = "ListenerId", skip_serializing_if = "Option::is_none")]
+    pub listener_id: Option<String>,
+    /// `Protocol`: string.
+    #[serde(rename = "Protocol", skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// `Port`: int64.
+    #[serde(rename = "Port", skip_serializing_if = "Option::is_none")]
+    pub port: Option<i64>,
+    /// `Certificate`: `CertificateOutput`.
+    #[serde(rename = "Certificate", skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<CertificateOutput>,
+    /// `HealthCheck`: `HealthCheck`.
+    #[serde(rename = "HealthCheck", skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<HealthCheck>,
+    /// `Scheduler`: string.
+    #[serde(rename = "Scheduler", skip_serializing_if = "Option::is_none")]
+    pub scheduler: Option<String>,
+    /// `SessionExpireTime`: int64.
+    #[serde(rename = "SessionExpireTime", skip_serializing_if = "Option::is_none")]
+    pub session_expire_time: Option<i64>,
+    /// `SniSwitch`: int64.
+    #[serde(rename = "SniSwitch", skip_serializing_if = "Option::is_none")]
+    pub sni_switch: Option<i64>,
+    /// `Rules`: list of `RuleOutput`.
+    #[serde(rename = "Rules", skip_serializing_if = "Option::is_none")]
+    pub rules: Option<Vec<RuleOutput>>,
+    /// `ListenerName`: string.
+    #[serde(rename = "ListenerName", skip_serializing_if = "Option::is_none")]
+    pub listener_name: Option<String>,
+    /// `CreateTime`: string.
+    #[serde(rename = "CreateTime", skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<String>,
+    /// `EndPort`: int64.
+    #[serde(rename = "EndPort", skip_serializing_if = "Option::is_none")]
+    pub end_port: Option<i64>,
+    /// `TargetType`: string.
+    #[serde(rename = "TargetType", skip_serializing_if = "Option::is_none")]
+    pub target_type: Option<String>,
+    /// `TargetGroup`: `BasicTargetGroupInfo`.
+    #[serde(rename = "TargetGroup", skip_serializing_if = "Option::is_none")]
+    pub target_group: Option<BasicTargetGroupInfo>,
+    /// `SessionType`: string.
+    #[serde(rename = "SessionType", skip_serializing_if = "Option::is_none")]
+    pub session_type: Option<String>,
+    /// `KeepaliveEnable`: int64.
+    #[serde(rename = "KeepaliveEnable", skip_serializing_if = "Option::is_none")]
+    pub keepalive_enable: Option<i64>,
+    /// `Toa`: boolean.
+    #[serde(rename = "Toa", skip_serializing_if = "Option::is_none")]
+    pub toa: Option<bool>,
+    /// `DeregisterTargetRst`: boolean.
+    #[serde(rename = "DeregisterTargetRst", skip_serializing_if = "Option::is_none")]
+    pub deregister_target_rst: Option<bool>,
+    /// `AttrFlags`: list of string.
+    #[serde(rename = "AttrFlags", skip_serializing_if = "Option::is_none")]
+    pub attr_flags: Option<Vec<String>>,
+    /// `TargetGroupList`: list of `BasicTargetGroupInfo`.
+    #[serde(rename = "TargetGroupList", skip_serializing_if = "Option::is_none")]
+    pub target_group_list: Option<Vec<BasicTargetGroupInfo>>,
+    /// `MaxConn`: int64.
+    #[serde(rename = "MaxConn", skip_serializing_if = "Option::is_none")]
+    pub max_conn: Option<i64>,
+    /// `MaxCps`: int64.
+    #[serde(rename = "MaxCps", skip_serializing_if = "Option::is_none")]
+    pub max_cps: Option<i64>,
+    /// `IdleConnectTimeout`: int64.
+    #[serde(rename = "IdleConnectTimeout", skip_serializing_if = "Option::is_none")]
+    pub idle_connect_timeout: Option<i64>,
+    /// `RescheduleInterval`: uint64.
+    #[serde(rename = "RescheduleInterval", skip_serializing_if = "Option::is_none")]
+    pub reschedule_interval: Option<u64>,
+    /// `DataCompressMode`: string.
+    #[serde(rename = "DataCompressMode", skip_serializing_if = "Option::is_none")]
+    pub data_compress_mode: Option<String>,
+    /// `RescheduleStartTime`: int64.
+    #[serde(rename = "RescheduleStartTime", skip_serializing_if = "Option::is_none")]
+    pub reschedule_start_time: Option<i64>,
 }
 /// Tencent Cloud CLB 2018-03-17 data type `ListenerBackend`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -575,6 +1069,48 @@ pub struct LoadBalancerHealth {
     #[serde(rename = "Listeners", skip_serializing_if = "Option::is_none")]
     pub listeners: Option<Vec<ListenerHealth>>,
 }
+/// Tencent Cloud CLB 2018-03-17 data type `MultiCertInfo`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MultiCertInfo {
+    /// `SSLMode`: string, required.
+    #[serde(rename = "SSLMode")]
+    pub ssl_mode: String,
+    /// `CertList`: list of `CertInfo`, required.
+    #[serde(rename = "CertList")]
+    pub cert_list: Vec<CertInfo>,
+    /// `SSLVerifyClient`: string.
+    #[serde(rename = "SSLVerifyClient", skip_serializing_if = "Option::is_none")]
+    pub ssl_verify_client: Option<String>,
+}
+/// Tencent Cloud CLB 2018-03-17 data type `OAuth`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OAuth {
+    /// `OAuthEnable`: boolean.
+    #[serde(rename = "OAuthEnable", skip_serializing_if = "Option::is_none")]
+    pub o_auth_enable: Option<bool>,
+    /// `OAuthFailureStatus`: string.
+    #[serde(rename = "OAuthFailureStatus", skip_serializing_if = "Option::is_none")]
+    pub o_auth_failure_status: Option<String>,
+}
+/// Tencent Cloud CLB 2018-03-17 data type `RewriteTarget`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RewriteTarget {
+    /// `TargetListenerId`: string.
+    #[serde(rename = "TargetListenerId", skip_serializing_if = "Option::is_none")]
+    pub target_listener_id: Option<String>,
+    /// `TargetLocationId`: string.
+    #[serde(rename = "TargetLocationId", skip_serializing_if = "Option::is_none")]
+    pub target_location_id: Option<String>,
+    /// `RewriteCode`: int64.
+    #[serde(rename = "RewriteCode", skip_serializing_if = "Option::is_none")]
+    pub rewrite_code: Option<i64>,
+    /// `TakeUrl`: boolean.
+    #[serde(rename = "TakeUrl", skip_serializing_if = "Option::is_none")]
+    pub take_url: Option<bool>,
+    /// `RewriteType`: string.
+    #[serde(rename = "RewriteType", skip_serializing_if = "Option::is_none")]
+    pub rewrite_type: Option<String>,
+}
 /// Tencent Cloud CLB 2018-03-17 data type `RuleHealth`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RuleHealth {
@@ -593,6 +1129,85 @@ pub struct RuleHealth {
     /// `Targets`: list of `TargetHealth`.
     #[serde(rename = "Targets", skip_serializing_if = "Option::is_none")]
     pub targets: Option<Vec<TargetHealth>>,
+}
+/// Tencent Cloud CLB 2018-03-17 data type `RuleOutput`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RuleOutput {
+    /// `LocationId`: string.
+    #[serde(rename = "LocationId", skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<String>,
+    /// `Domain`: string.
+    #[serde(rename = "Domain", skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// `Url`: string.
+    #[serde(rename = "Url", skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// `SessionExpireTime`: int64.
+    #[serde(rename = "SessionExpireTime", skip_serializing_if = "Option::is_none")]
+    pub session_expire_time: Option<i64>,
+    /// `HealthCheck`: `HealthCheck`.
+    #[serde(rename = "HealthCheck", skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<HealthCheck>,
+    /// `Certificate`: `CertificateOutput`.
+    #[serde(rename = "Certificate", skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<CertificateOutput>,
+    /// `Scheduler`: string.
+    #[serde(rename = "Scheduler", skip_serializing_if = "Option::is_none")]
+    pub scheduler: Option<String>,
+    /// `ListenerId`: string.
+    #[serde(rename = "ListenerId", skip_serializing_if = "Option::is_none")]
+    pub listener_id: Option<String>,
+    /// `RewriteTarget`: `RewriteTarget`.
+    #[serde(rename = "RewriteTarget", skip_serializing_if = "Option::is_none")]
+    pub rewrite_target: Option<RewriteTarget>,
+    /// `HttpGzip`: boolean.
+    #[serde(rename = "HttpGzip", skip_serializing_if = "Option::is_none")]
+    pub http_gzip: Option<bool>,
+    /// `BeAutoCreated`: boolean.
+    #[serde(rename = "BeAutoCreated", skip_serializing_if = "Option::is_none")]
+    pub be_auto_created: Option<bool>,
+    /// `DefaultServer`: boolean.
+    #[serde(rename = "DefaultServer", skip_serializing_if = "Option::is_none")]
+    pub default_server: Option<bool>,
+    /// `Http2`: boolean.
+    #[serde(rename = "Http2", skip_serializing_if = "Option::is_none")]
+    pub http2: Option<bool>,
+    /// `ForwardType`: string.
+    #[serde(rename = "ForwardType", skip_serializing_if = "Option::is_none")]
+    pub forward_type: Option<String>,
+    /// `CreateTime`: string.
+    #[serde(rename = "CreateTime", skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<String>,
+    /// `TargetType`: string.
+    #[serde(rename = "TargetType", skip_serializing_if = "Option::is_none")]
+    pub target_type: Option<String>,
+    /// `TargetGroup`: `BasicTargetGroupInfo`.
+    #[serde(rename = "TargetGroup", skip_serializing_if = "Option::is_none")]
+    pub target_group: Option<BasicTargetGroupInfo>,
+    /// `WafDomainId`: string.
+    #[serde(rename = "WafDomainId", skip_serializing_if = "Option::is_none")]
+    pub waf_domain_id: Option<String>,
+    /// `TrpcCallee`: string.
+    #[serde(rename = "TrpcCallee", skip_serializing_if = "Option::is_none")]
+    pub trpc_callee: Option<String>,
+    /// `TrpcFunc`: string.
+    #[serde(rename = "TrpcFunc", skip_serializing_if = "Option::is_none")]
+    pub trpc_func: Option<String>,
+    /// `QuicStatus`: string.
+    #[serde(rename = "QuicStatus", skip_serializing_if = "Option::is_none")]
+    pub quic_status: Option<String>,
+    /// `Domains`: list of string.
+    #[serde(rename = "Domains", skip_serializing_if = "Option::is_none")]
+    pub domains: Option<Vec<String>>,
+    /// `TargetGroupList`: list of `BasicTargetGroupInfo`.
+    #[serde(rename = "TargetGroupList", skip_serializing_if = "Option::is_none")]
+    pub target_group_list: Option<Vec<BasicTargetGroupInfo>>,
+    /// `OAuth`: `OAuth`.
+    #[serde(rename = "OAuth", skip_serializing_if = "Option::is_none")]
+    pub o_auth: Option<OAuth>,
+    /// `CookieName`: string.
+    #[serde(rename = "CookieName", skip_serializing_if = "Option::is_none")]
+    pub cookie_name: Option<String>,
 }
 /// Tencent Cloud CLB 2018-03-17 data type `RuleTargets`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -718,12 +1333,33 @@ pub struct ZoneInfo {
     #[serde(rename = "EdgeZone", skip_serializing_if = "Option::is_none")]
     pub edge_zone: Option<bool>,
 }
+impl crate::action::Action for CreateListenerRequest {
+    type Output = CreateListenerResponse;
+    const SERVICE: &'static str = "clb";
+    const VERSION: &'static str = "2018-03-17";
+    const ACTION: &'static str = "CreateListener";
+    const IDEMPOTENT: bool = false;
+}
+impl crate::action::Action for CreateLoadBalancerRequest {
+    type Output = CreateLoadBalancerResponse;
+    const SERVICE: &'static str = "clb";
+    const VERSION: &'static str = "2018-03-17";
+    const ACTION: &'static str = "CreateLoadBalancer";
+    const IDEMPOTENT: bool = true;
+}
 impl crate::action::Action for DeregisterTargetsRequest {
     type Output = DeregisterTargetsResponse;
     const SERVICE: &'static str = "clb";
     const VERSION: &'static str = "2018-03-17";
     const ACTION: &'static str = "DeregisterTargets";
-    const IDEMPOTENT: bool = false;
+    const IDEMPOTENT: bool = true;
+}
+impl crate::action::Action for DescribeListenersRequest {
+    type Output = DescribeListenersResponse;
+    const SERVICE: &'static str = "clb";
+    const VERSION: &'static str = "2018-03-17";
+    const ACTION: &'static str = "DescribeListeners";
+    const IDEMPOTENT: bool = true;
 }
 impl crate::action::Action for DescribeLoadBalancersRequest {
     type Output = DescribeLoadBalancersResponse;
@@ -746,10 +1382,17 @@ impl crate::action::Action for DescribeTargetsRequest {
     const ACTION: &'static str = "DescribeTargets";
     const IDEMPOTENT: bool = true;
 }
+impl crate::action::Action for DescribeTaskStatusRequest {
+    type Output = DescribeTaskStatusResponse;
+    const SERVICE: &'static str = "clb";
+    const VERSION: &'static str = "2018-03-17";
+    const ACTION: &'static str = "DescribeTaskStatus";
+    const IDEMPOTENT: bool = true;
+}
 impl crate::action::Action for RegisterTargetsRequest {
     type Output = RegisterTargetsResponse;
     const SERVICE: &'static str = "clb";
     const VERSION: &'static str = "2018-03-17";
     const ACTION: &'static str = "RegisterTargets";
-    const IDEMPOTENT: bool = false;
+    const IDEMPOTENT: bool = true;
 }

@@ -8,7 +8,8 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use unicloud::Cloud;
 use unicloud::base::{Credentials, Error, ErrorKind, Provider, RetryPolicy};
 use unicloud::compute::{Compute, CreateInstancesSpec, Filters, InstanceState, StopMode};
-use unicloud_emulator::{DEMO_KEYS, Emulator};
+use unicloud::network::{ChangeReport, Cidr, Network, RouteChange, RouteLeft, RouteTarget};
+use unicloud_emulator::{DEMO_KEYS, Emulator, FaultConfig, FaultRule, NetworkSeed};
 
 use crate::compute::instance_table;
 
@@ -45,6 +46,127 @@ fn demo_target(p: Provider) -> (&'static str, &'static str, &'static str, &'stat
             "cn-hangzhou-i",
         ),
     }
+}
+
+/// The demo's network on each cloud, seeded into the emulator: (VPC, its main route table,
+/// subnet, VPC CIDR, subnet CIDR), ids in each vendor's shape.
+fn demo_network(
+    p: Provider,
+) -> (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+) {
+    match p {
+        Provider::Aws => (
+            "vpc-0de0000000000000d",
+            "rtb-0de0000000000000d",
+            "subnet-0de0000000000000d",
+            "10.0.0.0/16",
+            "10.0.1.0/24",
+        ),
+        Provider::Tencent => (
+            "vpc-demo0001",
+            "rtb-demo0001",
+            "subnet-demo0001",
+            "10.1.0.0/16",
+            "10.1.1.0/24",
+        ),
+        _ => (
+            "vpc-demo0001",
+            "vtb-demo0001",
+            "vsw-demo0001",
+            "10.2.0.0/16",
+            "10.2.1.0/24",
+        ),
+    }
+}
+
+/// The vendor action that changes one route (Tencent: a whole batch, atomically).
+fn replace_action(p: Provider) -> &'static str {
+    match p {
+        Provider::Aws => "ReplaceRoute",
+        Provider::Tencent => "ReplaceRoutes",
+        _ => "ModifyRouteEntry",
+    }
+}
+
+/// Fault rules that refuse the demo's third batch of route changes part-way: the second
+/// route of it where routes change one by one (calls 1–2 are the first batch, 3 the first
+/// route of the third), the whole call on Tencent Cloud (call 2).
+fn demo_faults() -> FaultConfig {
+    let mut faults = FaultConfig::default();
+    for p in [Provider::Aws, Provider::Tencent, Provider::Alibaba] {
+        let after = if p == Provider::Tencent { 1 } else { 3 };
+        faults = faults.rule(
+            FaultRule::new(Some(p), replace_action(p))
+                .after(after)
+                .times(1)
+                .reject(1.0),
+        );
+    }
+    faults
+}
+
+/// Routes on one cloud: two routes to the first instance, both moved to the last, then a
+/// move back that the emulator refuses part-way — rolled back (or refused whole) — and the
+/// routes deleted. Prints what happened.
+async fn routes(network: &Network, p: Provider, ids: &[String]) -> Result<(), Error> {
+    let (_, table, ..) = demo_network(p);
+    let (first, last) = match (ids.first(), ids.last()) {
+        (Some(f), Some(l)) => (RouteTarget::instance(f), RouteTarget::instance(l)),
+        _ => return Ok(()),
+    };
+    let dests = ["10.8.0.0/16", "10.9.0.0/16"];
+    let to = |t: &RouteTarget| -> Result<Vec<RouteChange>, Error> {
+        dests
+            .iter()
+            .map(|d| RouteChange::new(d, t.clone()))
+            .collect()
+    };
+    let label = p.display_name();
+    network.create_routes(table, &to(&first)?).await?;
+    for u in network.replace_routes(table, &to(&last)?).await? {
+        let show = |t: &Option<RouteTarget>| t.as_ref().map_or("-".to_owned(), ToString::to_string);
+        println!(
+            "  {label:<14} {} {} → {}",
+            u.destination,
+            show(&u.previous),
+            show(&u.current)
+        );
+    }
+    let before = network.route_table(table).await?.routes;
+    match network.replace_routes(table, &to(&first)?).await {
+        Ok(_) => println!("  {label:<14} (the injected fault did not fire)"),
+        Err(e) => match ChangeReport::of(&e) {
+            Some(report) => {
+                let back: Vec<String> = report
+                    .routes
+                    .iter()
+                    .filter(|r| r.left == RouteLeft::RolledBack)
+                    .map(|r| r.destination.to_string())
+                    .collect();
+                println!(
+                    "  {label:<14} moving back refused at the 2nd route; rolled back {} ✓",
+                    back.join(", ")
+                );
+            }
+            None => {
+                println!("  {label:<14} moving back refused: one atomic call, nothing changed ✓")
+            }
+        },
+    }
+    if network.route_table(table).await?.routes != before {
+        return Err(Error::new(
+            ErrorKind::Other,
+            format!("{label}: the table changed after a refused batch"),
+        ));
+    }
+    let cidrs: Vec<Cidr> = dests.iter().map(|d| d.parse()).collect::<Result<_, _>>()?;
+    network.delete_routes(table, &cidrs).await?;
+    Ok(())
 }
 
 /// One line per cloud: a live spinner on a terminal, plain lines otherwise.
@@ -135,6 +257,7 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), Error> {
         .listen(addr)
         .demo_keys()
         .transition_delay(Duration::from_millis(args.transition_delay_ms))
+        .faults(demo_faults())
         .start()
         .await
         .map_err(|e| {
@@ -148,8 +271,29 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), Error> {
     println!("Emulator for AWS, Tencent Cloud and Alibaba Cloud listening on {endpoint}\n");
 
     let mut computes = Vec::new();
+    let mut networks = Vec::new();
     for (provider, id, secret) in DEMO_KEYS {
-        let (region, ..) = demo_target(provider);
+        let (region, _, _, zone) = demo_target(provider);
+        let (vpc, table, subnet, vpc_cidr, subnet_cidr) = demo_network(provider);
+        emulator
+            .seed_network(
+                provider,
+                region,
+                &[
+                    NetworkSeed::Vpc {
+                        id: vpc.into(),
+                        cidr: vpc_cidr.into(),
+                        main_route_table: table.into(),
+                    },
+                    NetworkSeed::Subnet {
+                        id: subnet.into(),
+                        vpc_id: vpc.into(),
+                        cidr: subnet_cidr.into(),
+                        zone: zone.into(),
+                    },
+                ],
+            )
+            .map_err(|e| Error::new(ErrorKind::Other, e.to_string()))?;
         let cloud = Cloud::builder(provider)
             .region(region)
             .credentials(Credentials::new(id, secret))
@@ -157,6 +301,7 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), Error> {
             .retry(RetryPolicy::default().with_base_backoff(Duration::from_millis(50)))
             .build()
             .await?;
+        networks.push((provider, cloud.network()));
         computes.push((
             provider,
             cloud
@@ -176,9 +321,12 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), Error> {
         .collect();
     let created = try_join_all(computes.iter().zip(&progress).map(|((p, c), pr)| {
         let (_, image, itype, zone) = demo_target(*p);
+        let (vpc, _, subnet, ..) = demo_network(*p);
         let spec = CreateInstancesSpec::new(image, itype)
             .count(args.count)
             .zone(zone)
+            .vpc(vpc)
+            .subnet(subnet)
             .name("demo-web")
             .tag("project", "unicloud-demo");
         async move { lifecycle(c, &spec, pr).await }
@@ -200,7 +348,14 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), Error> {
     }
     print!("{}", instance_table(&all));
 
-    println!("\n3. Stop, start and destroy them everywhere:");
+    println!(
+        "\n3. Route 10.8.0.0/16 and 10.9.0.0/16 to the first instance, move both to the last, then move them back while the emulator refuses the 2nd change:\n"
+    );
+    for ((p, network), ids) in networks.iter().zip(&created) {
+        routes(network, *p, ids).await?;
+    }
+
+    println!("\n4. Stop, start and destroy them everywhere:");
     let multi = MultiProgress::new();
     let progress: Vec<Progress> = computes
         .iter()
@@ -223,7 +378,7 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), Error> {
 
     let total: usize = created.iter().map(Vec::len).sum();
     println!(
-        "\nDone in {:.1}s: {total} instances went through create → running → stopped → running → destroyed on AWS, Tencent Cloud and Alibaba Cloud with one API.",
+        "\nDone in {:.1}s: {total} instances went through create → running → stopped → running → destroyed, and their routes moved all or nothing, on AWS, Tencent Cloud and Alibaba Cloud with one API.",
         started.elapsed().as_secs_f64()
     );
     let (_, id, secret) = DEMO_KEYS[1];

@@ -381,6 +381,19 @@ fn demo_exits_0_and_shows_all_three_clouds() {
         );
     }
     assert!(stdout.contains("destroyed"), "{stdout}");
+    // The route step: a refused batch rolled back on AWS and Alibaba, refused whole on Tencent.
+    for (cloud, outcome) in [
+        ("AWS", "rolled back 10.8.0.0/16"),
+        ("Tencent Cloud", "one atomic call, nothing changed"),
+        ("Alibaba Cloud", "rolled back 10.8.0.0/16"),
+    ] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.trim_start().starts_with(cloud) && l.contains(outcome)),
+            "{cloud}: {outcome} missing:\n{stdout}"
+        );
+    }
     // No log lines at the default verbosity: not the AWS SDK's, not anybody's.
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }

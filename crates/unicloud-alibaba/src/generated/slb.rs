@@ -1258,7 +1258,7 @@ impl crate::action::Action for AddBackendServersRequest {
     const VERSION: &'static str = "2014-05-15";
     const ACTION: &'static str = "AddBackendServers";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
-    const IDEMPOTENT: bool = true;
+    const IDEMPOTENT: bool = false;
 }
 impl crate::action::Action for AddVServerGroupBackendServersRequest {
     type Output = AddVServerGroupBackendServersResponse;
@@ -1266,7 +1266,7 @@ impl crate::action::Action for AddVServerGroupBackendServersRequest {
     const VERSION: &'static str = "2014-05-15";
     const ACTION: &'static str = "AddVServerGroupBackendServers";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
-    const IDEMPOTENT: bool = true;
+    const IDEMPOTENT: bool = false;
 }
 impl crate::action::Action for CreateLoadBalancerRequest {
     type Output = CreateLoadBalancerResponse;
@@ -1338,7 +1338,7 @@ impl crate::action::Action for RemoveBackendServersRequest {
     const VERSION: &'static str = "2014-05-15";
     const ACTION: &'static str = "RemoveBackendServers";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
-    const IDEMPOTENT: bool = true;
+    const IDEMPOTENT: bool = false;
 }
 impl crate::action::Action for RemoveVServerGroupBackendServersRequest {
     type Output = RemoveVServerGroupBackendServersResponse;
@@ -1346,7 +1346,7 @@ impl crate::action::Action for RemoveVServerGroupBackendServersRequest {
     const VERSION: &'static str = "2014-05-15";
     const ACTION: &'static str = "RemoveVServerGroupBackendServers";
     const STYLE: crate::action::ApiStyle = crate::action::ApiStyle::Rpc;
-    const IDEMPOTENT: bool = true;
+    const IDEMPOTENT: bool = false;
 }
 impl crate::action::Action for StartLoadBalancerListenerRequest {
     type Output = StartLoadBalancerListenerResponse;

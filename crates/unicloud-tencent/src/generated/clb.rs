@@ -1352,7 +1352,7 @@ impl crate::action::Action for DeregisterTargetsRequest {
     const SERVICE: &'static str = "clb";
     const VERSION: &'static str = "2018-03-17";
     const ACTION: &'static str = "DeregisterTargets";
-    const IDEMPOTENT: bool = true;
+    const IDEMPOTENT: bool = false;
 }
 impl crate::action::Action for DescribeListenersRequest {
     type Output = DescribeListenersResponse;
@@ -1394,5 +1394,5 @@ impl crate::action::Action for RegisterTargetsRequest {
     const SERVICE: &'static str = "clb";
     const VERSION: &'static str = "2018-03-17";
     const ACTION: &'static str = "RegisterTargets";
-    const IDEMPOTENT: bool = true;
+    const IDEMPOTENT: bool = false;
 }

@@ -84,7 +84,8 @@ impl Shared {
 }
 
 /// Applies what is due at `now`: instance transitions, then what destroyed instances leave
-/// behind in the routes that pointed at them.
+/// behind in the routes that pointed at them, and load-balancer backends done draining or
+/// whose instance is gone.
 fn settle(region: &mut Region, now: SystemTime, rules: &Rules, retention: Duration) {
     region.instances.settle(now, rules, retention);
     let instances = &region.instances;
@@ -92,6 +93,7 @@ fn settle(region: &mut Region, now: SystemTime, rules: &Rules, retention: Durati
         &|id| instances.get(id).is_some_and(|i| !i.state.is_gone()),
         rules.routes_to_gone_instances,
     );
+    region.lbs.settle(now, &region.instances);
 }
 
 /// What an API handler gets besides its parameters.

@@ -1,12 +1,13 @@
 //! The emulated world: one vendor-neutral state per (cloud, region), each behind its own lock,
 //! so a long call in one region never waits for another region or cloud.
 //!
-//! A region holds one table per resource kind ([`compute::Instances`], [`network::Networks`]) and one
+//! A region holds one table per resource kind ([`compute::Instances`], [`network::Networks`], [`lb::LoadBalancers`]) and one
 //! idempotency store ([`tokens::TokenStore`]). Vendor front-ends lock the region they serve,
 //! apply the model's operations and write the reply in their vendor's terms; the model knows
 //! no wire names.
 
 pub(crate) mod compute;
+pub(crate) mod lb;
 pub(crate) mod network;
 pub(crate) mod tokens;
 
@@ -25,6 +26,8 @@ pub(crate) struct Region {
     pub(crate) instances: compute::Instances,
     /// VPCs, subnets, route tables and gateways.
     pub(crate) networks: network::Networks,
+    /// Load balancers, their listeners and backend pools.
+    pub(crate) lbs: lb::LoadBalancers,
     /// Client-token records of every service.
     pub(crate) tokens: tokens::TokenStore,
 }

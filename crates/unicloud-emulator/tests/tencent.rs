@@ -920,3 +920,200 @@ async fn a_reject_fault_fails_only_the_second_replace_routes_and_applies_nothing
     );
     emu.shutdown().await;
 }
+
+async fn clb_call(addr: std::net::SocketAddr, action: &str, body: &Value) -> Value {
+    tc_call(
+        addr,
+        ID,
+        KEY,
+        None,
+        "clb",
+        action,
+        REGION,
+        &body.to_string(),
+        now(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn clb_targets_register_as_tasks_and_report_health_from_the_instance() {
+    use serde_json::json;
+    use std::sync::Arc;
+    use std::time::Duration;
+    use unicloud_core::clock::ManualClock;
+
+    let start = std::time::UNIX_EPOCH + Duration::from_secs(now() as u64);
+    let clock = Arc::new(ManualClock::new(start));
+    let emu = Emulator::builder()
+        .key(Provider::Tencent, ID, KEY)
+        .clock(clock.clone())
+        .transition_delay(Duration::from_secs(10))
+        .start()
+        .await
+        .unwrap();
+    let a = emu.addr();
+    seed(&emu, "ins-run00001", InstanceState::Running);
+    seed(&emu, "ins-stop0001", InstanceState::Stopped);
+
+    let r = clb_call(
+        a,
+        "CreateLoadBalancer",
+        &json!({"LoadBalancerType": "OPEN", "Forward": 1, "LoadBalancerName": "web", "VpcId": "vpc-emu00001"}),
+    )
+    .await;
+    let lb = r["LoadBalancerIds"][0]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"))
+        .to_owned();
+    assert!(lb.starts_with("lb-") && lb.len() == 11, "{r}");
+    let r = clb_call(
+        a,
+        "CreateListener",
+        &json!({"LoadBalancerId": lb, "Ports": [80], "Protocol": "TCP", "ListenerNames": ["tcp80"]}),
+    )
+    .await;
+    let lbl = r["ListenerIds"][0].as_str().unwrap().to_owned();
+    assert!(lbl.starts_with("lbl-") && lbl.len() == 12, "{r}");
+    // The same port and protocol family again is refused.
+    let r = clb_call(
+        a,
+        "CreateListener",
+        &json!({"LoadBalancerId": lb, "Ports": [80], "Protocol": "TCP"}),
+    )
+    .await;
+    assert_eq!(
+        r["Error"]["Code"], "InvalidParameter.PortCheckFailed",
+        "{r}"
+    );
+
+    let r = clb_call(
+        a,
+        "DescribeLoadBalancers",
+        &json!({"LoadBalancerIds": [lb]}),
+    )
+    .await;
+    assert_eq!(r["TotalCount"], 1, "{r}");
+    assert_eq!(r["LoadBalancerSet"][0]["LoadBalancerName"], "web");
+    let r = clb_call(a, "DescribeListeners", &json!({"LoadBalancerId": lb})).await;
+    assert_eq!(r["Listeners"][0]["ListenerId"], lbl.as_str(), "{r}");
+    assert_eq!(r["Listeners"][0]["Port"], 80);
+
+    // Register: an asynchronous task, polled by its request id.
+    let r = clb_call(
+        a,
+        "RegisterTargets",
+        &json!({"LoadBalancerId": lb, "ListenerId": lbl, "Targets": [
+            {"InstanceId": "ins-run00001", "Port": 8080, "Weight": 20},
+            {"InstanceId": "ins-stop0001", "Port": 8080}]}),
+    )
+    .await;
+    let task = r["RequestId"].as_str().unwrap().to_owned();
+    assert!(r["Error"].is_null(), "{r}");
+    let r = clb_call(a, "DescribeTaskStatus", &json!({"TaskId": task})).await;
+    assert_eq!(r["Status"], 2, "{r}");
+    assert_eq!(r["LoadBalancerIds"][0], lb.as_str());
+    // While the task runs, the load balancer refuses further changes.
+    let r = clb_call(
+        a,
+        "DeregisterTargets",
+        &json!({"LoadBalancerId": lb, "ListenerId": lbl, "Targets": [{"InstanceId": "ins-run00001", "Port": 8080}]}),
+    )
+    .await;
+    assert_eq!(
+        r["Error"]["Code"], "FailedOperation.ResourceInOperating",
+        "{r}"
+    );
+    let health = |r: &Value| -> Vec<(String, bool, String)> {
+        r["LoadBalancers"][0]["Listeners"][0]["Rules"][0]["Targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["TargetId"].as_str().unwrap().to_owned(),
+                    t["HealthStatus"].as_bool().unwrap(),
+                    t["HealthStatusDetail"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let r = clb_call(a, "DescribeTargetHealth", &json!({"LoadBalancerIds": [lb]})).await;
+    assert_eq!(
+        health(&r),
+        vec![
+            ("ins-run00001".into(), false, "Unknown".into()),
+            ("ins-stop0001".into(), false, "Unknown".into())
+        ],
+        "{r}"
+    );
+    clock.advance(Duration::from_secs(10));
+    let r = clb_call(a, "DescribeTaskStatus", &json!({"TaskId": task})).await;
+    assert_eq!(r["Status"], 0, "{r}");
+    let r = clb_call(a, "DescribeTargetHealth", &json!({"LoadBalancerIds": [lb]})).await;
+    assert_eq!(
+        health(&r),
+        vec![
+            ("ins-run00001".into(), true, "Alive".into()),
+            ("ins-stop0001".into(), false, "Dead".into())
+        ],
+        "{r}"
+    );
+    let t = &r["LoadBalancers"][0]["Listeners"][0]["Rules"][0]["Targets"][0];
+    assert_eq!(
+        (t["Port"].as_i64(), t["Weight"].as_i64()),
+        (Some(8080), Some(20))
+    );
+    let r = clb_call(a, "DescribeTargets", &json!({"LoadBalancerId": lb})).await;
+    let targets = &r["Listeners"][0]["Targets"];
+    assert_eq!(targets.as_array().unwrap().len(), 2, "{r}");
+    assert_eq!(targets[0]["Type"], "CVM");
+
+    // Deregister; unknown ids and instances are the vendor's errors.
+    let r = clb_call(
+        a,
+        "DeregisterTargets",
+        &json!({"LoadBalancerId": lb, "ListenerId": lbl, "Targets": [{"InstanceId": "ins-stop0001", "Port": 8080}]}),
+    )
+    .await;
+    assert!(r["Error"].is_null(), "{r}");
+    clock.advance(Duration::from_secs(10));
+    let r = clb_call(a, "DescribeTargetHealth", &json!({"LoadBalancerIds": [lb]})).await;
+    assert_eq!(health(&r).len(), 1, "{r}");
+    for (action, body, code) in [
+        (
+            "RegisterTargets",
+            json!({"LoadBalancerId": "lb-00000000", "ListenerId": lbl, "Targets": [{"InstanceId": "ins-run00001", "Port": 1}]}),
+            "InvalidParameter.LBIdNotFound",
+        ),
+        (
+            "RegisterTargets",
+            json!({"LoadBalancerId": lb, "ListenerId": "lbl-00000000", "Targets": [{"InstanceId": "ins-run00001", "Port": 1}]}),
+            "InvalidParameter.ListenerIdNotFound",
+        ),
+        (
+            "RegisterTargets",
+            json!({"LoadBalancerId": lb, "ListenerId": lbl, "Targets": [{"InstanceId": "ins-nothere", "Port": 1}]}),
+            "InvalidParameter",
+        ),
+        (
+            "RegisterTargets",
+            json!({"LoadBalancerId": lb, "ListenerId": lbl, "Targets": [{"InstanceId": "ins-run00001", "Port": 70000}]}),
+            "InvalidParameterValue",
+        ),
+        (
+            "DescribeTargetHealth",
+            json!({"LoadBalancerIds": ["lb-zzzzzzzz"]}),
+            "InvalidParameter.LBIdNotFound",
+        ),
+        (
+            "DescribeTaskStatus",
+            json!({"TaskId": "nope"}),
+            "InvalidParameter",
+        ),
+    ] {
+        let r = clb_call(a, action, &body).await;
+        assert_eq!(r["Error"]["Code"], code, "{action} {body}: {r}");
+    }
+    emu.shutdown().await;
+}

@@ -3,9 +3,10 @@
 //!
 //! The service comes from the TC3 credential scope (`…/2019-02-25/cvm/tc3_request`), else from
 //! the host's first label (`cvm.tencentcloudapi.com`), else from the one service whose table
-//! has the action (v1 requests to a bare address). Each service file ([`cvm`], [`sts`]) is an
+//! has the action (v1 requests to a bare address). Each service file ([`cvm`], [`vpc`], [`clb`], [`sts`]) is an
 //! action → handler table.
 
+pub(crate) mod clb;
 pub(crate) mod cvm;
 pub(crate) mod sts;
 pub(crate) mod vpc;
@@ -45,7 +46,7 @@ pub(crate) struct Service {
     pub(crate) actions: &'static [(&'static str, Handler)],
 }
 
-const SERVICES: [&Service; 3] = [&cvm::SERVICE, &vpc::SERVICE, &sts::SERVICE];
+const SERVICES: [&Service; 4] = [&cvm::SERVICE, &vpc::SERVICE, &clb::SERVICE, &sts::SERVICE];
 
 /// The service named by the TC3 scope or the host, else the one service that has `action`.
 /// Products reuse action names, so an action two products have, sent without a scope or host

@@ -97,10 +97,10 @@ pub(crate) async fn tc_call(
         ("X-TC-Action".to_owned(), action.to_owned()),
         (
             "X-TC-Version".to_owned(),
-            if service == "sts" {
-                "2018-08-13"
-            } else {
-                "2017-03-12"
+            match service {
+                "sts" => "2018-08-13",
+                "clb" => "2018-03-17",
+                _ => "2017-03-12",
             }
             .to_owned(),
         ),

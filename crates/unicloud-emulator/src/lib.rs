@@ -528,6 +528,91 @@ impl EmulatorHandle {
         Ok(())
     }
 
+    /// Inserts a load balancer under the id given, with its listeners and backends (e.g. to
+    /// replay captured requests naming ids the emulator would never draw). Backends' instances
+    /// must be seeded first ([`EmulatorHandle::seed_instance`]); their health starts settled
+    /// (no initial period).
+    pub fn seed_load_balancer(
+        &self,
+        provider: Provider,
+        region: &str,
+        seed: &LoadBalancerSeed,
+    ) -> Result<(), SeedError> {
+        use model::lb::{Listener, LoadBalancer, NewBackend, Pool, Scheme};
+        let state = self
+            .shared
+            .world
+            .region(provider, region)
+            .map_err(|_| SeedError("too many regions".into()))?;
+        let mut rs = model::lock(&state);
+        let refused = |e: model::lb::LbError| SeedError(format!("{e:?}"));
+        let now = self.shared.now();
+        let seq = self.shared.world.next_seq();
+        let pool = |id: &str| Pool {
+            id: id.to_owned(),
+            name: String::new(),
+            lb_id: Some(seed.id.clone()),
+            vpc_id: seed.vpc_id.clone(),
+            port: None,
+            protocol: String::new(),
+            backends: vec![],
+            seq,
+        };
+        rs.lbs
+            .create_lb(LoadBalancer {
+                id: seed.id.clone(),
+                name: seed.name.clone(),
+                kind: String::new(),
+                scheme: Scheme::Public,
+                vpc_id: seed.vpc_id.clone(),
+                subnets: vec![],
+                address: "10.0.0.100".to_owned(),
+                listeners: vec![],
+                created: now,
+                seq,
+                busy_until: None,
+            })
+            .map_err(refused)?;
+        // The load balancer's default pool (Alibaba's default server group).
+        rs.lbs.create_pool(pool(&seed.id)).map_err(refused)?;
+        for (id, port, protocol) in &seed.listeners {
+            // Tencent binds targets to the listener; Alibaba to the default server group.
+            let pool_id = if provider == Provider::Tencent {
+                rs.lbs.create_pool(pool(id)).map_err(refused)?;
+                id.clone()
+            } else {
+                seed.id.clone()
+            };
+            rs.lbs
+                .add_listener(
+                    &seed.id,
+                    Listener {
+                        id: id.clone(),
+                        name: String::new(),
+                        port: *port,
+                        protocol: protocol.clone(),
+                        backend_port: Some(*port),
+                        pool: Some(pool_id),
+                        running: true,
+                    },
+                    |a, b| a.port == b.port && a.protocol == b.protocol,
+                )
+                .map_err(refused)?;
+        }
+        for (pool_id, instance_id, port) in &seed.backends {
+            if !rs.instances.contains(instance_id) {
+                return Err(SeedError(format!("no instance {instance_id}")));
+            }
+            let b = NewBackend {
+                instance_id: instance_id.clone(),
+                port: *port,
+                weight: 100,
+            };
+            rs.lbs.register(pool_id, &[b], now, now).map_err(refused)?;
+        }
+        Ok(())
+    }
+
     /// A snapshot of the injected-fault counters.
     pub fn fault_counters(&self) -> FaultCounters {
         self.shared.faults.counters()
@@ -580,6 +665,49 @@ pub enum NetworkSeed {
         /// The instance the route sends traffic to.
         instance_id: String,
     },
+}
+
+/// A load balancer for [`EmulatorHandle::seed_load_balancer`], vendor-neutral.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct LoadBalancerSeed {
+    /// The load balancer id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its VPC (empty: none checked).
+    pub vpc_id: String,
+    /// Listeners: (id, port, protocol in the vendor's word). Alibaba names listeners by port.
+    pub listeners: Vec<(String, u16, String)>,
+    /// Backends: (pool id, instance id, port). The pool is a Tencent listener id, or the
+    /// load balancer id for its default pool (Alibaba's default server group).
+    pub backends: Vec<(String, String, u16)>,
+}
+
+impl LoadBalancerSeed {
+    /// A load balancer `id` with no listener or backend.
+    pub fn new(id: impl Into<String>) -> Self {
+        let id = id.into();
+        LoadBalancerSeed {
+            name: id.clone(),
+            id,
+            ..Self::default()
+        }
+    }
+
+    /// Adds a listener.
+    pub fn listener(mut self, id: &str, port: u16, protocol: &str) -> Self {
+        self.listeners
+            .push((id.to_owned(), port, protocol.to_owned()));
+        self
+    }
+
+    /// Adds a backend to pool `pool` (a Tencent listener id, or the load balancer id).
+    pub fn backend(mut self, pool: &str, instance_id: &str, port: u16) -> Self {
+        self.backends
+            .push((pool.to_owned(), instance_id.to_owned(), port));
+        self
+    }
 }
 
 /// Why a [`NetworkSeed`] was refused (a malformed CIDR, an unknown VPC, table or instance, a

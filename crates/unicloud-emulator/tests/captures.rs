@@ -237,3 +237,79 @@ async fn wrong_secret_stale_clock_and_unknown_key_are_rejected() {
     emu.shutdown().await;
     emu2.shutdown().await;
 }
+
+/// The SLB captures (AddBackendServers over ACS3 and RPC v1, DescribeHealthStatus,
+/// RemoveBackendServers) and Tencent's CLB DescribeTargetHealth are answered in the vendors'
+/// shapes once the world holds the ids they name.
+#[tokio::test]
+async fn load_balancer_captures_replay_against_seeded_ids() {
+    use unicloud_emulator::{Instance, LoadBalancerSeed};
+    const SLB: &str = "lb-bp1qjwo61pqz3ah****";
+    const ECS: &str = "i-bp67acfmxazb4p****";
+    for name in ["013", "017", "019", "025"] {
+        let cap = load(name);
+        let emu = emulator(capture_time(&cap), TC_KEY, ALI_KEY).await;
+        let mut inst = Instance::template(Provider::Alibaba, "cn-hangzhou", ECS);
+        inst.vpc_id = String::new();
+        emu.seed_instance(Provider::Alibaba, inst);
+        let mut seed = LoadBalancerSeed::new(SLB).listener("80", 80, "tcp");
+        if name != "013" && name != "017" {
+            seed = seed.backend(SLB, ECS, 0);
+        }
+        emu.seed_load_balancer(Provider::Alibaba, "cn-hangzhou", &seed)
+            .unwrap();
+        let resp = send_raw(emu.addr(), &raw(&cap)).await;
+        assert_eq!(resp.status, 200, "{name}: {}", resp.body);
+        let v = resp.json();
+        assert!(v["RequestId"].is_string(), "{name}: {v}");
+        match name {
+            "013" | "017" => {
+                assert_eq!(v["LoadBalancerId"], SLB);
+                let s = &v["BackendServers"]["BackendServer"][0];
+                assert_eq!(
+                    (&s["ServerId"], &s["Weight"], &s["Type"]),
+                    (&ECS.into(), &"100".into(), &"ecs".into()),
+                    "{v}"
+                );
+            }
+            "019" => {
+                let s = &v["BackendServers"]["BackendServer"][0];
+                assert_eq!(s["ServerId"], ECS, "{v}");
+                assert_eq!(s["ListenerPort"], 80);
+                assert_eq!(s["Port"], 80);
+                assert_eq!(s["ServerHealthStatus"], "normal", "{v}");
+            }
+            _ => {
+                let left = &v["BackendServers"]["BackendServer"];
+                assert_eq!(left.as_array().map(Vec::len), Some(0), "{v}");
+            }
+        }
+        emu.shutdown().await;
+    }
+    // Tencent 007: the load balancer, its HTTP listener and the two targets it names.
+    let cap = load("007");
+    let emu = emulator(capture_time(&cap), TC_KEY, ALI_KEY).await;
+    for id in ["ins-r8hr2upy", "ins-r8hr2upz"] {
+        let mut i = Instance::template(Provider::Tencent, "ap-guangzhou", id);
+        if id.ends_with('z') {
+            i.state = unicloud_emulator::InstanceState::Stopped;
+        }
+        emu.seed_instance(Provider::Tencent, i);
+    }
+    let seed = LoadBalancerSeed::new("lb-b7pj5p3q")
+        .listener("lbl-qe0xmaxa", 80, "HTTP")
+        .backend("lbl-qe0xmaxa", "ins-r8hr2upy", 80)
+        .backend("lbl-qe0xmaxa", "ins-r8hr2upz", 80);
+    emu.seed_load_balancer(Provider::Tencent, "ap-guangzhou", &seed)
+        .unwrap();
+    let resp = send_raw(emu.addr(), &raw(&cap)).await;
+    assert_eq!(tencent_code(&resp), None, "{}", resp.body);
+    let v = resp.json();
+    let l = &v["Response"]["LoadBalancers"][0]["Listeners"][0];
+    assert_eq!(l["ListenerId"], "lbl-qe0xmaxa", "{v}");
+    let t = &l["Rules"][0]["Targets"];
+    assert_eq!(t[0]["HealthStatusDetail"], "Alive", "{v}");
+    assert_eq!(t[1]["HealthStatusDetail"], "Dead", "{v}");
+    assert_eq!(t[1]["HealthStatus"], false);
+    emu.shutdown().await;
+}

@@ -3,13 +3,14 @@
 //! with `{RequestId, HostId, Code, Message, Recommend}`.
 //!
 //! The product comes from the API version (`x-acs-version` or `Version`), which is unique per
-//! product (ECS `2014-05-26`, VPC `2016-04-28`, STS `2015-04-01`), else from the one product
+//! product (ECS `2014-05-26`, VPC `2016-04-28`, SLB `2014-05-15`, STS `2015-04-01`), else from the one product
 //! whose table has the action: action names are not unique (ECS and VPC both have
 //! `CreateVpc`, `CreateRouteEntry`, ...), and such an action without a version is refused
-//! rather than given to either. Each product file ([`ecs`], [`vpc`], [`sts`]) is an action →
+//! rather than given to either. Each product file ([`ecs`], [`vpc`], [`slb`], [`sts`]) is an action →
 //! handler table.
 
 pub(crate) mod ecs;
+pub(crate) mod slb;
 pub(crate) mod sts;
 pub(crate) mod vpc;
 
@@ -38,7 +39,7 @@ pub(crate) struct Service {
     pub(crate) actions: &'static [(&'static str, Handler)],
 }
 
-const SERVICES: [&Service; 3] = [&ecs::SERVICE, &vpc::SERVICE, &sts::SERVICE];
+const SERVICES: [&Service; 4] = [&ecs::SERVICE, &vpc::SERVICE, &slb::SERVICE, &sts::SERVICE];
 
 /// The product `version` names and its handler of `action`; without a version, the one
 /// product that has `action` (an action two products have is `MissingParameter` Version). A

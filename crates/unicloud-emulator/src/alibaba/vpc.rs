@@ -68,7 +68,7 @@ const RESOURCE_GROUP: &str = "rg-acfmunicloudemu01";
 const SERVICE_RANGE: &str = "100.64.0.0/10";
 
 /// The common parameters that do not make two create calls different.
-const COMMON: [&str; 6] = [
+pub(super) const COMMON: [&str; 6] = [
     "Signature",
     "SignatureNonce",
     "Timestamp",
@@ -96,7 +96,7 @@ fn route_entry_id(table: &str, number: u64) -> String {
     derived("rte", &format!("{table}\n{number}"))
 }
 
-fn e400(code: &str, message: impl Into<String>) -> ApiError {
+pub(super) fn e400(code: &str, message: impl Into<String>) -> ApiError {
     ApiError::new(400, code, message)
 }
 
@@ -166,7 +166,7 @@ fn net_error(e: NetError) -> ApiError {
     }
 }
 
-fn region(p: &Rpc) -> Result<String, ApiError> {
+pub(super) fn region(p: &Rpc) -> Result<String, ApiError> {
     p.required("RegionId").map(str::to_owned)
 }
 
@@ -188,7 +188,7 @@ fn prefix_of(raw: &str) -> u8 {
 
 /// Runs `create` unless a call with the same `ClientToken` (and parameters) already did:
 /// then answers with the ids it made.
-fn idempotent(
+pub(super) fn idempotent(
     cx: &Ctx<'_>,
     rs: &mut Region,
     now: std::time::SystemTime,

@@ -1185,3 +1185,370 @@ async fn a_reject_fault_fails_only_the_second_modify_route_entry() {
     );
     emu.shutdown().await;
 }
+
+async fn slb(a: std::net::SocketAddr, params: &[(&str, &str)]) -> Resp {
+    let mut p = vec![("Version", "2014-05-15"), ("RegionId", REGION)];
+    p.extend_from_slice(params);
+    call(a, ID, SECRET, None, &p).await
+}
+
+#[tokio::test]
+async fn slb_backends_and_vserver_groups_report_health_from_the_instance() {
+    use std::sync::Arc;
+    use std::time::Duration;
+    use unicloud_core::clock::ManualClock;
+    use unicloud_emulator::Instance;
+
+    let clock = Arc::new(ManualClock::new(std::time::SystemTime::now()));
+    let emu = Emulator::builder()
+        .key(Provider::Alibaba, ID, SECRET)
+        .clock(clock.clone())
+        .transition_delay(Duration::from_secs(5))
+        .start()
+        .await
+        .unwrap();
+    let a = emu.addr();
+    for (id, state) in [
+        ("i-bp1run0000000000001", InstanceState::Running),
+        ("i-bp1stop000000000001", InstanceState::Stopped),
+    ] {
+        let mut i = Instance::template(Provider::Alibaba, REGION, id);
+        i.state = state;
+        emu.seed_instance(Provider::Alibaba, i);
+    }
+    let r = slb(
+        a,
+        &[
+            ("Action", "CreateLoadBalancer"),
+            ("LoadBalancerName", "web"),
+            ("ClientToken", "t-1"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let lb = r.json()["LoadBalancerId"].as_str().unwrap().to_owned();
+    assert!(lb.starts_with("lb-"), "{}", r.body);
+    // The same client token answers with the same load balancer.
+    let again = slb(
+        a,
+        &[
+            ("Action", "CreateLoadBalancer"),
+            ("LoadBalancerName", "web"),
+            ("ClientToken", "t-1"),
+        ],
+    )
+    .await;
+    assert_eq!(again.json()["LoadBalancerId"], lb.as_str());
+    for (action, port) in [
+        ("CreateLoadBalancerTCPListener", "80"),
+        ("CreateLoadBalancerHTTPListener", "8080"),
+    ] {
+        let r = slb(
+            a,
+            &[
+                ("Action", action),
+                ("LoadBalancerId", &lb),
+                ("ListenerPort", port),
+                ("BackendServerPort", "80"),
+                ("Bandwidth", "-1"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, 200, "{action}: {}", r.body);
+    }
+    let r = slb(
+        a,
+        &[
+            ("Action", "CreateLoadBalancerTCPListener"),
+            ("LoadBalancerId", &lb),
+            ("ListenerPort", "80"),
+            ("BackendServerPort", "80"),
+        ],
+    )
+    .await;
+    assert_eq!(r.json()["Code"], "ListenerAlreadyExists", "{}", r.body);
+    let servers = r#"[{"ServerId": "i-bp1run0000000000001", "Weight": "100", "Type": "ecs"}, {"ServerId": "i-bp1stop000000000001", "Weight": 50}]"#;
+    let r = slb(
+        a,
+        &[
+            ("Action", "AddBackendServers"),
+            ("LoadBalancerId", &lb),
+            ("BackendServers", servers),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.json()["BackendServers"]["BackendServer"][1]["Weight"],
+        "50"
+    );
+    let health = |r: &Resp| -> Vec<(u64, String, String)> {
+        r.json()["BackendServers"]["BackendServer"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["ListenerPort"].as_u64().unwrap(),
+                    s["ServerId"].as_str().unwrap().to_owned(),
+                    s["ServerHealthStatus"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    // Listeners are created stopped: unavailable until started.
+    let r = slb(
+        a,
+        &[
+            ("Action", "DescribeHealthStatus"),
+            ("LoadBalancerId", &lb),
+            ("ListenerPort", "80"),
+        ],
+    )
+    .await;
+    assert!(
+        health(&r).iter().all(|(_, _, s)| s == "unavailable"),
+        "{}",
+        r.body
+    );
+    let r = slb(
+        a,
+        &[
+            ("Action", "StartLoadBalancerListener"),
+            ("LoadBalancerId", &lb),
+            ("ListenerPort", "80"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    clock.advance(Duration::from_secs(5));
+    let r = slb(
+        a,
+        &[
+            ("Action", "DescribeHealthStatus"),
+            ("LoadBalancerId", &lb),
+            ("ListenerPort", "80"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        health(&r),
+        vec![
+            (80, "i-bp1run0000000000001".into(), "normal".into()),
+            (80, "i-bp1stop000000000001".into(), "abnormal".into())
+        ],
+        "{}",
+        r.body
+    );
+    let r = slb(
+        a,
+        &[
+            ("Action", "DescribeLoadBalancerAttribute"),
+            ("LoadBalancerId", &lb),
+        ],
+    )
+    .await;
+    assert_eq!(
+        r.json()["BackendServers"]["BackendServer"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        r.json()["ListenerPorts"]["ListenerPort"],
+        serde_json::json!([80, 8080])
+    );
+    let r = slb(
+        a,
+        &[
+            ("Action", "RemoveBackendServers"),
+            ("LoadBalancerId", &lb),
+            (
+                "BackendServers",
+                r#"[{"ServerId": "i-bp1stop000000000001"}]"#,
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.json()["BackendServers"]["BackendServer"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // A VServer group with ports, bound to a listener.
+    let r = slb(
+        a,
+        &[
+            ("Action", "CreateVServerGroup"),
+            ("LoadBalancerId", &lb),
+            ("VServerGroupName", "api"),
+            (
+                "BackendServers",
+                r#"[{"ServerId": "i-bp1run0000000000001", "Port": 9000, "Weight": 10}]"#,
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let group = r.json()["VServerGroupId"].as_str().unwrap().to_owned();
+    assert!(group.starts_with("rsp-"));
+    let r = slb(
+        a,
+        &[
+            ("Action", "AddVServerGroupBackendServers"),
+            ("VServerGroupId", &group),
+            (
+                "BackendServers",
+                r#"[{"ServerId": "i-bp1stop000000000001", "Port": 9001}]"#,
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(
+        r.json()["BackendServers"]["BackendServer"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "{}",
+        r.body
+    );
+    let r = slb(
+        a,
+        &[
+            ("Action", "CreateLoadBalancerTCPListener"),
+            ("LoadBalancerId", &lb),
+            ("ListenerPort", "9000"),
+            ("VServerGroupId", &group),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    slb(
+        a,
+        &[
+            ("Action", "StartLoadBalancerListener"),
+            ("LoadBalancerId", &lb),
+            ("ListenerPort", "9000"),
+        ],
+    )
+    .await;
+    let r = slb(
+        a,
+        &[
+            ("Action", "DescribeHealthStatus"),
+            ("LoadBalancerId", &lb),
+            ("ListenerPort", "9000"),
+        ],
+    )
+    .await;
+    let ports: Vec<u64> = r.json()["BackendServers"]["BackendServer"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["Port"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ports, vec![9000, 9001], "{}", r.body);
+    let r = slb(
+        a,
+        &[
+            ("Action", "RemoveVServerGroupBackendServers"),
+            ("VServerGroupId", &group),
+            (
+                "BackendServers",
+                r#"[{"ServerId": "i-bp1stop000000000001", "Port": 9001}]"#,
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = slb(
+        a,
+        &[
+            ("Action", "DescribeVServerGroupAttribute"),
+            ("VServerGroupId", &group),
+        ],
+    )
+    .await;
+    assert_eq!(r.json()["LoadBalancerId"], lb.as_str(), "{}", r.body);
+    assert_eq!(
+        r.json()["BackendServers"]["BackendServer"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let r = slb(
+        a,
+        &[
+            ("Action", "DescribeLoadBalancers"),
+            ("ServerId", "i-bp1run0000000000001"),
+        ],
+    )
+    .await;
+    assert_eq!(r.json()["TotalCount"], 1, "{}", r.body);
+
+    // The vendor's errors.
+    for (params, status, code) in [
+        (
+            vec![
+                ("Action", "AddBackendServers"),
+                ("LoadBalancerId", "lb-nothere"),
+                ("BackendServers", servers),
+            ],
+            404,
+            "InvalidLoadBalancerId.NotFound",
+        ),
+        (
+            vec![
+                ("Action", "AddBackendServers"),
+                ("LoadBalancerId", lb.as_str()),
+                ("BackendServers", r#"[{"ServerId": "i-nothere"}]"#),
+            ],
+            400,
+            "InvalidBackendServers.ServerIdNotExist",
+        ),
+        (
+            vec![
+                ("Action", "AddBackendServers"),
+                ("LoadBalancerId", lb.as_str()),
+                ("BackendServers", "not json"),
+            ],
+            400,
+            "InvalidParameter.BackendServers",
+        ),
+        (
+            vec![
+                ("Action", "AddVServerGroupBackendServers"),
+                ("VServerGroupId", "rsp-nothere"),
+                (
+                    "BackendServers",
+                    r#"[{"ServerId": "i-bp1run0000000000001", "Port": 1}]"#,
+                ),
+            ],
+            404,
+            "InvalidParameter.VServerGroupId",
+        ),
+        (
+            vec![("Action", "DescribeHealthStatus")],
+            400,
+            "MissingParameter",
+        ),
+    ] {
+        let r = slb(a, &params).await;
+        assert_eq!(
+            (r.status, r.json()["Code"].as_str().unwrap_or_default()),
+            (status, code),
+            "{params:?}: {}",
+            r.body
+        );
+    }
+    emu.shutdown().await;
+}

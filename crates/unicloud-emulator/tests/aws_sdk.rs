@@ -682,3 +682,241 @@ async fn vpc_route_tables_on_moto() {
     );
     route_table_flow(&client, Peer::Moto).await;
 }
+
+fn elbv2(url: &str) -> aws_sdk_elasticloadbalancingv2::Client {
+    use aws_sdk_elasticloadbalancingv2::config;
+    let conf = config::Builder::new()
+        .behavior_version(config::BehaviorVersion::latest())
+        .region(config::Region::new("us-east-1"))
+        .endpoint_url(url)
+        .credentials_provider(config::Credentials::new(ID, SECRET, None, None, "test"))
+        .retry_config(config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_elasticloadbalancingv2::Client::from_conf(conf)
+}
+
+#[tokio::test]
+async fn elbv2_target_health_follows_the_instance_with_the_official_sdk() {
+    use aws_sdk_elasticloadbalancingv2::error::ProvideErrorMetadata as _;
+    use aws_sdk_elasticloadbalancingv2::types::{
+        Action, ActionTypeEnum, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, ProtocolEnum,
+        TargetDescription, TargetHealthStateEnum,
+    };
+    use std::sync::Arc;
+    use std::time::Duration;
+    use unicloud_core::clock::ManualClock;
+
+    let clock = Arc::new(ManualClock::new(std::time::SystemTime::now()));
+    let emu = Emulator::builder()
+        .key(Provider::Aws, ID, SECRET)
+        .clock(clock.clone())
+        .transition_delay(Duration::from_secs(10))
+        .start()
+        .await
+        .unwrap();
+    let url = emu.base_url();
+    let ec2 = ec2(&url, ID, SECRET, None);
+    let lb = elbv2(&url);
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .send()
+        .await
+        .unwrap();
+    let vpc = vpc.vpc().unwrap().vpc_id().unwrap().to_owned();
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.0.1.0/24")
+        .availability_zone("us-east-1a")
+        .send()
+        .await
+        .unwrap();
+    let subnet = subnet.subnet().unwrap().subnet_id().unwrap().to_owned();
+    let run = ec2
+        .run_instances()
+        .image_id("ami-12345678")
+        .min_count(2)
+        .max_count(2)
+        .subnet_id(&subnet)
+        .send()
+        .await
+        .unwrap();
+    let ids: Vec<String> = run
+        .instances()
+        .iter()
+        .map(|i| i.instance_id().unwrap().to_owned())
+        .collect();
+    clock.advance(Duration::from_secs(10));
+
+    // An application load balancer needs two zones; a network one in one subnet is valid.
+    let err = lb
+        .create_load_balancer()
+        .name("web")
+        .subnets(&subnet)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ValidationError"), "{err:?}");
+    let created = lb
+        .create_load_balancer()
+        .name("web")
+        .r#type(LoadBalancerTypeEnum::Network)
+        .scheme(LoadBalancerSchemeEnum::Internal)
+        .subnets(&subnet)
+        .send()
+        .await
+        .unwrap();
+    let l = &created.load_balancers()[0];
+    let lb_arn = l.load_balancer_arn().unwrap().to_owned();
+    assert!(lb_arn.contains(":loadbalancer/net/web/"), "{lb_arn}");
+    assert_eq!(l.vpc_id(), Some(vpc.as_str()));
+    assert_eq!(l.availability_zones()[0].zone_name(), Some("us-east-1a"));
+    let tg = lb
+        .create_target_group()
+        .name("web-tcp")
+        .protocol(ProtocolEnum::Tcp)
+        .port(80)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap();
+    let tg_arn = tg.target_groups()[0].target_group_arn().unwrap().to_owned();
+    let target = |id: &str| TargetDescription::builder().id(id).build();
+    lb.register_targets()
+        .target_group_arn(&tg_arn)
+        .targets(target(&ids[0]))
+        .targets(target(&ids[1]))
+        .send()
+        .await
+        .unwrap();
+    let health = || async {
+        let r = lb
+            .describe_target_health()
+            .target_group_arn(&tg_arn)
+            .send()
+            .await
+            .unwrap();
+        r.target_health_descriptions()
+            .iter()
+            .map(|d| {
+                let h = d.target_health().unwrap();
+                (
+                    d.target().unwrap().id().unwrap().to_owned(),
+                    d.target().unwrap().port(),
+                    h.state().unwrap().clone(),
+                    h.reason().map(|r| r.as_str().to_owned()),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    // No listener forwards to the group yet: unused, Target.NotInUse.
+    let h = health().await;
+    assert_eq!(h.len(), 2);
+    assert!(
+        h.iter().all(|(_, port, state, reason)| *port == Some(80)
+            && *state == TargetHealthStateEnum::Unused
+            && reason.as_deref() == Some("Target.NotInUse")),
+        "{h:?}"
+    );
+    let listener = lb
+        .create_listener()
+        .load_balancer_arn(&lb_arn)
+        .port(80)
+        .protocol(ProtocolEnum::Tcp)
+        .default_actions(
+            Action::builder()
+                .r#type(ActionTypeEnum::Forward)
+                .target_group_arn(&tg_arn)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listener.listeners()[0].port(), Some(80));
+    let h = health().await;
+    assert!(
+        h.iter()
+            .all(|(_, _, s, _)| *s == TargetHealthStateEnum::Initial),
+        "{h:?}"
+    );
+    ec2.stop_instances()
+        .instance_ids(&ids[1])
+        .send()
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(10));
+    let h = health().await;
+    assert_eq!(h[0].2, TargetHealthStateEnum::Healthy, "{h:?}");
+    assert_eq!(h[1].2, TargetHealthStateEnum::Unhealthy, "{h:?}");
+    assert_eq!(h[1].3.as_deref(), Some("Target.FailedHealthChecks"));
+
+    // Deregister: draining for the delay, then gone.
+    lb.deregister_targets()
+        .target_group_arn(&tg_arn)
+        .targets(target(&ids[1]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health().await[1].2, TargetHealthStateEnum::Draining);
+    clock.advance(Duration::from_secs(10));
+    assert_eq!(health().await.len(), 1);
+
+    // A terminated instance reads unused (Target.InvalidState) while EC2 still lists it.
+    ec2.terminate_instances()
+        .instance_ids(&ids[0])
+        .send()
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(10));
+    let h = health().await;
+    assert_eq!(
+        (h[0].2.clone(), h[0].3.as_deref()),
+        (TargetHealthStateEnum::Unused, Some("Target.InvalidState")),
+        "{h:?}"
+    );
+
+    let described = lb
+        .describe_load_balancers()
+        .names("web")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described.load_balancers().len(), 1);
+    let groups = lb
+        .describe_target_groups()
+        .load_balancer_arn(&lb_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        groups.target_groups()[0].load_balancer_arns(),
+        std::slice::from_ref(&lb_arn)
+    );
+
+    // The vendor's errors.
+    let err = lb
+        .register_targets()
+        .target_group_arn(&tg_arn)
+        .targets(target("i-0000000000000dead"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("InvalidTarget"), "{err:?}");
+    let missing = tg_arn.replace("web-tcp", "nothere");
+    let err = lb
+        .describe_target_health()
+        .target_group_arn(&missing)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("TargetGroupNotFound"), "{err:?}");
+    let err = lb
+        .describe_load_balancers()
+        .load_balancer_arns(lb_arn.replace("/web/", "/other/"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("LoadBalancerNotFound"), "{err:?}");
+    emu.shutdown().await;
+}

@@ -2,10 +2,13 @@
 //! shapes (EC2's `<Response><Errors>` and STS's `<ErrorResponse>`).
 //!
 //! The service comes from the SigV4 credential scope (`…/us-east-1/ec2/aws4_request`), the
-//! action from the `Action` parameter; each service file ([`ec2`], [`sts`]) is an
-//! action → handler table.
+//! action from the `Action` parameter; each service file ([`ec2`], [`sts`], [`elbv2`]) is an
+//! action → handler table. ELBv2 (`Version=2015-12-01`) and classic ELB share the scope name
+//! `elasticloadbalancing`; the `Version` parameter tells them apart (classic ELB is not emulated yet:
+//! its actions are `InvalidAction`).
 
 pub(crate) mod ec2;
+pub(crate) mod elbv2;
 pub(crate) mod sts;
 
 use axum::http::{HeaderValue, StatusCode, header};
@@ -40,7 +43,7 @@ pub(crate) struct Service {
 }
 
 /// Every service, by SigV4 scope name.
-const SERVICES: [&Service; 2] = [&ec2::SERVICE, &sts::SERVICE];
+const SERVICES: [&Service; 3] = [&ec2::SERVICE, &sts::SERVICE, &elbv2::SERVICE];
 
 /// The service a SigV4 scope names; requests without a (parsable) signature are answered in
 /// EC2's shape.
@@ -183,6 +186,9 @@ pub(crate) async fn handle(shared: &Shared, req: Incoming) -> Response {
         Err(e) => return err(e),
     };
     let action = params.get("Action").unwrap_or_default().to_owned();
+    // Classic ELB (`2012-06-01`) shares ELBv2's scope name and is not emulated yet.
+    let served = served
+        .filter(|s| s.name != elbv2::SERVICE.name || params.get("Version") == Some(elbv2::VERSION));
     let found = served.and_then(|s| s.actions.iter().find(|(name, _)| *name == action));
     let Some(&(_, handler)) = found else {
         return err(invalid_action(&action));

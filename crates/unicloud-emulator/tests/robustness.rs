@@ -617,6 +617,15 @@ fn tencent_service(action: &str) -> &'static str {
         | "ReplaceRoutes"
         | "DeleteRoutes" => "vpc",
         "AssumeRole" | "GetCallerIdentity" => "sts",
+        "CreateLoadBalancer"
+        | "CreateListener"
+        | "DescribeLoadBalancers"
+        | "DescribeListeners"
+        | "RegisterTargets"
+        | "DeregisterTargets"
+        | "DescribeTargets"
+        | "DescribeTargetHealth"
+        | "DescribeTaskStatus" => "clb",
         _ => "cvm",
     }
 }
@@ -665,6 +674,8 @@ fn alibaba_rpc(action: &str, params: &[(String, String)]) -> Vec<u8> {
         "2015-04-01"
     } else if ALIBABA_VPC_ACTIONS.contains(&action) {
         "2016-04-28"
+    } else if ALIBABA_SLB_ACTIONS.contains(&action) {
+        "2014-05-15"
     } else {
         "2014-05-26"
     };
@@ -1284,6 +1295,39 @@ const ALIBABA_VPC_ACTIONS: [&str; 9] = [
     "ModifyRouteEntry",
 ];
 
+/// The Alibaba SLB `2014-05-15` actions the emulator serves.
+const ALIBABA_SLB_ACTIONS: [&str; 13] = [
+    "CreateLoadBalancer",
+    "CreateLoadBalancerTCPListener",
+    "CreateLoadBalancerHTTPListener",
+    "StartLoadBalancerListener",
+    "DescribeLoadBalancers",
+    "DescribeLoadBalancerAttribute",
+    "AddBackendServers",
+    "RemoveBackendServers",
+    "CreateVServerGroup",
+    "DescribeVServerGroupAttribute",
+    "AddVServerGroupBackendServers",
+    "RemoveVServerGroupBackendServers",
+    "DescribeHealthStatus",
+];
+
+/// Classic ELB `2012-06-01` actions (the other `elasticloadbalancing` actions go to ELBv2).
+const AWS_CLASSIC_ELB_ACTIONS: [&str; 3] = [
+    "RegisterInstancesWithLoadBalancer",
+    "DeregisterInstancesFromLoadBalancer",
+    "DescribeInstanceHealth",
+];
+
+/// The Query API version of `action` on `service`.
+fn aws_version(service: &str, action: &str) -> &'static str {
+    match service {
+        "elasticloadbalancing" if AWS_CLASSIC_ELB_ACTIONS.contains(&action) => "2012-06-01",
+        "elasticloadbalancing" => "2015-12-01",
+        _ => "2016-11-15",
+    }
+}
+
 fn tencent_action_strategy() -> impl Strategy<Value = String> {
     prop_oneof![
         6 => prop::sample::select(vec![
@@ -1301,6 +1345,15 @@ fn tencent_action_strategy() -> impl Strategy<Value = String> {
             "CreateRoutes",
             "ReplaceRoutes",
             "DeleteRoutes",
+            "CreateLoadBalancer",
+            "CreateListener",
+            "DescribeLoadBalancers",
+            "DescribeListeners",
+            "RegisterTargets",
+            "DeregisterTargets",
+            "DescribeTargets",
+            "DescribeTargetHealth",
+            "DescribeTaskStatus",
         ])
         .prop_map(str::to_owned),
         1 => "[A-Za-z]{0,12}",
@@ -1326,6 +1379,19 @@ fn alibaba_action_strategy() -> impl Strategy<Value = String> {
             "CreateRouteEntry",
             "DeleteRouteEntry",
             "ModifyRouteEntry",
+            "CreateLoadBalancer",
+            "CreateLoadBalancerTCPListener",
+            "CreateLoadBalancerHTTPListener",
+            "StartLoadBalancerListener",
+            "DescribeLoadBalancers",
+            "DescribeLoadBalancerAttribute",
+            "AddBackendServers",
+            "RemoveBackendServers",
+            "CreateVServerGroup",
+            "DescribeVServerGroupAttribute",
+            "AddVServerGroupBackendServers",
+            "RemoveVServerGroupBackendServers",
+            "DescribeHealthStatus",
         ])
         .prop_map(str::to_owned),
         1 => "[A-Za-z]{0,12}",
@@ -1352,6 +1418,17 @@ fn aws_action_strategy() -> impl Strategy<Value = (String, String)> {
             ("ec2", "DeleteRoute"),
             ("sts", "AssumeRole"),
             ("sts", "GetCallerIdentity"),
+            ("elasticloadbalancing", "CreateLoadBalancer"),
+            ("elasticloadbalancing", "DescribeLoadBalancers"),
+            ("elasticloadbalancing", "CreateTargetGroup"),
+            ("elasticloadbalancing", "DescribeTargetGroups"),
+            ("elasticloadbalancing", "CreateListener"),
+            ("elasticloadbalancing", "RegisterTargets"),
+            ("elasticloadbalancing", "DeregisterTargets"),
+            ("elasticloadbalancing", "DescribeTargetHealth"),
+            ("elasticloadbalancing", "RegisterInstancesWithLoadBalancer"),
+            ("elasticloadbalancing", "DeregisterInstancesFromLoadBalancer"),
+            ("elasticloadbalancing", "DescribeInstanceHealth"),
         ])
         .prop_map(|(s, a)| (s.to_owned(), a.to_owned())),
         1 => (prop_oneof![Just("ec2"), Just("sts"), Just("s3"), Just("elasticloadbalancing")], "[A-Za-z]{0,12}")
@@ -1454,6 +1531,38 @@ fn base_params(cloud: Provider, action: &str) -> Vec<(String, String)> {
             ("NewNextHopType", "Instance"),
             ("NewNextHopId", "i-bp1robustness0001"),
         ]),
+        (Provider::Aws, "RegisterTargets" | "DeregisterTargets" | "DescribeTargetHealth") => p(&[
+            (
+                "TargetGroupArn",
+                "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/t/0123456789abcdef",
+            ),
+            ("Targets.member.1.Id", "i-0123456789abcdef0"),
+            ("Targets.member.1.Port", "80"),
+        ]),
+        (
+            Provider::Aws,
+            "RegisterInstancesWithLoadBalancer"
+            | "DeregisterInstancesFromLoadBalancer"
+            | "DescribeInstanceHealth",
+        ) => p(&[
+            ("LoadBalancerName", "web"),
+            ("Instances.member.1.InstanceId", "i-0123456789abcdef0"),
+        ]),
+        (Provider::Tencent, "RegisterTargets" | "DeregisterTargets") => p(&[
+            ("LoadBalancerId", "lb-robust01"),
+            ("ListenerId", "lbl-robust01"),
+            ("Targets.0.InstanceId", "ins-robust01"),
+            ("Targets.0.Port", "80"),
+        ]),
+        (Provider::Tencent, "DescribeTargetHealth") => p(&[("LoadBalancerIds.0", "lb-robust01")]),
+        (Provider::Alibaba, "AddBackendServers" | "RemoveBackendServers") => p(&[
+            ("LoadBalancerId", "lb-robust01"),
+            (
+                "BackendServers",
+                r#"[{"ServerId": "i-bp1robustness0001", "Weight": "100", "Type": "ecs"}]"#,
+            ),
+        ]),
+        (Provider::Alibaba, "DescribeHealthStatus") => p(&[("LoadBalancerId", "lb-robust01")]),
         (Provider::Alibaba, "RunInstances") => p(&[
             ("ImageId", "aliyun_3_x64_20G_alibase_20240819.vhd"),
             ("InstanceType", "ecs.g7.large"),
@@ -1488,6 +1597,11 @@ fn tencent_base_json(action: &str) -> serde_json::Map<String, Value> {
         }),
         "CreateRouteTable" => serde_json::json!({"VpcId": "vpc-robust01", "RouteTableName": "t"}),
         "DescribeRouteTables" => serde_json::json!({"Offset": "0", "Limit": "10"}),
+        "RegisterTargets" | "DeregisterTargets" => serde_json::json!({
+            "LoadBalancerId": "lb-robust01", "ListenerId": "lbl-robust01",
+            "Targets": [{"InstanceId": "ins-robust01", "Port": 80, "Weight": 10}]
+        }),
+        "DescribeTargetHealth" => serde_json::json!({"LoadBalancerIds": ["lb-robust01"]}),
         "CreateRoutes" | "ReplaceRoutes" | "DeleteRoutes" => serde_json::json!({
             "RouteTableId": "rtb-robust01",
             "Routes": [{"RouteId": 2, "DestinationCidrBlock": "192.168.0.0/16", "GatewayType": "NORMAL_CVM", "GatewayId": "10.0.1.4"}]
@@ -1595,7 +1709,7 @@ proptest! {
     ) {
         let mut p = vec![
             ("Action".to_owned(), action.clone()),
-            ("Version".to_owned(), "2016-11-15".to_owned()),
+            ("Version".to_owned(), aws_version(&service, &action).to_owned()),
         ];
         if valid_base {
             p.extend(base_params(Provider::Aws, &action));

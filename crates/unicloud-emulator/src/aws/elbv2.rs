@@ -107,6 +107,11 @@ fn lb_error(e: LbError) -> ApiError {
     }
 }
 
+/// An ELBv2 load balancer (not a classic one, which shares the region's table).
+fn is_v2(lb: &LoadBalancer) -> bool {
+    matches!(lb.kind.as_str(), "application" | "network")
+}
+
 fn arn(cx: &Ctx<'_>, rest: &str) -> String {
     format!(
         "arn:aws:elasticloadbalancing:{}:{AWS_ACCOUNT}:{rest}",
@@ -171,7 +176,7 @@ fn create_load_balancer(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
         return Err(validation("At most 50 subnets can be specified"));
     }
     cx.shared.in_region(P, cx.region, &RULES, |rs, now| {
-        if rs.lbs.lbs.values().any(|l| l.name == name) {
+        if rs.lbs.lbs.values().any(|l| l.name == name && is_v2(l)) {
             return Err(e400(
                 "DuplicateLoadBalancerName",
                 "A load balancer with the same name already exists",
@@ -300,6 +305,7 @@ fn describe_load_balancers(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> 
     let (start, size) = page(p)?;
     cx.shared.in_region(P, cx.region, &RULES, |rs, _| {
         let mut list = rs.lbs.lbs_in_order();
+        list.retain(|l| is_v2(l));
         if !arns.is_empty() {
             if arns.iter().any(|a| !rs.lbs.lbs.contains_key(a)) {
                 return Err(lb_error(LbError::LoadBalancerNotFound(String::new())));

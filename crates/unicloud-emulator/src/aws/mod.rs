@@ -4,10 +4,10 @@
 //! The service comes from the SigV4 credential scope (`…/us-east-1/ec2/aws4_request`), the
 //! action from the `Action` parameter; each service file ([`ec2`], [`sts`], [`elbv2`]) is an
 //! action → handler table. ELBv2 (`Version=2015-12-01`) and classic ELB share the scope name
-//! `elasticloadbalancing`; the `Version` parameter tells them apart (classic ELB is not emulated yet:
-//! its actions are `InvalidAction`).
+//! `elasticloadbalancing`; the `Version` parameter tells them apart ([`elb`]: `2012-06-01`).
 
 pub(crate) mod ec2;
+pub(crate) mod elb;
 pub(crate) mod elbv2;
 pub(crate) mod sts;
 
@@ -186,13 +186,23 @@ pub(crate) async fn handle(shared: &Shared, req: Incoming) -> Response {
         Err(e) => return err(e),
     };
     let action = params.get("Action").unwrap_or_default().to_owned();
-    // Classic ELB (`2012-06-01`) shares ELBv2's scope name and is not emulated yet.
-    let served = served
-        .filter(|s| s.name != elbv2::SERVICE.name || params.get("Version") == Some(elbv2::VERSION));
+    // Classic ELB (`2012-06-01`) shares ELBv2's scope name; the version tells them apart.
+    let served = served.and_then(|s| {
+        if s.name != elbv2::SERVICE.name {
+            return Some(s);
+        }
+        match params.get("Version") {
+            Some(elbv2::VERSION) => Some(s),
+            Some(elb::VERSION) => Some(&elb::SERVICE),
+            _ => None,
+        }
+    });
     let found = served.and_then(|s| s.actions.iter().find(|(name, _)| *name == action));
     let Some(&(_, handler)) = found else {
         return err(invalid_action(&action));
     };
+    let service = served.unwrap_or(service);
+    let err = |e: ApiError| error_response(service, &rid, &e);
     let (ts, tc, tm) = service.throttle;
     let (ss, sc, sm) = service.server_error;
     let throttle = ApiError::new(ts, tc, tm);

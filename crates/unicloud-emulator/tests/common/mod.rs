@@ -144,3 +144,56 @@ pub(crate) fn now() -> i64 {
         .unwrap()
         .as_secs() as i64
 }
+
+/// Signs (SigV4, region `us-east-1`) and sends an AWS Query POST for `service`.
+pub(crate) async fn aws_query_call(
+    addr: SocketAddr,
+    id: &str,
+    secret: &str,
+    service: &str,
+    params: &[(&str, &str)],
+) -> Resp {
+    use unicloud_core::signing::{hmac_sha256, rfc3986_encode as enc, sha256_hex};
+    let host = format!("{service}.us-east-1.amazonaws.com");
+    let body = params
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let t = time::OffsetDateTime::now_utc();
+    let amz_date = format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
+    let date = &amz_date[..8];
+    let ctype = "application/x-www-form-urlencoded; charset=utf-8";
+    let creq = format!(
+        "POST\n/\n\ncontent-type:{ctype}\nhost:{host}\nx-amz-date:{amz_date}\n\ncontent-type;host;x-amz-date\n{}",
+        sha256_hex(body.as_bytes())
+    );
+    let scope = format!("{date}/us-east-1/{service}/aws4_request");
+    let sts = format!(
+        "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
+        sha256_hex(creq.as_bytes())
+    );
+    let mut key = hmac_sha256(format!("AWS4{secret}").as_bytes(), date.as_bytes());
+    for part in ["us-east-1", service, "aws4_request"] {
+        key = hmac_sha256(&key, part.as_bytes());
+    }
+    let sig = hex::encode(hmac_sha256(&key, sts.as_bytes()));
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential={id}/{scope}, SignedHeaders=content-type;host;x-amz-date, Signature={sig}"
+    );
+    let headers = vec![
+        ("Host".to_owned(), host),
+        ("Content-Type".to_owned(), ctype.to_owned()),
+        ("X-Amz-Date".to_owned(), amz_date.clone()),
+        ("Authorization".to_owned(), auth),
+    ];
+    send_raw(addr, &build_raw("POST", "/", &headers, body.as_bytes())).await
+}

@@ -59,7 +59,8 @@
 //!
 //! Every request goes to the same `http://HOST:PORT`; the cloud is recognised by protocol:
 //! a `X-TC-Action` header → Tencent API 3.0; an `Authorization: AWS4-HMAC-SHA256 …` header →
-//! AWS (service from the credential scope: `ec2`, `sts`; `s3` is object storage); COS and OSS
+//! AWS (service from the credential scope: `ec2`, `sts`, `elasticloadbalancing` — ELBv2 or
+//! classic ELB by the `Version` parameter; `s3` is object storage); COS and OSS
 //! signatures, presigned queries and bucket-style hosts (`bucket.s3.localhost`,
 //! `bucket-1250000000.cos.<region>.myqcloud.com`, `bucket.oss-<region>.aliyuncs.com`) → that
 //! cloud's object storage (answered `501 NotImplemented` in the vendor's XML shape for now); a
@@ -155,6 +156,20 @@
 //!   `ReplaceRoute`, `DeleteRoute`. Instances run in a subnet the emulator knows live in its VPC
 //!   and take its next free address; a route to an instance turns `blackhole` when the
 //!   instance is terminated. The same flow runs against moto in `.ci/moto.sh`.
+//! - Load balancers, on one vendor-neutral model (`model/lb.rs`: load balancers, listeners,
+//!   backend pools, backend health derived from the instance's state on the emulator clock):
+//!   Tencent CLB 2018-03-17 (`CreateLoadBalancer`, `CreateListener`, `DescribeLoadBalancers`,
+//!   `DescribeListeners`, `RegisterTargets`/`DeregisterTargets` as `DescribeTaskStatus` tasks,
+//!   `DescribeTargets`, `DescribeTargetHealth`); Alibaba SLB 2014-05-15 (`CreateLoadBalancer`,
+//!   TCP/HTTP listeners, `StartLoadBalancerListener`, `DescribeLoadBalancers`,
+//!   `DescribeLoadBalancerAttribute`, `Add`/`RemoveBackendServers`, VServer groups,
+//!   `DescribeHealthStatus`); AWS ELBv2 2015-12-01 (load balancers, target groups, listeners,
+//!   `Register`/`DeregisterTargets`, `DescribeTargetHealth`) and classic ELB 2012-06-01
+//!   (`CreateLoadBalancer`, `DescribeLoadBalancers`, `RegisterInstancesWithLoadBalancer`,
+//!   `DeregisterInstancesFromLoadBalancer`, `DescribeInstanceHealth`). A backend is `initial`
+//!   for the transition delay after registration, then healthy while its instance runs; each
+//!   front-end's docs give the vendor's names and what a destroyed instance leaves.
+//!   [`EmulatorHandle::seed_load_balancer`] inserts load balancers under given ids.
 //! - Fault injection: see [`faults`] for the TOML format.
 //!
 //! # Layout
@@ -167,11 +182,12 @@
 //! auth/       keys.rs (static and temporary keys, nonce cache; all bounded), sigv4.rs,
 //!             tencent.rs (TC3 + v1), alibaba.rs (ACS3 + RPC v1)
 //! model/      the vendor-neutral world: one state per (cloud, region), each behind its own lock;
-//!             compute.rs (the one instance state machine), tokens.rs (client tokens, expiring)
+//!             compute.rs (the one instance state machine), network.rs, lb.rs (load balancers
+//!             and backend health), tokens.rs (client tokens, expiring)
 //! wire/       the shared error type, flat parameters with their cap, XML text
-//! aws/        mod.rs (Query protocol, both error shapes), ec2.rs, sts.rs
-//! tencent/    mod.rs (JSON envelope, v1 unflattening), cvm.rs, sts.rs
-//! alibaba/    mod.rs (RPC parameters and errors), ecs.rs, sts.rs
+//! aws/        mod.rs (Query protocol, both error shapes), ec2/, elbv2.rs, elb.rs, sts.rs
+//! tencent/    mod.rs (JSON envelope, v1 unflattening), cvm.rs, vpc.rs, clb.rs, sts.rs
+//! alibaba/    mod.rs (RPC parameters and errors), ecs.rs, vpc.rs, slb.rs, sts.rs
 //! faults.rs   fault rules and counters
 //! ```
 //!

@@ -1117,3 +1117,55 @@ async fn clb_targets_register_as_tasks_and_report_health_from_the_instance() {
     }
     emu.shutdown().await;
 }
+
+/// The generic fault layer covers the load-balancer actions: a throttled RegisterTargets is
+/// the vendor's `RequestLimitExceeded` and binds nothing; the retry goes through.
+#[tokio::test]
+async fn a_throttle_fault_on_register_targets_applies_nothing() {
+    use serde_json::json;
+    use unicloud_emulator::{FaultConfig, FaultRule};
+    let emu = Emulator::builder()
+        .key(Provider::Tencent, ID, KEY)
+        .faults(
+            FaultConfig::default().rule(
+                FaultRule::new(Some(Provider::Tencent), "RegisterTargets")
+                    .times(1)
+                    .throttle(1.0),
+            ),
+        )
+        .start()
+        .await
+        .unwrap();
+    let a = emu.addr();
+    seed(&emu, "ins-fault001", InstanceState::Running);
+    let r = clb_call(
+        a,
+        "CreateLoadBalancer",
+        &json!({"LoadBalancerType": "OPEN"}),
+    )
+    .await;
+    let lb = r["LoadBalancerIds"][0].as_str().unwrap().to_owned();
+    let r = clb_call(
+        a,
+        "CreateListener",
+        &json!({"LoadBalancerId": lb, "Ports": [80], "Protocol": "TCP"}),
+    )
+    .await;
+    let lbl = r["ListenerIds"][0].as_str().unwrap().to_owned();
+    let body = json!({"LoadBalancerId": lb, "ListenerId": lbl, "Targets": [{"InstanceId": "ins-fault001", "Port": 80}]});
+    let r = clb_call(a, "RegisterTargets", &body).await;
+    assert_eq!(r["Error"]["Code"], "RequestLimitExceeded", "{r}");
+    let r = clb_call(a, "DescribeTargets", &json!({"LoadBalancerId": lb})).await;
+    assert_eq!(r["Listeners"][0]["Targets"], json!([]), "{r}");
+    let r = clb_call(a, "RegisterTargets", &body).await;
+    assert!(r["Error"].is_null(), "{r}");
+    assert_eq!(
+        emu.fault_counters().get(
+            Provider::Tencent,
+            "RegisterTargets",
+            unicloud_emulator::FaultKind::Throttle
+        ),
+        1
+    );
+    emu.shutdown().await;
+}

@@ -9,7 +9,7 @@
 //! # Health
 //!
 //! A backend's health follows from the emulator clock and the compute model (see
-//! [`Pools::health`]):
+//! [`LoadBalancers::health`]):
 //!
 //! - registered → [`Health::Initial`] for the transition delay, then [`Health::Healthy`] if
 //!   its instance is running and [`Health::Unhealthy`] otherwise (pending, stopping, stopped,
@@ -22,9 +22,6 @@
 //!   removed from every pool, as AWS deregisters terminated instances and as Tencent Cloud
 //!   and Alibaba Cloud unbind released instances. Tencent and Alibaba drop destroyed
 //!   instances at once, so their backends vanish with them.
-
-// Some operations are used by the front-ends still being written.
-#![allow(dead_code)]
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::SystemTime;
@@ -212,9 +209,6 @@ pub(crate) struct LoadBalancers {
     pub(crate) tasks: VecDeque<Task>,
 }
 
-/// The vendor-neutral pool API.
-pub(crate) type Pools = LoadBalancers;
-
 impl LoadBalancers {
     /// Adds a load balancer.
     pub(crate) fn create_lb(&mut self, lb: LoadBalancer) -> Result<(), LbError> {
@@ -269,17 +263,6 @@ impl LoadBalancers {
         self.lb(lb_id)?
             .listeners
             .iter()
-            .find(|l| l.id == id)
-            .ok_or_else(|| LbError::ListenerNotFound(id.to_owned()))
-    }
-
-    /// The listener `id` of load balancer `lb_id`, to change.
-    pub(crate) fn listener_mut(&mut self, lb_id: &str, id: &str) -> Result<&mut Listener, LbError> {
-        self.lbs
-            .get_mut(lb_id)
-            .ok_or_else(|| LbError::LoadBalancerNotFound(lb_id.to_owned()))?
-            .listeners
-            .iter_mut()
             .find(|l| l.id == id)
             .ok_or_else(|| LbError::ListenerNotFound(id.to_owned()))
     }

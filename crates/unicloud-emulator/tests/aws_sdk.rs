@@ -834,6 +834,47 @@ async fn elbv2_target_health_follows_the_instance_with_the_official_sdk() {
         .await
         .unwrap();
     assert_eq!(listener.listeners()[0].port(), Some(80));
+    // Creates are idempotent: the same settings again answer with what exists.
+    let again = lb
+        .create_load_balancer()
+        .name("web")
+        .r#type(LoadBalancerTypeEnum::Network)
+        .scheme(LoadBalancerSchemeEnum::Internal)
+        .subnets(&subnet)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        again.load_balancers()[0].load_balancer_arn(),
+        Some(lb_arn.as_str())
+    );
+    let err = lb
+        .create_load_balancer()
+        .name("web")
+        .r#type(LoadBalancerTypeEnum::Network)
+        .subnets(&subnet)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("DuplicateLoadBalancerName"), "{err:?}");
+    let again = lb
+        .create_listener()
+        .load_balancer_arn(&lb_arn)
+        .port(80)
+        .protocol(ProtocolEnum::Tcp)
+        .default_actions(
+            Action::builder()
+                .r#type(ActionTypeEnum::Forward)
+                .target_group_arn(&tg_arn)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        again.listeners()[0].listener_arn(),
+        listener.listeners()[0].listener_arn()
+    );
     let h = health().await;
     assert!(
         h.iter()
@@ -894,7 +935,15 @@ async fn elbv2_target_health_follows_the_instance_with_the_official_sdk() {
         std::slice::from_ref(&lb_arn)
     );
 
-    // The vendor's errors.
+    // The vendor's errors: a stopped instance cannot be registered, nor an unknown one.
+    let err = lb
+        .register_targets()
+        .target_group_arn(&tg_arn)
+        .targets(target(&ids[1]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("InvalidTarget"), "{err:?}");
     let err = lb
         .register_targets()
         .target_group_arn(&tg_arn)

@@ -7,7 +7,10 @@
 //! Wire facts kept here: resources are named by ARN (`…:loadbalancer/app|net/NAME/ID`,
 //! `…:targetgroup/NAME/ID`, `…:listener/app|net/NAME/LBID/ID`); an application load balancer
 //! needs subnets in two zones, a network one at least one subnet, and the subnets must be
-//! known to EC2 (`SubnetNotFound`); targets must be instances of the region that are not
+//! known to EC2 (`SubnetNotFound`); `CreateLoadBalancer`, `CreateTargetGroup` and
+//! `CreateListener` are idempotent (the same name or port with the same settings answers with
+//! what exists; different settings are `DuplicateLoadBalancerName`, `DuplicateTargetGroupName`,
+//! `DuplicateListener`); targets must be instances of the region that are neither stopped nor
 //! terminated, in the target group's VPC (`InvalidTarget`). `TargetHealth` states: `initial`
 //! (`Elb.RegistrationInProgress`) for the transition delay after registration, then
 //! `healthy`, or `unhealthy` (`Target.FailedHealthChecks`) when the instance does not run;
@@ -176,10 +179,21 @@ fn create_load_balancer(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
         return Err(validation("At most 50 subnets can be specified"));
     }
     cx.shared.in_region(P, cx.region, &RULES, |rs, now| {
-        if rs.lbs.lbs.values().any(|l| l.name == name && is_v2(l)) {
+        // Idempotent: the same name with the same settings answers with the one that exists.
+        if let Some(l) = rs.lbs.lbs.values().find(|l| l.name == name && is_v2(l)) {
+            let mut want = subnets.clone();
+            let mut have = l.subnets.clone();
+            want.sort();
+            have.sort();
+            if l.kind == kind && l.scheme == scheme && want == have {
+                return Ok(format!(
+                    "<LoadBalancers><member>{}</member></LoadBalancers>",
+                    lb_xml(rs, l)
+                ));
+            }
             return Err(e400(
                 "DuplicateLoadBalancerName",
-                "A load balancer with the same name already exists",
+                "A load balancer with the same name exists, but with different settings",
             ));
         }
         let mut vpc = String::new();
@@ -517,7 +531,11 @@ fn create_listener(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
         let lb_id = lb_arn.rsplit('/').next().unwrap_or_default().to_owned();
         let pool = rs.lbs.pool(&tg).map_err(lb_error)?;
         let protocol = protocol.unwrap_or_else(|| {
-            if kind == "network" { "TCP".into() } else { "HTTP".into() }
+            if kind == "network" {
+                "TCP".into()
+            } else {
+                "HTTP".into()
+            }
         });
         let l7 = matches!(protocol.as_str(), "HTTP" | "HTTPS");
         if (kind == "application") != l7 {
@@ -531,9 +549,20 @@ fn create_listener(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
                 "The target group and the load balancer must be in the same VPC",
             ));
         }
+        // Idempotent: the same port with the same settings answers with the listener there.
+        if let Some(l) = lb.listeners.iter().find(|l| l.port == port) {
+            if l.protocol == protocol && l.pool.as_deref() == Some(tg.as_str()) {
+                return Ok(listener_xml(&l.id, &lb_arn, port, &protocol, &tg));
+            }
+            return Err(lb_error(LbError::ListenerExists(port)));
+        }
         let id = arn(
             cx,
-            &format!("listener/{}/{lb_name}/{lb_id}/{}", short(&kind), random_from(HEX, 16)),
+            &format!(
+                "listener/{}/{lb_name}/{lb_id}/{}",
+                short(&kind),
+                random_from(HEX, 16)
+            ),
         );
         rs.lbs
             .add_listener(
@@ -550,15 +579,19 @@ fn create_listener(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
                 |a, b| a.port == b.port,
             )
             .map_err(lb_error)?;
-        Ok(format!(
-            "<Listeners><member><ListenerArn>{}</ListenerArn><LoadBalancerArn>{}</LoadBalancerArn><Port>{port}</Port><Protocol>{}</Protocol><DefaultActions><member><Type>forward</Type><TargetGroupArn>{}</TargetGroupArn><ForwardConfig><TargetGroups><member><TargetGroupArn>{}</TargetGroupArn><Weight>1</Weight></member></TargetGroups></ForwardConfig></member></DefaultActions></member></Listeners>",
-            x(&id),
-            x(&lb_arn),
-            x(&protocol),
-            x(&tg),
-            x(&tg)
-        ))
+        Ok(listener_xml(&id, &lb_arn, port, &protocol, &tg))
     })
+}
+
+fn listener_xml(id: &str, lb_arn: &str, port: u16, protocol: &str, tg: &str) -> String {
+    format!(
+        "<Listeners><member><ListenerArn>{}</ListenerArn><LoadBalancerArn>{}</LoadBalancerArn><Port>{port}</Port><Protocol>{}</Protocol><DefaultActions><member><Type>forward</Type><TargetGroupArn>{}</TargetGroupArn><ForwardConfig><TargetGroups><member><TargetGroupArn>{}</TargetGroupArn><Weight>1</Weight></member></TargetGroups></ForwardConfig></member></DefaultActions></member></Listeners>",
+        x(id),
+        x(lb_arn),
+        x(protocol),
+        x(tg),
+        x(tg)
+    )
 }
 
 /// `Targets.member.N.Id` / `.Port`; the port defaults to the target group's.
@@ -603,7 +636,12 @@ fn register_targets(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
                         format!("The following targets are not valid instances: '{id}'"),
                     )
                 })?;
-            if inst.state.is_gone() {
+            if inst.state.is_gone()
+                || matches!(
+                    inst.state,
+                    crate::model::InstanceState::Stopped | crate::model::InstanceState::Stopping
+                )
+            {
                 return Err(e400(
                     "InvalidTarget",
                     format!("The following targets are not in a running state and cannot be registered: '{id}'"),

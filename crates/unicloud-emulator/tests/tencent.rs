@@ -959,7 +959,7 @@ async fn clb_targets_register_as_tasks_and_report_health_from_the_instance() {
     let r = clb_call(
         a,
         "CreateLoadBalancer",
-        &json!({"LoadBalancerType": "OPEN", "Forward": 1, "LoadBalancerName": "web", "VpcId": "vpc-emu00001"}),
+        &json!({"LoadBalancerType": "OPEN", "Forward": 1, "LoadBalancerName": "web", "VpcId": "vpc-emu00001", "ClientToken": "tok-lb-1"}),
     )
     .await;
     let lb = r["LoadBalancerIds"][0]
@@ -967,6 +967,23 @@ async fn clb_targets_register_as_tasks_and_report_health_from_the_instance() {
         .unwrap_or_else(|| panic!("{r}"))
         .to_owned();
     assert!(lb.starts_with("lb-") && lb.len() == 11, "{r}");
+    // The same ClientToken again answers with the same load balancer; other parameters fail.
+    let again = clb_call(
+        a,
+        "CreateLoadBalancer",
+        &json!({"LoadBalancerType": "OPEN", "Forward": 1, "LoadBalancerName": "web", "VpcId": "vpc-emu00001", "ClientToken": "tok-lb-1"}),
+    )
+    .await;
+    assert_eq!(again["LoadBalancerIds"], json!([lb]), "{again}");
+    let clash = clb_call(
+        a,
+        "CreateLoadBalancer",
+        &json!({"LoadBalancerType": "OPEN", "LoadBalancerName": "other", "ClientToken": "tok-lb-1"}),
+    )
+    .await;
+    assert_eq!(clash["Error"]["Code"], "InvalidParameter", "{clash}");
+    let r = clb_call(a, "DescribeLoadBalancers", &json!({})).await;
+    assert_eq!(r["TotalCount"], 1, "{r}");
     let r = clb_call(
         a,
         "CreateListener",

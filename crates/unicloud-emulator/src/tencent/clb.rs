@@ -4,7 +4,8 @@
 //! the shared load-balancer model. Requests are read with the generated types of
 //! `unicloud_tencent::generated::clb`.
 //!
-//! Wire facts kept here: ids are `lb-`/`lbl-` + 8 lower-case letters or digits; each listener
+//! Wire facts kept here: `CreateLoadBalancer` honours `ClientToken` (a repeat answers with the
+//! same ids; the same token with other parameters is `InvalidParameter`); ids are `lb-`/`lbl-` + 8 lower-case letters or digits; each listener
 //! is the pool its targets are bound to; `RegisterTargets` and `DeregisterTargets` are
 //! asynchronous — they answer with a `RequestId` that is also the task id `DescribeTaskStatus`
 //! polls (`Status` 2 running, 0 succeeded), running for the transition delay, and while it
@@ -26,6 +27,7 @@ use crate::model::Region;
 use crate::model::lb::{
     Health, LbError, Listener, LoadBalancer, LoadBalancers, NewBackend, Pool, Scheme,
 };
+use crate::model::tokens::TokenRecord;
 use crate::server::Ctx;
 use crate::util::{LOWER_ALNUM, iso8601, random_from, sha256_hex};
 
@@ -190,7 +192,31 @@ fn create_load_balancer(cx: &Ctx<'_>, mut params: Value) -> Result<Map<String, V
             "An INTERNAL load balancer needs a SubnetId.",
         ));
     }
+    let token = req.client_token.clone().filter(|t| !t.is_empty());
+    let fingerprint = serde_json::to_string(&req).unwrap_or_default();
     cx.shared.in_region(P, region, &RULES, |rs, now| {
+        let ttl = cx.shared.token_ttl;
+        let replay = rs
+            .tokens
+            .replay(
+                "CreateLoadBalancer",
+                token.as_deref(),
+                &fingerprint,
+                now,
+                ttl,
+            )
+            .map_err(|_| {
+                err(
+                    "InvalidParameter",
+                    "The ClientToken was already used with different parameters.",
+                )
+            })?;
+        if let Some(rec) = replay {
+            let mut out = Map::new();
+            out.insert("LoadBalancerIds".into(), json!(rec.ids));
+            out.insert("DealName".into(), json!(rec.group_id));
+            return Ok(out);
+        }
         if !vpc_id.is_empty()
             && !rs.networks.vpcs.is_empty()
             && !rs.networks.vpcs.contains_key(&vpc_id)
@@ -243,12 +269,18 @@ fn create_load_balancer(cx: &Ctx<'_>, mut params: Value) -> Result<Map<String, V
                 .map_err(lb_error)?;
             ids.push(id);
         }
+        let deal = format!("2026{}", random_from(b"0123456789", 19));
+        if let Some(t) = token {
+            let record = TokenRecord {
+                fingerprint,
+                ids: ids.clone(),
+                group_id: deal.clone(),
+            };
+            rs.tokens.insert("CreateLoadBalancer", t, record, now, ttl);
+        }
         let mut out = Map::new();
         out.insert("LoadBalancerIds".into(), json!(ids));
-        out.insert(
-            "DealName".into(),
-            json!(format!("2026{}", random_from(b"0123456789", 19))),
-        );
+        out.insert("DealName".into(), json!(deal));
         Ok(out)
     })
 }

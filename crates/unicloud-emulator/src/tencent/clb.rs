@@ -294,7 +294,9 @@ fn create_listener(cx: &Ctx<'_>, mut params: Value) -> Result<Map<String, Value>
             }
         }
     }
-    let req: clb::CreateListenerRequest = typed(params)?;
+    let mut req: clb::CreateListenerRequest = typed(params)?;
+    // The vendor reads the protocol in any case (its own examples send `tcp`).
+    req.protocol = req.protocol.to_ascii_uppercase();
     check_lb_id(&req.load_balancer_id)?;
     if !PROTOCOLS.contains(&req.protocol.as_str()) {
         return Err(err(

@@ -8,6 +8,7 @@ use unicloud_alibaba::generated::vpc;
 use unicloud_core::clock::BoxFuture;
 use unicloud_core::ids::IdRule;
 use unicloud_core::paging::collect_pages;
+use unicloud_core::waiter::{self, Poll, WaitSpec};
 use unicloud_core::{Error, ErrorKind, Provider, Region};
 
 use crate::batch::Op;
@@ -28,9 +29,9 @@ const LIMITS: Limits = Limits {
 /// Routes per `DescribeRouteEntryList` page.
 const ENTRY_PAGE: i32 = 100;
 
-/// How often, and how long apart, a change is repeated while the route entry is still busy
-/// with the previous one (`IncorrectRouteEntryStatus`: a route is `Modifying` for a moment
-/// after each change, and a rollback comes right after one).
+/// How often, and how long apart, a change is repeated (on the core waiter) while the route
+/// entry is still busy with the previous one (`IncorrectRouteEntryStatus`: a route is
+/// `Modifying` for a moment after each change, and a rollback comes right after one).
 const BUSY_RETRIES: u32 = 10;
 const BUSY_WAIT: Duration = Duration::from_secs(1);
 
@@ -412,19 +413,24 @@ impl Backend for AlibabaBackend {
     ) -> BoxFuture<'a, Result<(), Error>> {
         Box::pin(async move {
             let clock = self.client.config().clock().clone();
+            let spec = WaitSpec {
+                provider: P,
+                what: "the route entry to finish its previous change".into(),
+                poll_interval: BUSY_WAIT,
+                timeout: BUSY_WAIT * BUSY_RETRIES,
+            };
             for op in ops {
-                let mut attempt = 0;
-                loop {
+                waiter::wait_until(clock.as_ref(), &spec, || async {
                     match self.apply_one(table, op, token).await {
-                        Ok(()) => break,
-                        Err(e) if busy(&e) && attempt < BUSY_RETRIES => {
-                            attempt += 1;
-                            tracing::debug!(table = %table.id, destination = %op.destination(), attempt, "route entry busy; waiting");
-                            clock.sleep(BUSY_WAIT).await;
+                        Ok(()) => Ok(Poll::Ready(())),
+                        Err(e) if busy(&e) => {
+                            tracing::debug!(table = %table.id, destination = %op.destination(), "route entry busy; waiting");
+                            Ok(Poll::Pending(format!("{} is busy", op.destination())))
                         }
-                        Err(e) => return Err(refine(e)),
+                        Err(e) => Err(refine(e)),
                     }
-                }
+                })
+                .await?;
             }
             Ok(())
         })

@@ -43,6 +43,14 @@ pub const SAFE_TO_REPEAT: &[(&str, &str)] = &[
         "sets the route's target: a repeat writes the same value",
     ),
     (
+        "RegisterTargets",
+        "ELBv2 registration is a set: registering a registered target succeeds and changes nothing",
+    ),
+    (
+        "RegisterInstancesWithLoadBalancer",
+        "classic ELB registration is a set: a registered instance stays registered once",
+    ),
+    (
         "AssumeRole",
         "a repeat issues another short-lived session and creates no resource",
     ),
@@ -58,6 +66,16 @@ pub const NOT_SAFE_TO_REPEAT: &[(&str, &str)] = &[
     (
         "DeleteRoute",
         "a repeat after success fails with InvalidRoute.NotFound, hiding the success",
+    ),
+    (
+        "DeregisterTargets",
+        "a repeat after success may fail with InvalidTarget (not registered), hiding the success; \
+         unicloud-lb settles a time-out by describing the target group",
+    ),
+    (
+        "DeregisterInstancesFromLoadBalancer",
+        "a repeat after success may fail with InvalidInstance, hiding the success; unicloud-lb \
+         settles a time-out by describing the load balancer",
     ),
     (
         "CreateMultipartUpload",

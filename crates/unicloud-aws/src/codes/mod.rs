@@ -1,8 +1,8 @@
 //! The error-code tables of the AWS APIs unicloud calls, one [`CodeTable`] per API, handed to
 //! [`map_sdk_error`](crate::map_sdk_error) with the failed operation's error.
 //!
-//! Each table lives in its own file beside this one (`ec2.rs` today; ELBv2, classic ELB and S3
-//! join as their service backends are written) and is tested code by code there.
+//! Each table lives in its own file beside this one (`ec2.rs`, `elb.rs` for ELBv2 and classic
+//! ELB; S3 joins with its service backend) and is tested code by code there.
 //!
 //! ```
 //! use unicloud_aws::codes::EC2;
@@ -16,5 +16,7 @@
 //! [`CodeTable`]: unicloud_core::codes::CodeTable
 
 mod ec2;
+mod elb;
 
 pub use ec2::EC2;
+pub use elb::{ELB, ELBV2};

@@ -7,6 +7,8 @@
 //! unicloud -p alibaba compute wait --state stopped --id i-...
 //! unicloud -p aws network describe-route-tables --filter vpc=vpc-...
 //! unicloud -p aws network replace-routes --table rtb-... --route 10.8.0.0/16=instance:i-...
+//! unicloud -p tencent lb register --pool lb-.../lbl-... --backend ins-...:80:10 --wait
+//! unicloud -p alibaba lb describe-health --pool lb-...:80
 //! unicloud emulator --listen 127.0.0.1:4566        # the emulator in the foreground
 //! unicloud completions zsh
 //! ```
@@ -15,7 +17,7 @@
 //! found, 1 anything else. Errors are one line on stderr with the kind, the provider's code and
 //! its request id.
 //!
-//! Layout: one module per service (`compute`, `network`; `lb`, `storage` join beside them) with
+//! Layout: one module per service (`compute`, `network`, `lb`; `storage` joins beside them) with
 //! its subcommands' arguments and handlers, and `common` for what they share (the global flags
 //! and the `Cloud` they build, output, exit codes). `demo` and `emulator` exist with the
 //! default cargo feature `emulator` only.
@@ -29,6 +31,7 @@ mod compute;
 mod demo;
 #[cfg(feature = "emulator")]
 mod emulator;
+mod lb;
 mod logging;
 mod network;
 
@@ -61,6 +64,9 @@ enum Command {
     /// Route tables: describe; create, replace and delete routes, all or nothing.
     #[command(subcommand)]
     Network(network::NetworkCommand),
+    /// Load-balancer backends: describe health, register, deregister.
+    #[command(subcommand)]
+    Lb(lb::LbCommand),
     /// Run the local multi-cloud emulator in the foreground.
     #[cfg(feature = "emulator")]
     Emulator(unicloud_emulator::cli::EmulatorArgs),
@@ -79,6 +85,7 @@ async fn run(args: Args) -> Result<(), Error> {
     match &args.command {
         Command::Compute(c) => compute::run(&args.global, c).await,
         Command::Network(n) => network::run(&args.global, n).await,
+        Command::Lb(l) => lb::run(&args.global, l).await,
         #[cfg(feature = "emulator")]
         Command::Demo(d) => demo::run(d).await,
         #[cfg(feature = "emulator")]

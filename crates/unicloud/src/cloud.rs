@@ -94,6 +94,7 @@ macro_rules! service {
 
 service!("compute", unicloud_compute::Compute);
 service!("network", unicloud_network::Network);
+service!("lb", unicloud_lb::LoadBalancing);
 
 /// Builds a [`Cloud`]; see [`Cloud::builder`].
 #[derive(Clone)]
@@ -207,6 +208,12 @@ impl Cloud {
     /// Route tables: describe, and create, replace or delete routes all or nothing.
     #[cfg(feature = "network")]
     pub fn network(&self) -> unicloud_network::Network {
+        self.service()
+    }
+
+    /// Load-balancer backends: describe health, register, deregister, wait.
+    #[cfg(feature = "lb")]
+    pub fn lb(&self) -> unicloud_lb::LoadBalancing {
         self.service()
     }
 }

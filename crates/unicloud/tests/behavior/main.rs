@@ -1,4 +1,4 @@
-//! The behaviour suite: every case is written once against the unified compute and network APIs and runs
+//! The behaviour suite: every case is written once against the unified compute, network and lb APIs and runs
 //! for every selected provider.
 //!
 //! - `UNICLOUD_TEST_PROVIDERS=aws,tencent,alibaba` — which providers (default: all the target
@@ -20,6 +20,7 @@
 
 mod cases;
 mod harness;
+mod lb;
 mod network;
 
 use std::time::{Duration, SystemTime};
@@ -145,3 +146,35 @@ behavior!(
             )
     )
 );
+
+// Load-balancer backends: the same cases on every provider (classic ELB on AWS only).
+behavior!(lb::lb_backends, EmuOpts::default());
+behavior!(lb::lb_unknown, EmuOpts::default());
+behavior!(lb::lb_classic, EmuOpts::default());
+// Every request would be throttled (and counted): the case proves none is sent.
+behavior!(
+    lb::lb_bad_input,
+    EmuOpts::faults(
+        FaultConfig::default()
+            .seed(9)
+            .rule(FaultRule::new(None, "*").throttle(1.0))
+    )
+);
+// The unified calls' actions are throttled or fail with 5xx; the fixtures' are not.
+behavior!(lb::lb_throttled, {
+    let mut faults = FaultConfig::default().seed(13);
+    for action in [
+        "DescribeTargetHealth",
+        "RegisterTargets",
+        "DeregisterTargets",
+        "DescribeTargets",
+        "DescribeTaskStatus",
+        "DescribeLoadBalancerAttribute",
+        "DescribeHealthStatus",
+        "AddBackendServers",
+        "RemoveBackendServers",
+    ] {
+        faults = faults.rule(FaultRule::new(None, action).throttle(0.3).server_error(0.1));
+    }
+    EmuOpts::faults(faults)
+});

@@ -4,10 +4,11 @@
 #
 # - creates (or reuses) a venv at ./.venv-sdk and installs the pinned SDKs from
 #   crates/unicloud-emulator/sdk-compat/requirements.txt (boto3; tencentcloud-sdk-python-*;
-#   alibabacloud_ecs20140526 / _sts20150401 / _vpc20160428; aliyun-python-sdk-core / -ecs);
+#   alibabacloud_ecs20140526 / _sts20150401 / _vpc20160428 / _slb20140515; aliyun-python-sdk-core / -ecs);
 # - builds target/debug/unicloud-emulator and starts it on a free loopback port with fixed keys;
 # - waits until it answers, runs sdk-compat/run.py (unittest: every test_*.py — compute,
-#   STS and the VPC route tables of each cloud), and stops the emulator by its PID on every exit path.
+#   STS, the VPC route tables and the load balancers of each cloud: ELBv2 and classic ELB,
+#   CLB, SLB), and stops the emulator by its PID on every exit path.
 #
 # Any failure — a pip install, the build, the emulator not starting, a failed or skipped
 # test — fails the script.

@@ -403,9 +403,9 @@ fn in_operation(id: &str) -> ApiError {
 }
 
 fn lb_json(lb: &LoadBalancer, region: &str) -> Value {
-    let (kind, net) = match lb.scheme {
-        Scheme::Public => ("OPEN", "PUBLIC"),
-        Scheme::Internal => ("INTERNAL", "PRIVATE"),
+    let kind = match lb.scheme {
+        Scheme::Public => "OPEN",
+        Scheme::Internal => "INTERNAL",
     };
     json!({
         "LoadBalancerId": lb.id,
@@ -436,7 +436,7 @@ fn lb_json(lb: &LoadBalancer, region: &str) -> Value {
         "ClusterTag": "",
         "SlaType": "shared",
         "IsBlock": false,
-        "Ipv6Mode": "",
+        "IPv6Mode": "",
         "SnatPro": false,
         "SnatIps": [],
         "IsolatedTime": "",
@@ -445,7 +445,6 @@ fn lb_json(lb: &LoadBalancer, region: &str) -> Value {
         "AttributeFlags": [],
         "LoadBalancerDomain": "",
         "Egress": "",
-        "NetworkType": net,
     })
 }
 

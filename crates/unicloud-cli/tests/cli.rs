@@ -14,13 +14,17 @@ use unicloud::Cloud;
 use unicloud::base::credentials::ProvideCredentials;
 use unicloud::base::{Credentials, Provider};
 use unicloud::compute::{Instance, InstanceState};
-use unicloud_emulator::Emulator;
+use unicloud_emulator::{Emulator, LoadBalancerSeed};
 
 const KEYS: [(Provider, &str, &str); 3] = [
     (Provider::Aws, "AKIACLITEST", "cli-aws-secret"),
     (Provider::Tencent, "AKIDclitest", "cli-tencent-secret"),
     (Provider::Alibaba, "LTAIclitest", "cli-alibaba-secret"),
 ];
+
+/// The seeded CLB load balancer and listener.
+const CLI_LB: &str = "lb-cli00001";
+const CLI_LISTENER: &str = "lbl-cli00001";
 
 /// One emulator for the whole test binary, on its own runtime thread.
 fn endpoint() -> &'static str {
@@ -41,6 +45,14 @@ fn endpoint() -> &'static str {
                     b = b.key(p, id, secret);
                 }
                 let handle = b.start().await.unwrap();
+                // A CLB load balancer with a TCP listener on port 80, for the lb commands.
+                handle
+                    .seed_load_balancer(
+                        Provider::Tencent,
+                        "ap-guangzhou",
+                        &LoadBalancerSeed::new(CLI_LB).listener(CLI_LISTENER, 80, "TCP"),
+                    )
+                    .unwrap();
                 tx.send(handle.base_url()).unwrap();
                 std::future::pending::<()>().await;
             });
@@ -668,4 +680,88 @@ fn tencent_and_alibaba_session_tokens_are_sent_and_never_logged() {
             "{p}: the temporary secret is in the logs"
         );
     }
+}
+
+#[test]
+fn lb_register_wait_describe_and_deregister() {
+    let p = Provider::Tencent;
+    let (img, itype, zone) = image(p);
+    let created = json(unicloud(p, None).args([
+        "compute",
+        "create-instances",
+        "--image",
+        img,
+        "--instance-type",
+        itype,
+        "--zone",
+        zone,
+    ]));
+    let id = created["InstanceIds"][0].as_str().unwrap().to_owned();
+    let pool = format!("{CLI_LB}/{CLI_LISTENER}");
+    let backend = format!("{id}:80:10");
+    // Registered, then healthy once the CLB task and the first checks are done.
+    let health = json(unicloud(p, None).args([
+        "lb",
+        "register",
+        "--pool",
+        &pool,
+        "--backend",
+        &backend,
+        "--wait",
+        "--timeout",
+        "60",
+    ]));
+    assert_eq!(health[0]["backend"]["instance_id"], id.as_str(), "{health}");
+    assert_eq!(health[0]["state"], "healthy", "{health}");
+    assert_eq!(health[0]["raw_state"], "Alive", "{health}");
+    // Twice: nothing sent, said so.
+    let again =
+        json(unicloud(p, None).args(["lb", "register", "--pool", &pool, "--backend", &backend]));
+    assert_eq!(again["changed"], serde_json::json!([]), "{again}");
+    assert_eq!(again["unchanged"][0]["instance_id"], id.as_str(), "{again}");
+    // The table names the backend, its port and both states.
+    let out = unicloud(p, None)
+        .args(["lb", "describe-health", "--pool", &pool])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("BACKEND"), "{text}");
+    assert!(
+        text.contains(&id) && text.contains("healthy") && text.contains("Alive"),
+        "{text}"
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let gone = json(unicloud(p, None).args([
+        "lb",
+        "deregister",
+        "--pool",
+        &pool,
+        "--backend",
+        &format!("{id}:80"),
+        "--wait",
+    ]));
+    assert_eq!(gone["changed"][0]["instance_id"], id.as_str(), "{gone}");
+    let left = json(unicloud(p, None).args(["lb", "describe-health", "--pool", &pool]));
+    assert_eq!(left, serde_json::json!([]));
+    // A pool of another cloud, and an unknown pool.
+    fails_with(
+        unicloud(p, None).args(["lb", "describe-health", "--pool", "elb:web"]),
+        2,
+        &["invalid-input", "not a Tencent Cloud pool"],
+    );
+    fails_with(
+        unicloud(p, None).args([
+            "lb",
+            "describe-health",
+            "--pool",
+            "lb-zzzz0000/lbl-zzzz0000",
+        ]),
+        4,
+        &["not-found", "InvalidParameter.LBIdNotFound"],
+    );
 }

@@ -241,6 +241,26 @@ impl Error {
         self
     }
 
+    /// The same error with another kind: the code, message, request id, operation, status,
+    /// source and retry facts are kept. For a service that knows better than the shared code
+    /// table what one vendor code means in its context (an `InvalidParameter.…` that names
+    /// a load balancer that does not exist is a not-found).
+    ///
+    /// ```
+    /// use unicloud_core::{Error, ErrorKind};
+    /// let e = Error::new(ErrorKind::InvalidInput, "no such load balancer")
+    ///     .with_code("InvalidParameter.LBIdNotFound")
+    ///     .with_request_id("r-1")
+    ///     .with_kind(ErrorKind::NotFound);
+    /// assert_eq!(e.kind(), ErrorKind::NotFound);
+    /// assert_eq!((e.code(), e.request_id()), (Some("InvalidParameter.LBIdNotFound"), Some("r-1")));
+    /// ```
+    #[must_use]
+    pub fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.inner.kind = kind;
+        self
+    }
+
     /// Overrides whether this particular error is retryable (otherwise the kind decides).
     #[must_use]
     pub fn with_retryable(mut self, retryable: bool) -> Self {

@@ -10,7 +10,7 @@ use unicloud_core::{Error, ErrorKind, Provider, Region};
 use crate::model::alibaba_id;
 use crate::{
     Backend, BackendHealth, BackendPool, Change, HealthState, LbBackend, LoadBalancing, Task,
-    check_id, check_weight, refuse, rekind,
+    check_id, check_weight, refuse,
 };
 
 const P: Provider = Provider::Alibaba;
@@ -62,7 +62,7 @@ fn refine(err: Error) -> Error {
             "InvalidParameter.LoadBalancerId"
             | "InvalidParameter.VServerGroupId"
             | "InvalidBackendServers.ServerIdNotExist",
-        ) => rekind(err, ErrorKind::NotFound),
+        ) => err.with_kind(ErrorKind::NotFound),
         _ => err,
     }
 }

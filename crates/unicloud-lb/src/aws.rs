@@ -115,7 +115,6 @@ fn classic_state(state: &str, reason_code: Option<&str>) -> HealthState {
         ("InService", _) => HealthState::Healthy,
         ("OutOfService", Some("ELB")) => HealthState::Initial,
         ("OutOfService", _) => HealthState::Unhealthy,
-        ("Unknown", _) => HealthState::Unknown("Unknown".into()),
         (other, _) => HealthState::Unknown(other.to_owned()),
     }
 }
@@ -409,6 +408,7 @@ impl LbBackend for AwsBackend {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

@@ -641,26 +641,5 @@ pub(crate) fn check_id(
     }
 }
 
-/// A vendor error re-kinded, everything else kept.
-pub(crate) fn rekind(err: Error, kind: ErrorKind) -> Error {
-    let mut e = Error::new(kind, err.message().to_owned());
-    if let Some(p) = err.provider() {
-        e = e.with_provider(p);
-    }
-    if let Some(c) = err.code() {
-        e = e.with_code(c.to_owned());
-    }
-    if let Some(r) = err.request_id() {
-        e = e.with_request_id(r.to_owned());
-    }
-    if let Some(op) = err.operation() {
-        e = e.with_operation(op.to_owned());
-    }
-    if let Some(s) = err.status() {
-        e = e.with_status(s);
-    }
-    e.with_source(err)
-}
-
 #[cfg(test)]
 mod tests;

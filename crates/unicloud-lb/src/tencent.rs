@@ -10,7 +10,7 @@ use unicloud_tencent::generated::clb;
 use crate::model::tencent_id;
 use crate::{
     Backend, BackendHealth, BackendPool, Change, HealthState, LbBackend, LoadBalancing, Task,
-    TaskState, check_id, check_weight, refuse, rekind,
+    TaskState, check_id, check_weight, refuse,
 };
 
 const P: Provider = Provider::Tencent;
@@ -56,7 +56,7 @@ fn refine(err: Error) -> Error {
             "InvalidParameter.LBIdNotFound"
             | "InvalidParameter.ListenerIdNotFound"
             | "InvalidParameter.LocationNotFound",
-        ) => rekind(err, ErrorKind::NotFound),
+        ) => err.with_kind(ErrorKind::NotFound),
         _ => err,
     }
 }

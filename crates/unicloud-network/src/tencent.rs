@@ -237,16 +237,7 @@ fn with_target(mut r: vpc::Route, dest: Cidr, target: &RouteTarget) -> Result<vp
 /// A duplicate destination is `InvalidParameterValue.Duplicate`: an `AlreadyExists`.
 fn refine(err: Error) -> Error {
     if err.code() == Some("InvalidParameterValue.Duplicate") {
-        let mut e = Error::new(ErrorKind::AlreadyExists, err.message().to_owned())
-            .with_provider(P)
-            .with_code("InvalidParameterValue.Duplicate");
-        if let Some(r) = err.request_id() {
-            e = e.with_request_id(r);
-        }
-        if let Some(op) = err.operation() {
-            e = e.with_operation(op.to_owned());
-        }
-        return e;
+        return err.with_kind(ErrorKind::AlreadyExists);
     }
     err
 }

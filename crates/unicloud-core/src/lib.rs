@@ -21,6 +21,9 @@
 //!   time-outs and the `unicloud/<version>` user agent;
 //! - [`transport`] — the HTTP transport the hand-written clients share: sending, retries,
 //!   transport-error mapping, with each vendor's signing and decoding behind a `Protocol`;
+//! - [`object`] — the vendor-neutral shapes of object-storage calls (put options, outcomes,
+//!   heads, open multipart uploads and their parts), shared by the COS and OSS clients and the
+//!   storage engine;
 //! - [`signing`] — the provider-neutral parts of request signing and verification, shared by
 //!   the Tencent and Alibaba signers.
 //!
@@ -55,6 +58,7 @@ pub mod credentials;
 mod error;
 pub mod ids;
 pub mod listing;
+pub mod object;
 pub mod paging;
 mod provider;
 mod region;

@@ -51,6 +51,23 @@ pub const SAFE_TO_REPEAT: &[(&str, &str)] = &[
         "classic ELB registration is a set: a registered instance stays registered once",
     ),
     (
+        "PutObject",
+        "writes the whole object: a repeat stores the same bytes under the same key",
+    ),
+    (
+        "UploadPart",
+        "a part number holds the last bytes sent for it: a repeat replaces the part with the same bytes",
+    ),
+    (
+        "AbortMultipartUpload",
+        "aborting an aborted upload changes nothing (S3 may answer NoSuchUpload, which \
+         unicloud-storage treats as done)",
+    ),
+    (
+        "CreateBucket",
+        "a repeat in the owner's account answers BucketAlreadyOwnedByYou and changes nothing",
+    ),
+    (
         "AssumeRole",
         "a repeat issues another short-lived session and creates no resource",
     ),
@@ -76,6 +93,11 @@ pub const NOT_SAFE_TO_REPEAT: &[(&str, &str)] = &[
         "DeregisterInstancesFromLoadBalancer",
         "a repeat after success may fail with InvalidInstance, hiding the success; unicloud-lb \
          settles a time-out by describing the load balancer",
+    ),
+    (
+        "CompleteMultipartUpload",
+        "a repeat after success fails with NoSuchUpload, hiding the success; unicloud-storage \
+         settles a time-out by reading the object's head",
     ),
     (
         "CreateMultipartUpload",

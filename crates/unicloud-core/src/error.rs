@@ -55,6 +55,12 @@ pub enum ErrorKind {
     Config,
     /// The operation or option is not supported by this provider.
     Unsupported,
+    /// The bytes the service stored differ from the bytes sent: a checksum or size that does
+    /// not match what unicloud computed (never reported as a success).
+    Integrity,
+    /// The caller cancelled the operation (e.g. Ctrl-C); what it had started was undone where
+    /// the message says so.
+    Cancelled,
     /// Anything else; see the provider code and message.
     Other,
 }
@@ -90,6 +96,8 @@ impl ErrorKind {
             ErrorKind::InvalidResponse => "invalid-response",
             ErrorKind::Config => "config",
             ErrorKind::Unsupported => "unsupported",
+            ErrorKind::Integrity => "integrity",
+            ErrorKind::Cancelled => "cancelled",
             ErrorKind::Other => "other",
         }
     }

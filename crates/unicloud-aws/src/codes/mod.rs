@@ -2,7 +2,7 @@
 //! [`map_sdk_error`](crate::map_sdk_error) with the failed operation's error.
 //!
 //! Each table lives in its own file beside this one (`ec2.rs`, `elb.rs` for ELBv2 and classic
-//! ELB; S3 joins with its service backend) and is tested code by code there.
+//! ELB, `s3.rs`) and is tested code by code there.
 //!
 //! ```
 //! use unicloud_aws::codes::EC2;
@@ -17,6 +17,8 @@
 
 mod ec2;
 mod elb;
+mod s3;
 
 pub use ec2::EC2;
 pub use elb::{ELB, ELBV2};
+pub use s3::S3;

@@ -1,0 +1,1 @@
+//! The engine against a scripted in-memory backend.

@@ -810,3 +810,13 @@ pub(crate) async fn abort_older(
     }
     Ok(aborted)
 }
+
+/// The part size [`plan`] picks, for the unit tests.
+#[cfg(test)]
+pub(crate) fn plan_for_tests(
+    backend: &dyn ObjectBackend,
+    opts: &UploadOptions,
+    size: Option<u64>,
+) -> Result<u64, Error> {
+    plan(backend, opts, size).map(|p| p.part_size)
+}

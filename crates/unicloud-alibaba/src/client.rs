@@ -129,6 +129,12 @@ impl AlibabaClient {
         self.inner.transport.config()
     }
 
+    /// The credentials provider (shared, cached): what other clients of the same account
+    /// (the object-storage client) are built with.
+    pub fn credentials(&self) -> &SharedCredentialsProvider {
+        self.inner.transport.credentials()
+    }
+
     /// Sends `request`, retrying retryable failures. Each attempt gets a fresh nonce and date.
     pub async fn call<A: Action>(&self, request: &A) -> Result<A::Output, Error> {
         let params = to_query_pairs(request).map_err(|e| {

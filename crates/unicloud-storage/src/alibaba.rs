@@ -2,171 +2,40 @@
 //! as a client option): CRC-64/XZ compared with `x-oss-hash-crc64ecma` on every part and on
 //! the whole object.
 
-use std::fmt;
 use std::sync::Arc;
 
-use bytes::Bytes;
+use unicloud_alibaba::client::AlibabaClient;
 use unicloud_alibaba::oss::OssClient;
-use unicloud_core::clock::{BoxFuture, SharedClock};
-use unicloud_core::object::{MultipartUpload, PutOptions, PutOutcome, UploadedPart};
-use unicloud_core::{Error, Provider};
 
-use crate::checksum::Algorithm;
-use crate::{Done, Head, ObjectBackend, Storage, Written};
+use crate::Storage;
+use crate::vendor::crc64_backend;
+
+crc64_backend!(
+    OssBackend,
+    OssClient,
+    ::unicloud_core::Provider::Alibaba,
+    100 << 10
+);
 
 impl Storage {
     /// Alibaba Cloud OSS through `client` (its region, credentials, endpoint override for
     /// `oss` — addressed path-style —, signature version, retry policy and clock).
-    pub fn alibaba(client: &OssClient) -> Self {
+    pub fn oss(client: &OssClient) -> Self {
         Storage::from_backend(Arc::new(OssBackend {
-            oss: client.clone(),
+            client: client.clone(),
         }))
     }
-}
 
-struct OssBackend {
-    oss: OssClient,
-}
-
-impl fmt::Debug for OssBackend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OssBackend")
-            .field("oss", &self.oss)
-            .finish()
-    }
-}
-
-fn written(o: PutOutcome) -> Written {
-    Written {
-        etag: o.etag,
-        crc64: o.crc64,
-        checksum: None,
-        version_id: o.version_id,
-    }
-}
-
-fn etags(parts: &[Done]) -> Vec<(u32, String)> {
-    parts.iter().map(|p| (p.number, p.etag.clone())).collect()
-}
-
-impl ObjectBackend for OssBackend {
-    fn provider(&self) -> Provider {
-        Provider::Alibaba
-    }
-
-    fn clock(&self) -> SharedClock {
-        self.oss.config().clock().clone()
-    }
-
-    fn min_part_size(&self) -> u64 {
-        100 << 10
-    }
-
-    fn max_object_size(&self) -> u64 {
-        // 10,000 parts of 5 GiB.
-        10_000 * (5 << 30)
-    }
-
-    fn algorithm(&self) -> Algorithm {
-        Algorithm::Crc64
-    }
-
-    fn create_bucket<'a>(&'a self, bucket: &'a str) -> BoxFuture<'a, Result<(), Error>> {
-        Box::pin(self.oss.put_bucket(bucket))
-    }
-
-    fn put<'a>(
-        &'a self,
-        bucket: &'a str,
-        key: &'a str,
-        body: Bytes,
-        _crc: u64,
-        opts: &'a PutOptions,
-    ) -> BoxFuture<'a, Result<Written, Error>> {
-        Box::pin(async move { Ok(written(self.oss.put_object(bucket, key, body, opts).await?)) })
-    }
-
-    fn initiate<'a>(
-        &'a self,
-        bucket: &'a str,
-        key: &'a str,
-        opts: &'a PutOptions,
-    ) -> BoxFuture<'a, Result<String, Error>> {
-        Box::pin(self.oss.initiate_multipart_upload(bucket, key, opts))
-    }
-
-    fn upload_part<'a>(
-        &'a self,
-        bucket: &'a str,
-        key: &'a str,
-        upload_id: &'a str,
-        number: u32,
-        body: Bytes,
-        _crc: u64,
-    ) -> BoxFuture<'a, Result<Written, Error>> {
-        Box::pin(async move {
-            let p = self
-                .oss
-                .upload_part(bucket, key, upload_id, number, body)
-                .await?;
-            Ok(Written {
-                etag: p.etag,
-                crc64: p.crc64,
-                checksum: None,
-                version_id: None,
-            })
-        })
-    }
-
-    fn complete<'a>(
-        &'a self,
-        bucket: &'a str,
-        key: &'a str,
-        upload_id: &'a str,
-        parts: &'a [Done],
-    ) -> BoxFuture<'a, Result<Written, Error>> {
-        Box::pin(async move {
-            let list = etags(parts);
-            Ok(written(
-                self.oss
-                    .complete_multipart_upload(bucket, key, upload_id, &list)
-                    .await?,
-            ))
-        })
-    }
-
-    fn abort<'a>(
-        &'a self,
-        bucket: &'a str,
-        key: &'a str,
-        upload_id: &'a str,
-    ) -> BoxFuture<'a, Result<(), Error>> {
-        Box::pin(self.oss.abort_multipart_upload(bucket, key, upload_id))
-    }
-
-    fn list_uploads<'a>(
-        &'a self,
-        bucket: &'a str,
-        prefix: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<Vec<MultipartUpload>, Error>> {
-        Box::pin(self.oss.list_multipart_uploads(bucket, prefix))
-    }
-
-    fn list_parts<'a>(
-        &'a self,
-        bucket: &'a str,
-        key: &'a str,
-        upload_id: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<UploadedPart>, Error>> {
-        Box::pin(self.oss.list_parts(bucket, key, upload_id))
-    }
-
-    fn head<'a>(&'a self, bucket: &'a str, key: &'a str) -> BoxFuture<'a, Result<Head, Error>> {
-        Box::pin(async move {
-            Ok(Head {
-                head: self.oss.head_object(bucket, key).await?,
-                checksum: None,
-            })
-        })
+    /// Alibaba Cloud OSS with the region, credentials and configuration of an RPC `client`
+    /// (what [`unicloud::Cloud`](https://docs.rs/unicloud) holds).
+    pub fn alibaba(client: &AlibabaClient) -> Self {
+        let oss = OssClient::builder(client.region().clone())
+            .credentials(client.credentials().clone())
+            .config(client.config().clone())
+            .build();
+        match oss {
+            Ok(c) => Self::oss(&c),
+            Err(e) => Storage::from_backend(Arc::new(crate::Unbuildable(e))),
+        }
     }
 }

@@ -91,6 +91,8 @@ mod model;
 mod tencent;
 #[cfg(test)]
 mod tests;
+#[cfg(any(feature = "tencent", feature = "alibaba"))]
+mod vendor;
 
 use checksum::Algorithm;
 pub use model::{
@@ -186,6 +188,104 @@ pub(crate) trait ObjectBackend: Send + Sync + fmt::Debug {
         upload_id: &'a str,
     ) -> BoxFuture<'a, Result<Vec<UploadedPart>, Error>>;
     fn head<'a>(&'a self, bucket: &'a str, key: &'a str) -> BoxFuture<'a, Result<Head, Error>>;
+}
+
+/// The backend of a client that could not be built from a provider's API client (an
+/// infallible constructor): every call fails with the reason.
+#[cfg(any(feature = "tencent", feature = "alibaba"))]
+#[derive(Debug)]
+pub(crate) struct Unbuildable(pub(crate) Error);
+
+#[cfg(any(feature = "tencent", feature = "alibaba"))]
+impl Unbuildable {
+    fn fail<'a, T: Send + 'a>(&self) -> BoxFuture<'a, Result<T, Error>> {
+        let mut e = Error::new(self.0.kind(), self.0.message().to_owned());
+        if let Some(p) = self.0.provider() {
+            e = e.with_provider(p);
+        }
+        Box::pin(async move { Err(e) })
+    }
+}
+
+#[cfg(any(feature = "tencent", feature = "alibaba"))]
+impl ObjectBackend for Unbuildable {
+    fn provider(&self) -> Provider {
+        self.0.provider().unwrap_or(Provider::Tencent)
+    }
+    fn clock(&self) -> SharedClock {
+        unicloud_core::ClientConfig::default().clock().clone()
+    }
+    fn min_part_size(&self) -> u64 {
+        MIB
+    }
+    fn max_object_size(&self) -> u64 {
+        0
+    }
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::Crc64
+    }
+    fn create_bucket<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<(), Error>> {
+        self.fail()
+    }
+    fn put<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        _: Bytes,
+        _: u64,
+        _: &'a PutOptions,
+    ) -> BoxFuture<'a, Result<Written, Error>> {
+        self.fail()
+    }
+    fn initiate<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        _: &'a PutOptions,
+    ) -> BoxFuture<'a, Result<String, Error>> {
+        self.fail()
+    }
+    fn upload_part<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        _: &'a str,
+        _: u32,
+        _: Bytes,
+        _: u64,
+    ) -> BoxFuture<'a, Result<Written, Error>> {
+        self.fail()
+    }
+    fn complete<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        _: &'a str,
+        _: &'a [Done],
+    ) -> BoxFuture<'a, Result<Written, Error>> {
+        self.fail()
+    }
+    fn abort<'a>(&'a self, _: &'a str, _: &'a str, _: &'a str) -> BoxFuture<'a, Result<(), Error>> {
+        self.fail()
+    }
+    fn list_uploads<'a>(
+        &'a self,
+        _: &'a str,
+        _: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Vec<MultipartUpload>, Error>> {
+        self.fail()
+    }
+    fn list_parts<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        _: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<UploadedPart>, Error>> {
+        self.fail()
+    }
+    fn head<'a>(&'a self, _: &'a str, _: &'a str) -> BoxFuture<'a, Result<Head, Error>> {
+        self.fail()
+    }
 }
 
 /// Object storage of one provider: see the [crate docs](crate). Cheap to clone.

@@ -121,6 +121,12 @@ impl TencentClient {
         self.inner.transport.config()
     }
 
+    /// The credentials provider (shared, cached): what other clients of the same account
+    /// (the object-storage client) are built with.
+    pub fn credentials(&self) -> &SharedCredentialsProvider {
+        self.inner.transport.credentials()
+    }
+
     /// Sends `request` in this client's region, retrying retryable failures.
     pub async fn call<A: Action>(&self, request: &A) -> Result<A::Output, Error> {
         self.call_in(self.region().as_str(), request).await

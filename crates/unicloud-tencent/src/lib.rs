@@ -37,6 +37,8 @@
 
 pub mod action;
 pub mod client;
+#[cfg(feature = "cos")]
+pub mod cos;
 pub mod errors;
 pub mod generated;
 pub mod sign;

@@ -40,6 +40,8 @@ pub mod client;
 pub mod encode;
 pub mod errors;
 pub mod generated;
+#[cfg(feature = "oss")]
+pub mod oss;
 pub mod sign;
 #[cfg(feature = "sts")]
 pub mod sts;

@@ -2,6 +2,7 @@
 //! on the wire), list paging, error mapping, HEAD without a body, retries by idempotency and
 //! input rejected before any request.
 #![cfg(feature = "oss")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

@@ -181,6 +181,25 @@ async fn head_errors_without_a_body_map_by_status() {
     assert_eq!(server.request_count(), 2);
 }
 
+/// A HEAD error's `<Error>` may come base64-encoded in `x-oss-err`: its code decides.
+#[tokio::test]
+async fn head_errors_read_x_oss_err() {
+    // base64 of <Error><Code>SignatureDoesNotMatch</Code><RequestId>r-h</RequestId></Error>
+    let encoded = "PEVycm9yPjxDb2RlPlNpZ25hdHVyZURvZXNOb3RNYXRjaDwvQ29kZT48UmVxdWVzdElkPnItaDwvUmVxdWVzdElkPjwvRXJyb3I+";
+    let server = RecordingServer::scripted(vec![
+        Reply::new(403, Vec::new()).with_header("x-oss-err", encoded),
+    ])
+    .await
+    .unwrap();
+    let err = client(&server.url())
+        .head_object(BUCKET, "k")
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth);
+    assert_eq!(err.code(), Some("SignatureDoesNotMatch"));
+    assert_eq!(err.request_id(), Some("r-h"));
+}
+
 #[tokio::test]
 async fn head_object_reads_the_metadata() {
     let server = RecordingServer::scripted(vec![

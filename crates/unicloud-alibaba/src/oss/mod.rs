@@ -645,11 +645,20 @@ fn http_date(now: i64) -> Option<String> {
 }
 
 /// The error a failed reply means: the `<Error>` body's code decides the kind, else the HTTP
-/// status (HEAD replies have no body).
+/// status. HEAD replies have no body; OSS may send the `<Error>` base64-encoded in the
+/// `x-oss-err` header instead, which is read when present.
 fn error_from(op: Op, response: &HttpResponse) -> Error {
     let status = response.status().as_u16();
     let body = if op.method() == Method::HEAD {
-        xml::ErrorBody::default()
+        use base64::Engine as _;
+        header_value(response, "x-oss-err")
+            .and_then(|v| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(v.trim())
+                    .ok()
+            })
+            .and_then(|raw| xml::parse::<xml::ErrorBody>(&raw))
+            .unwrap_or_default()
     } else {
         xml::parse::<xml::ErrorBody>(response.body()).unwrap_or_default()
     };

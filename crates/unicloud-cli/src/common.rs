@@ -46,6 +46,12 @@ impl GlobalArgs {
                 "no provider: pass --provider aws|tencent|alibaba or set UNICLOUD_PROVIDER",
             )
         })?;
+        self.cloud_for(provider).await
+    }
+
+    /// The [`Cloud`] of `provider` (which the command decided, e.g. from an `s3://` URL) with
+    /// the region, profile and endpoint flags.
+    pub(crate) async fn cloud_for(&self, provider: Provider) -> Result<Cloud, Error> {
         let mut b = Cloud::builder(provider);
         if let Some(r) = &self.region {
             b = b.region(r.clone());
@@ -145,12 +151,14 @@ pub(crate) fn spinner(message: String) -> ProgressBar {
 }
 
 /// The process exit code for an error: 2 invalid input, usage or configuration, 3
-/// authentication or permission, 4 not found, 1 anything else.
+/// authentication or permission, 4 not found, 130 cancelled (Ctrl-C), 1 anything else.
 pub(crate) fn exit_code(err: &Error) -> u8 {
     match err.kind() {
         ErrorKind::InvalidInput | ErrorKind::Config => 2,
         ErrorKind::Auth | ErrorKind::PermissionDenied => 3,
         ErrorKind::NotFound => 4,
+        // As a shell reports a command stopped by SIGINT.
+        ErrorKind::Cancelled => 130,
         _ => 1,
     }
 }

@@ -9,15 +9,17 @@
 //! unicloud -p aws network replace-routes --table rtb-... --route 10.8.0.0/16=instance:i-...
 //! unicloud -p tencent lb register --pool lb-.../lbl-... --backend ins-...:80:10 --wait
 //! unicloud -p alibaba lb describe-health --pool lb-...:80
+//! unicloud storage upload backup.tar.zst s3://my-bucket/backups/ --concurrency 8
+//! unicloud storage abort-uploads oss://my-bucket --older-than 1d
 //! unicloud emulator --listen 127.0.0.1:4566        # the emulator in the foreground
 //! unicloud completions zsh
 //! ```
 //!
 //! Exit codes: 0 success, 2 usage or invalid input, 3 authentication or permission, 4 not
-//! found, 1 anything else. Errors are one line on stderr with the kind, the provider's code and
+//! found, 130 cancelled (Ctrl-C during an upload; the multipart upload is aborted), 1 anything else. Errors are one line on stderr with the kind, the provider's code and
 //! its request id.
 //!
-//! Layout: one module per service (`compute`, `network`, `lb`; `storage` joins beside them) with
+//! Layout: one module per service (`compute`, `network`, `lb`, `storage`) with
 //! its subcommands' arguments and handlers, and `common` for what they share (the global flags
 //! and the `Cloud` they build, output, exit codes). `demo` and `emulator` exist with the
 //! default cargo feature `emulator` only.
@@ -34,6 +36,7 @@ mod emulator;
 mod lb;
 mod logging;
 mod network;
+mod storage;
 
 use std::process::ExitCode;
 
@@ -67,6 +70,9 @@ enum Command {
     /// Load-balancer backends: describe health, register, deregister.
     #[command(subcommand)]
     Lb(lb::LbCommand),
+    /// Object storage: upload files and streams, heads, open multipart uploads.
+    #[command(subcommand)]
+    Storage(storage::StorageCommand),
     /// Run the local multi-cloud emulator in the foreground.
     #[cfg(feature = "emulator")]
     Emulator(unicloud_emulator::cli::EmulatorArgs),
@@ -86,6 +92,7 @@ async fn run(args: Args) -> Result<(), Error> {
         Command::Compute(c) => compute::run(&args.global, c).await,
         Command::Network(n) => network::run(&args.global, n).await,
         Command::Lb(l) => lb::run(&args.global, l).await,
+        Command::Storage(s) => storage::run(&args.global, s).await,
         #[cfg(feature = "emulator")]
         Command::Demo(d) => demo::run(d).await,
         #[cfg(feature = "emulator")]

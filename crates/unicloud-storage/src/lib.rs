@@ -25,7 +25,7 @@
 //! let client = CosClient::builder(Region::new(Provider::Tencent, "ap-guangzhou")?)
 //!     .credentials(Credentials::new("AKID...", "secret"))
 //!     .build()?;
-//! let storage = Storage::tencent(&client);
+//! let storage = Storage::cos(&client); // or Storage::tencent(&api3_client), Cloud::storage()
 //! let opts = UploadOptions::default()
 //!     .with_concurrency(8)
 //!     .with_metadata("build", "1234")

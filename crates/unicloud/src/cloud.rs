@@ -95,6 +95,7 @@ macro_rules! service {
 service!("compute", unicloud_compute::Compute);
 service!("network", unicloud_network::Network);
 service!("lb", unicloud_lb::LoadBalancing);
+service!("storage", unicloud_storage::Storage);
 
 /// Builds a [`Cloud`]; see [`Cloud::builder`].
 #[derive(Clone)]
@@ -214,6 +215,13 @@ impl Cloud {
     /// Load-balancer backends: describe health, register, deregister, wait.
     #[cfg(feature = "lb")]
     pub fn lb(&self) -> unicloud_lb::LoadBalancing {
+        self.service()
+    }
+
+    /// Object storage (S3, COS, OSS): upload files and streams, heads, open multipart uploads.
+    /// The COS and OSS clients share this cloud's credentials and configuration.
+    #[cfg(feature = "storage")]
+    pub fn storage(&self) -> unicloud_storage::Storage {
         self.service()
     }
 }

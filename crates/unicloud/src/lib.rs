@@ -31,11 +31,11 @@
 //! ```
 //!
 //! The crate re-exports the pieces: [`base`] (providers, regions, credentials and their chains,
-//! errors, retries, clocks; the everyday types also at the crate root), [`compute`] (instances), [`network`] (route tables), [`lb`] (load-balancer backends), and the provider runtimes [`aws`]
+//! errors, retries, clocks; the everyday types also at the crate root), [`compute`] (instances), [`network`] (route tables), [`lb`] (load-balancer backends), [`storage`] (object upload), and the provider runtimes [`aws`]
 //! (`aws-config` loading, the AWS SDK's errors mapped, assume-role), [`tencent`] and [`alibaba`]
 //! (`client.call(any generated action)` for what the unified API does not cover).
 //!
-//! Cargo features: services (`compute`, `network`, `lb`) × providers (`aws`, `tencent`, `alibaba`), all on by
+//! Cargo features: services (`compute`, `network`, `lb`, `storage`) × providers (`aws`, `tencent`, `alibaba`), all on by
 //! default, so `default-features = false, features = ["compute", "tencent"]` compiles only the
 //! Tencent Cloud backend of the compute API (no AWS SDK at all).
 
@@ -47,6 +47,7 @@ mod cloud;
     feature = "compute",
     feature = "network",
     feature = "lb",
+    feature = "storage",
     feature = "aws",
     feature = "tencent",
     feature = "alibaba"
@@ -71,5 +72,7 @@ pub use unicloud_core::{
 pub use unicloud_lb as lb;
 #[cfg(feature = "network")]
 pub use unicloud_network as network;
+#[cfg(feature = "storage")]
+pub use unicloud_storage as storage;
 #[cfg(feature = "tencent")]
 pub use unicloud_tencent as tencent;

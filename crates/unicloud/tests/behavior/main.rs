@@ -1,4 +1,4 @@
-//! The behaviour suite: every case is written once against the unified compute, network and lb APIs and runs
+//! The behaviour suite: every case is written once against the unified compute, network, lb and storage APIs and runs
 //! for every selected provider.
 //!
 //! - `UNICLOUD_TEST_PROVIDERS=aws,tencent,alibaba` — which providers (default: all the target
@@ -22,6 +22,7 @@ mod cases;
 mod harness;
 mod lb;
 mod network;
+mod storage;
 
 use std::time::{Duration, SystemTime};
 
@@ -178,3 +179,37 @@ behavior!(lb::lb_throttled, {
     }
     EmuOpts::faults(faults)
 });
+
+// Object storage: the same cases on every provider.
+behavior!(storage::storage_uploads, EmuOpts::default());
+// The 2nd and 3rd part uploads answer a 5xx once each.
+behavior!(
+    storage::storage_part_retried,
+    EmuOpts::faults(
+        FaultConfig::default().rule(
+            FaultRule::new(None, "UploadPart")
+                .after(1)
+                .times(2)
+                .server_error(1.0)
+        )
+    )
+);
+// Every part upload after the 1st is refused with a client error.
+behavior!(
+    storage::storage_part_fails,
+    EmuOpts::faults(
+        FaultConfig::default().rule(FaultRule::new(None, "UploadPart").after(1).reject(1.0))
+    )
+);
+behavior!(storage::storage_cancel, EmuOpts::default());
+behavior!(storage::storage_resume, EmuOpts::default());
+behavior!(storage::storage_refused, EmuOpts::default());
+// Every request would be throttled (and counted): the case proves none is sent.
+behavior!(
+    storage::storage_bad_input,
+    EmuOpts::faults(
+        FaultConfig::default()
+            .seed(17)
+            .rule(FaultRule::new(None, "*").throttle(1.0))
+    )
+);

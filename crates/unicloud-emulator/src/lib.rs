@@ -306,6 +306,10 @@ pub struct EmulatorBuilder {
     token_ttl: Duration,
     max_body_bytes: usize,
     faults: FaultConfig,
+    data_dir: Option<std::path::PathBuf>,
+    max_storage_bytes: u64,
+    buckets: Vec<(Provider, String)>,
+    min_parts: Vec<(Provider, u64)>,
 }
 
 impl std::fmt::Debug for EmulatorBuilder {
@@ -323,6 +327,9 @@ impl std::fmt::Debug for EmulatorBuilder {
             .field("token_ttl", &self.token_ttl)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("faults", &self.faults)
+            .field("data_dir", &self.data_dir)
+            .field("max_storage_bytes", &self.max_storage_bytes)
+            .field("buckets", &self.buckets)
             .finish_non_exhaustive()
     }
 }
@@ -347,6 +354,10 @@ impl Default for EmulatorBuilder {
             token_ttl: Duration::from_secs(24 * 3600),
             max_body_bytes: 4 * 1024 * 1024,
             faults: FaultConfig::default(),
+            data_dir: None,
+            max_storage_bytes: storage::DEFAULT_MAX_STORAGE,
+            buckets: Vec::new(),
+            min_parts: Vec::new(),
         }
     }
 }
@@ -424,6 +435,34 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Keeps object and part bytes in files under `dir` (created if missing) instead of
+    /// memory.
+    pub fn data_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// The object-storage budget per cloud, in bytes (default 2 GiB): an upload that would
+    /// exceed it is refused with the vendor's `EntityTooLarge` (HTTP 400).
+    pub fn max_storage_bytes(mut self, bytes: u64) -> Self {
+        self.max_storage_bytes = bytes;
+        self
+    }
+
+    /// Creates bucket `name` of `provider` at start (COS names include `-<appid>`).
+    pub fn bucket(mut self, provider: Provider, name: impl Into<String>) -> Self {
+        self.buckets.push((provider, name.into()));
+        self
+    }
+
+    /// The smallest part other than the last that `provider` accepts when completing a
+    /// multipart upload (defaults: S3 5 MiB, COS 1 MiB, OSS 100 KiB, as the vendors
+    /// document).
+    pub fn min_part_size(mut self, provider: Provider, bytes: u64) -> Self {
+        self.min_parts.push((provider, bytes));
+        self
+    }
+
     fn shared(self) -> Arc<Shared> {
         let keys = if self.keys.is_empty() {
             Self::default().demo_keys().keys
@@ -439,13 +478,30 @@ impl EmulatorBuilder {
             retention: self.retention,
             token_ttl: self.token_ttl,
             max_body_bytes: self.max_body_bytes,
+            stores: model::storage::Stores::default(),
+            data_dir: self.data_dir,
+            max_storage_bytes: self.max_storage_bytes,
+            min_parts: self.min_parts,
         })
     }
 
     /// Binds the listener and starts serving in a background task.
     pub async fn start(self) -> std::io::Result<EmulatorHandle> {
         let listen = self.listen;
+        if let Some(d) = &self.data_dir {
+            std::fs::create_dir_all(d)?;
+        }
+        let buckets = self.buckets.clone();
         let shared = self.shared();
+        for (p, name) in buckets {
+            let region = match p {
+                Provider::Aws => "us-east-1",
+                Provider::Tencent => "ap-guangzhou",
+                _ => "cn-hangzhou",
+            };
+            let now = shared.now();
+            let _ = model::lock(shared.stores.of(p)).create_bucket(&name, region, now);
+        }
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let app = axum::Router::new()
@@ -629,6 +685,81 @@ impl EmulatorHandle {
         Ok(())
     }
 
+    /// A read-only view of `provider`'s object storage: buckets, objects and open uploads.
+    pub fn storage(&self, provider: Provider) -> StorageSnapshot {
+        let store = model::lock(self.shared.stores.of(provider));
+        StorageSnapshot {
+            buckets: store
+                .buckets
+                .values()
+                .map(|b| BucketSnapshot {
+                    name: b.name.clone(),
+                    region: b.region.clone(),
+                    objects: b
+                        .objects
+                        .values()
+                        .map(|o| ObjectSnapshot {
+                            key: o.key.clone(),
+                            size: o.content.size,
+                            etag: o.etag.clone(),
+                            md5_hex: hex::encode(o.content.md5),
+                            crc64: o.content.crc64,
+                            checksum: o
+                                .content
+                                .checksum
+                                .as_ref()
+                                .map(|c| (c.alg.name().to_owned(), c.value.clone())),
+                            content_type: o.content_type.clone(),
+                            metadata: o.metadata.clone(),
+                            storage_class: o.storage_class.clone(),
+                            parts: o.parts,
+                        })
+                        .collect(),
+                    uploads: b
+                        .uploads
+                        .values()
+                        .map(|u| UploadSnapshot {
+                            key: u.key.clone(),
+                            upload_id: u.id.clone(),
+                            parts: u
+                                .parts
+                                .values()
+                                .map(|p| (p.number, p.content.size))
+                                .collect(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            used_bytes: store.used,
+        }
+    }
+
+    /// The bytes of object `key` in `bucket` of `provider`, if it exists.
+    pub fn object_bytes(&self, provider: Provider, bucket: &str, key: &str) -> Option<Vec<u8>> {
+        let blob = model::lock(self.shared.stores.of(provider))
+            .object(bucket, key)
+            .ok()?
+            .content
+            .blob
+            .clone();
+        blob.read().ok().map(|b| b.to_vec())
+    }
+
+    /// Opens a multipart upload under the id given (e.g. to replay captured part uploads
+    /// naming ids the emulator would never draw); the bucket must exist.
+    pub fn seed_upload(
+        &self,
+        provider: Provider,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<(), SeedError> {
+        let now = self.shared.now();
+        model::lock(self.shared.stores.of(provider))
+            .create_upload(bucket, key, upload_id, Default::default(), now)
+            .map_err(|e| SeedError(format!("{e:?}")))
+    }
+
     /// A snapshot of the injected-fault counters.
     pub fn fault_counters(&self) -> FaultCounters {
         self.shared.faults.counters()
@@ -641,6 +772,82 @@ impl EmulatorHandle {
         }
         let _ = (&mut self.task).await;
     }
+}
+
+/// What one cloud's object storage holds: see [`EmulatorHandle::storage`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StorageSnapshot {
+    /// The buckets, by name.
+    pub buckets: Vec<BucketSnapshot>,
+    /// Bytes held by objects and parts, counted against the storage budget.
+    pub used_bytes: u64,
+}
+
+impl StorageSnapshot {
+    /// The bucket `name`, if it exists.
+    pub fn bucket(&self, name: &str) -> Option<&BucketSnapshot> {
+        self.buckets.iter().find(|b| b.name == name)
+    }
+}
+
+/// A bucket in a [`StorageSnapshot`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BucketSnapshot {
+    /// Its name.
+    pub name: String,
+    /// The region it was created in.
+    pub region: String,
+    /// Its objects, by key.
+    pub objects: Vec<ObjectSnapshot>,
+    /// Its multipart uploads in progress, by upload id.
+    pub uploads: Vec<UploadSnapshot>,
+}
+
+impl BucketSnapshot {
+    /// The object `key`, if it exists.
+    pub fn object(&self, key: &str) -> Option<&ObjectSnapshot> {
+        self.objects.iter().find(|o| o.key == key)
+    }
+}
+
+/// An object in a [`BucketSnapshot`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ObjectSnapshot {
+    /// Its key.
+    pub key: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its ETag without quotes (MD5 hex, or `…-N` for a multipart object).
+    pub etag: String,
+    /// The MD5 of its bytes, hex.
+    pub md5_hex: String,
+    /// Its CRC-64/XZ (COS and OSS `crc64ecma`).
+    pub crc64: u64,
+    /// The S3 additional checksum stored with it: (algorithm, base64 value).
+    pub checksum: Option<(String, String)>,
+    /// Its content type.
+    pub content_type: String,
+    /// Its user metadata (names lower-case, without the vendor prefix).
+    pub metadata: Vec<(String, String)>,
+    /// Its storage class as the vendor spells it.
+    pub storage_class: String,
+    /// How many parts it was assembled from (0: a single PUT).
+    pub parts: u32,
+}
+
+/// A multipart upload in a [`BucketSnapshot`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UploadSnapshot {
+    /// The object key.
+    pub key: String,
+    /// The upload id.
+    pub upload_id: String,
+    /// Its parts: (number, size).
+    pub parts: Vec<(u32, u64)>,
 }
 
 /// A network resource for [`EmulatorHandle::seed_network`], vendor-neutral: what the vendor

@@ -20,7 +20,9 @@
 //! final state); `--fixed-time UNIX_SECONDS` (freeze the clock, e.g. to replay captured
 //! requests); `--fault PROVIDER:ACTION:key=value,...` (repeatable); `--fault-config FILE.toml`;
 //! `--fault-seed N`; `--client-token-ttl-secs N` (default 86400); `--max-request-bytes N` (API
-//! request bodies, default 4 MiB).
+//! request bodies, default 4 MiB); `--data-dir DIR` (object bytes in files there, default in
+//! memory); `--max-storage-bytes N` (object-storage budget per cloud, default 2 GiB);
+//! `--bucket PROVIDER:NAME` (repeatable; a bucket created at start).
 //!
 //! In-process, for tests:
 //!
@@ -63,7 +65,7 @@
 //! classic ELB by the `Version` parameter; `s3` is object storage); COS and OSS
 //! signatures, presigned queries and bucket-style hosts (`bucket.s3.localhost`,
 //! `bucket-1250000000.cos.<region>.myqcloud.com`, `bucket.oss-<region>.aliyuncs.com`) → that
-//! cloud's object storage (answered `501 NotImplemented` in the vendor's XML shape for now); a
+//! cloud's object storage (see "Object storage" below); a
 //! `SecretId` parameter in the query or form body → Tencent's legacy v1 signature;
 //! `x-acs-action`, an ACS3 Authorization or `Action=` in the query → Alibaba OpenAPI (RPC
 //! style). The exact rule, in order, is in the `router` module. Any region is accepted and
@@ -170,6 +172,26 @@
 //!   for the transition delay after registration, then healthy while its instance runs; each
 //!   front-end's docs give the vendor's names and what a destroyed instance leaves.
 //!   [`EmulatorHandle::seed_load_balancer`] inserts load balancers under given ids.
+//! - Object storage, on one vendor-neutral store per cloud (`model/storage.rs`, behind its own
+//!   lock): S3 (`CreateBucket`, `HeadBucket`, `ListBuckets`, `PutObject`, `HeadObject`,
+//!   `GetObject` with `Range`, `ListObjects`/`ListObjectsV2`, `DeleteObject`,
+//!   `CreateMultipartUpload`, `UploadPart`, `CompleteMultipartUpload`,
+//!   `AbortMultipartUpload`, `ListMultipartUploads`, `ListParts`), path-style or
+//!   virtual-hosted (`bucket.s3.localhost`), SigV4 by header (hex SHA-256 checked while the
+//!   body streams, `UNSIGNED-PAYLOAD`, `aws-chunked` with chunk signatures and trailing
+//!   `x-amz-checksum-*`) or presigned query; CRC32/CRC32C/CRC64NVME/SHA1/SHA256 checksums
+//!   are validated, stored, returned with `x-amz-checksum-mode: ENABLED`, and multipart
+//!   uploads with an algorithm answer the composite `base64(alg(part sums))-N`. COS
+//!   (`PutBucket`, `InitiateMultipartUpload`, … with `x-cos-hash-crc64ecma`; the bucket from
+//!   the `Host` even on 127.0.0.1, or `/<name>-<appid>/key`, or the only COS bucket) and OSS
+//!   (v1 and v4 signatures, `%2F` keys, `x-oss-hash-crc64ecma`, upper-case ETags). Minimum
+//!   parts: S3 5 MiB, COS 1 MiB, OSS 100 KiB ([`EmulatorBuilder::min_part_size`]). A body
+//!   may be at most 5 GiB and never more than the storage budget left
+//!   ([`EmulatorBuilder::max_storage_bytes`]): past it the vendor's `EntityTooLarge`
+//!   (HTTP 400). [`EmulatorHandle::storage`] and [`EmulatorHandle::object_bytes`] show what is
+//!   stored; [`EmulatorBuilder::bucket`] and [`EmulatorHandle::seed_upload`] seed it. Faults
+//!   apply by the vendor's action name (`PutObject`, `UploadPart`, `CreateMultipartUpload` on
+//!   AWS, `InitiateMultipartUpload` on COS and OSS, …); `drop_mid_body` cuts an upload off.
 //! - Fault injection: see [`faults`] for the TOML format.
 //!
 //! # Layout
@@ -178,16 +200,18 @@
 //! server.rs   the listener: routes on the head, buffers API bodies up to the configured limit,
 //!             injects faults
 //! router.rs   the routing rule: which cloud, API or object storage, from host, headers, query
-//! storage.rs  object storage routes, answered NotImplemented in each vendor's shape for now
+//! storage.rs  the object-storage engine the S3, COS and OSS front-ends share: actions,
+//!             streamed bodies (hashes, aws-chunked, checksums), XML replies
 //! auth/       keys.rs (static and temporary keys, nonce cache; all bounded), sigv4.rs,
 //!             tencent.rs (TC3 + v1), alibaba.rs (ACS3 + RPC v1)
 //! model/      the vendor-neutral world: one state per (cloud, region), each behind its own lock;
 //!             compute.rs (the one instance state machine), network.rs, lb.rs (load balancers
-//!             and backend health), tokens.rs (client tokens, expiring)
+//!             and backend health), tokens.rs (client tokens, expiring); storage.rs (buckets,
+//!             objects, uploads: one store per cloud with its own lock)
 //! wire/       the shared error type, flat parameters with their cap, XML text
-//! aws/        mod.rs (Query protocol, both error shapes), ec2/, elbv2.rs, elb.rs, sts.rs
-//! tencent/    mod.rs (JSON envelope, v1 unflattening), cvm.rs, vpc.rs, clb.rs, sts.rs
-//! alibaba/    mod.rs (RPC parameters and errors), ecs.rs, vpc.rs, slb.rs, sts.rs
+//! aws/        mod.rs (Query protocol, both error shapes), ec2/, elbv2.rs, elb.rs, sts.rs, s3.rs
+//! tencent/    mod.rs (JSON envelope, v1 unflattening), cvm.rs, vpc.rs, clb.rs, sts.rs, cos.rs
+//! alibaba/    mod.rs (RPC parameters and errors), ecs.rs, vpc.rs, slb.rs, sts.rs, oss.rs
 //! faults.rs   fault rules and counters
 //! ```
 //!
@@ -205,6 +229,12 @@
 //!    `SERVICE` constant naming it (scope name, or API version) and an `ACTIONS` table whose
 //!    handlers parse parameters, call `Shared::in_region` and write the reply.
 //! 3. List the `SERVICE` in the vendor's `SERVICES` array in its `mod.rs`.
+//!
+//! An object-storage vendor is different: its front-end file (`aws/s3.rs`, `tencent/cos.rs`,
+//! `alibaba/oss.rs`) holds a `Vendor` constant (header prefix, XML namespace, minimum part,
+//! error shape), finds bucket and key, checks the signature and hands the request to
+//! `storage::serve`; the actions live once in `storage.rs`, the data in `model/storage.rs`.
+//!
 //! 4. Extend `tests/robustness.rs`'s action strategies and add the vendor's documented
 //!    examples or captures as tests; check it with the vendor's SDK in `sdk-compat/`.
 //!
@@ -216,7 +246,11 @@
 //! temporary keys are evicted once expired (at most 100 000 live), Alibaba nonces are kept for
 //! the skew window only, client-token records expire after
 //! [`EmulatorBuilder::client_token_ttl`] (at most 100 000 per region), and at most 4096
-//! (cloud, region) states are created. No `Debug` output shows a secret or session token.
+//! (cloud, region) states are created. Object-storage bodies are streamed, never buffered
+//! twice, at most 5 GiB each and within the storage budget
+//! ([`EmulatorBuilder::max_storage_bytes`], default 2 GiB per cloud); a CompleteMultipartUpload
+//! body is bound by the API limit, an upload by 10 000 parts, a chunk or trailer line by 4 KiB.
+//! No `Debug` output shows a secret or session token.
 //!
 //! # Benchmarks
 //!

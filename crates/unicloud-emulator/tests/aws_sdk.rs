@@ -1284,3 +1284,79 @@ fn md5_of(data: &[u8]) -> u128 {
     use md5::Digest as _;
     u128::from_be_bytes(md5::Md5::digest(data).into())
 }
+
+/// Object bytes land in files of the data directory, the storage budget refuses what does not
+/// fit with `EntityTooLarge`, and the drop faults cut the connection (mid-body: nothing
+/// stored; after apply: stored).
+#[tokio::test]
+async fn s3_data_dir_budget_and_dropped_connections() {
+    use aws_sdk_s3::primitives::ByteStream;
+    let dir = std::env::temp_dir().join(format!("unicloud-emu-s3-{}", std::process::id()));
+    let faults = FaultConfig::default()
+        .rule(
+            FaultRule::new(Some(Provider::Aws), "PutObject")
+                .after(2)
+                .times(1)
+                .drop_mid_body(1.0),
+        )
+        .rule(
+            FaultRule::new(Some(Provider::Aws), "PutObject")
+                .after(3)
+                .times(1)
+                .drop_after_apply(1.0),
+        );
+    let emu = Emulator::builder()
+        .key(Provider::Aws, ID, SECRET)
+        .bucket(Provider::Aws, "bkt")
+        .data_dir(&dir)
+        .max_storage_bytes(100)
+        .faults(faults)
+        .start()
+        .await
+        .unwrap();
+    let c = s3(&emu.base_url(), SECRET);
+    let put = |key: &'static str, data: &'static [u8]| {
+        c.put_object()
+            .bucket("bkt")
+            .key(key)
+            .body(ByteStream::from_static(data))
+            .send()
+    };
+    put("a", &[7u8; 60]).await.unwrap();
+    let files = || std::fs::read_dir(&dir).unwrap().count();
+    assert_eq!(files(), 1);
+    assert_eq!(
+        emu.object_bytes(Provider::Aws, "bkt", "a"),
+        Some(vec![7u8; 60])
+    );
+    let e = put("b", &[1u8; 60]).await.unwrap_err();
+    assert_eq!(s3_code(e.as_service_error().unwrap()), "EntityTooLarge");
+    assert_eq!(files(), 1);
+    // The 3rd PutObject is cut mid-body, the 4th stored and then dropped.
+    assert!(put("c", b"cut").await.is_err());
+    assert!(emu.object_bytes(Provider::Aws, "bkt", "c").is_none());
+    assert!(put("d", b"kept").await.is_err());
+    assert_eq!(
+        emu.object_bytes(Provider::Aws, "bkt", "d"),
+        Some(b"kept".to_vec())
+    );
+    let counters = emu.fault_counters();
+    assert_eq!(
+        counters.get(Provider::Aws, "PutObject", FaultKind::DropMidBody),
+        1
+    );
+    assert_eq!(
+        counters.get(Provider::Aws, "PutObject", FaultKind::DropAfterApply),
+        1
+    );
+    c.delete_object()
+        .bucket("bkt")
+        .key("a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(files(), 1, "only d's file is left");
+    assert_eq!(emu.storage(Provider::Aws).used_bytes, 4);
+    emu.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

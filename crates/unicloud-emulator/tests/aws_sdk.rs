@@ -1360,3 +1360,78 @@ async fn s3_data_dir_budget_and_dropped_connections() {
     emu.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Completion refuses a small non-last part, an unknown ETag and parts out of order, and the
+/// upload stays open for a correct retry.
+#[tokio::test]
+async fn s3_completion_errors() {
+    use aws_sdk_s3::primitives::ByteStream;
+    use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+    let emu = Emulator::builder()
+        .key(Provider::Aws, ID, SECRET)
+        .bucket(Provider::Aws, "bkt")
+        .start()
+        .await
+        .unwrap();
+    let c = s3(&emu.base_url(), SECRET);
+    let id = c
+        .create_multipart_upload()
+        .bucket("bkt")
+        .key("k")
+        .send()
+        .await
+        .unwrap()
+        .upload_id()
+        .unwrap()
+        .to_owned();
+    let mut etags = Vec::new();
+    for n in 1..=2 {
+        let up = c
+            .upload_part()
+            .bucket("bkt")
+            .key("k")
+            .upload_id(&id)
+            .part_number(n)
+            .body(ByteStream::from_static(b"small"))
+            .send()
+            .await
+            .unwrap();
+        etags.push(up.e_tag().unwrap().to_owned());
+    }
+    let complete = |parts: Vec<(i32, &str)>| {
+        let parts = parts
+            .into_iter()
+            .map(|(n, e)| CompletedPart::builder().part_number(n).e_tag(e).build())
+            .collect();
+        c.complete_multipart_upload()
+            .bucket("bkt")
+            .key("k")
+            .upload_id(&id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
+            .send()
+    };
+    let e = complete(vec![(1, &etags[0]), (2, &etags[1])])
+        .await
+        .unwrap_err();
+    assert_eq!(s3_code(e.as_service_error().unwrap()), "EntityTooSmall");
+    let e = complete(vec![(1, "\"00000000000000000000000000000000\"")])
+        .await
+        .unwrap_err();
+    assert_eq!(s3_code(e.as_service_error().unwrap()), "InvalidPart");
+    let e = complete(vec![(2, &etags[1]), (1, &etags[0])])
+        .await
+        .unwrap_err();
+    assert_eq!(s3_code(e.as_service_error().unwrap()), "InvalidPartOrder");
+    // One part is also the last: accepted whatever its size.
+    let done = complete(vec![(1, &etags[0])]).await.unwrap();
+    assert!(done.e_tag().unwrap().ends_with("-1\""));
+    assert_eq!(
+        emu.object_bytes(Provider::Aws, "bkt", "k"),
+        Some(b"small".to_vec())
+    );
+    emu.shutdown().await;
+}

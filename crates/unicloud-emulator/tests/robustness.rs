@@ -2114,3 +2114,50 @@ fn an_api_body_over_the_limit_is_refused_unparsed() {
     let r = send(&raw).unwrap();
     assert_eq!(r.status, 413, "{}", r.text());
 }
+
+/// A body that does not hash to its `x-amz-content-sha256`, or to its `Content-MD5`, is
+/// refused with S3's codes and stores nothing; a HEAD error has no body.
+#[test]
+fn s3_payload_digests_are_checked() {
+    fn with_header(raw: Vec<u8>, name: &str, value: &str) -> Vec<u8> {
+        let text = String::from_utf8(raw).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        format!("{head}\r\n{name}: {value}\r\n\r\n{body}").into_bytes()
+    }
+    // Signed over the hash of "good", sent with "evil".
+    let signed = String::from_utf8(s3_rest("PUT", "/robust/digest", b"good")).unwrap();
+    let tampered = signed.replace("\r\n\r\ngood", "\r\n\r\nevil");
+    let r = send(tampered.as_bytes()).unwrap();
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(
+        r.text().contains("<Code>XAmzContentSHA256Mismatch</Code>"),
+        "{}",
+        r.text()
+    );
+    let r = send(&s3_rest("GET", "/robust/digest", b"")).unwrap();
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert!(r.text().contains("<Code>NoSuchKey</Code>"), "{}", r.text());
+    // Content-MD5 (not signed here) of other bytes; then one that is not an MD5 at all.
+    let bad_md5 = with_header(
+        s3_rest("PUT", "/robust/md5", b"data"),
+        "Content-MD5",
+        "1B2M2Y8AsgTpgAmY7PhCfg==",
+    );
+    let r = send(&bad_md5).unwrap();
+    assert!(r.text().contains("<Code>BadDigest</Code>"), "{}", r.text());
+    let junk_md5 = with_header(
+        s3_rest("PUT", "/robust/md5", b"data"),
+        "Content-MD5",
+        "nope",
+    );
+    let r = send(&junk_md5).unwrap();
+    assert!(
+        r.text().contains("<Code>InvalidDigest</Code>"),
+        "{}",
+        r.text()
+    );
+    let r = send(&s3_rest("HEAD", "/robust/md5", b"")).unwrap();
+    assert_eq!(r.status, 404);
+    assert!(r.body.is_empty());
+    assert!(r.header("x-amz-request-id").is_some());
+}

@@ -398,13 +398,12 @@ impl Store {
         if listed.is_empty() {
             return Err(StoreError::MalformedXml);
         }
+        // Order first, as S3 reports it before anything about the parts themselves.
+        if listed.windows(2).any(|w| w[0].0 >= w[1].0) {
+            return Err(StoreError::InvalidPartOrder);
+        }
         let mut parts = Vec::with_capacity(listed.len());
-        let mut last = 0;
         for (i, (n, etag, checksum)) in listed.iter().enumerate() {
-            if *n <= last {
-                return Err(StoreError::InvalidPartOrder);
-            }
-            last = *n;
             let part = upload.parts.get(n).ok_or(StoreError::InvalidPart(*n))?;
             if !part.etag().eq_ignore_ascii_case(etag.trim_matches('"')) {
                 return Err(StoreError::InvalidPart(*n));

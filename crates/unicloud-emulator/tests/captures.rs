@@ -535,3 +535,324 @@ async fn storage_captures_replay_with_etags_and_crc64() {
     );
     emu.shutdown().await;
 }
+
+/// A COS request signed now by `unicloud_tencent::sign::cos` (path-style on the emulator's
+/// address), with `secret`.
+fn cos_request(
+    method: &str,
+    path: &str,
+    query: &[(&str, &str)],
+    body: &[u8],
+    secret: &str,
+) -> Vec<u8> {
+    use unicloud_tencent::sign::{Credential, cos};
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let len = body.len().to_string();
+    let headers = [("Host", "127.0.0.1"), ("Content-Length", len.as_str())];
+    let names: Vec<&str> = query.iter().map(|(k, _)| *k).collect();
+    let decoded = percent_encoding::percent_decode_str(path)
+        .decode_utf8_lossy()
+        .into_owned();
+    let sig = cos::sign(
+        &cos::CosRequest {
+            method,
+            path: &decoded,
+            params: query,
+            headers: &headers,
+            // build_raw sends a Content-Length only for a body or a POST.
+            signed_headers: if body.is_empty() && method != "POST" {
+                &["host"]
+            } else {
+                &["host", "content-length"]
+            },
+            signed_params: &names,
+        },
+        &Credential::new(TC_ID, secret),
+        cos::KeyTime::new(now - 10, now + 600).unwrap(),
+    )
+    .unwrap();
+    let q: Vec<String> = query
+        .iter()
+        .map(|(k, v)| {
+            if v.is_empty() {
+                (*k).to_owned()
+            } else {
+                format!("{k}={v}")
+            }
+        })
+        .collect();
+    let target = if q.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", q.join("&"))
+    };
+    let hs = vec![
+        ("Host".to_owned(), "127.0.0.1".to_owned()),
+        ("Authorization".to_owned(), sig.authorization),
+    ];
+    build_raw(method, &target, &hs, body)
+}
+
+/// An OSS request signed now with v1 by `unicloud_alibaba::sign::oss::v1`, path-style.
+fn oss_request(
+    method: &str,
+    bucket: &str,
+    key: &str,
+    query: &[(&str, &str)],
+    body: &[u8],
+    secret: &str,
+) -> Vec<u8> {
+    use unicloud_alibaba::sign::Credential;
+    use unicloud_alibaba::sign::oss::v1;
+    let date = unicloud_emulator_http_date();
+    let headers = [("Date", date.as_str())];
+    let sig = v1::sign(
+        &v1::OssV1Request {
+            method,
+            bucket: Some(bucket),
+            key: (!key.is_empty()).then_some(key),
+            params: query,
+            headers: &headers,
+        },
+        &Credential::new(ALI_ID, secret),
+    );
+    let q: Vec<String> = query
+        .iter()
+        .map(|(k, v)| {
+            if v.is_empty() {
+                (*k).to_owned()
+            } else {
+                format!("{k}={v}")
+            }
+        })
+        .collect();
+    let path = format!("/{bucket}/{}", key.replace('/', "%2F"));
+    let target = if q.is_empty() {
+        path
+    } else {
+        format!("{path}?{}", q.join("&"))
+    };
+    let hs = vec![
+        ("Host".to_owned(), "127.0.0.1".to_owned()),
+        ("Date".to_owned(), date.clone()),
+        ("Authorization".to_owned(), sig.authorization),
+    ];
+    build_raw(method, &target, &hs, body)
+}
+
+fn unicloud_emulator_http_date() -> String {
+    let t = time::OffsetDateTime::now_utc();
+    let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} GMT",
+        days[t.weekday().number_days_from_monday() as usize],
+        t.day(),
+        months[u8::from(t.month()) as usize - 1],
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+fn has_elements(body: &str, tags: &[&str]) -> bool {
+    tags.iter().all(|t| {
+        let open = format!("<{t}>");
+        body.split(&open)
+            .nth(1)
+            .is_some_and(|rest| !rest.starts_with('<'))
+    })
+}
+
+/// COS and OSS errors in their vendors' shapes: every element filled, the request-id header,
+/// the vendor's minimum part sizes (COS 1 MiB, OSS 100 KiB) enforced by default.
+#[tokio::test]
+async fn cos_and_oss_errors_have_the_vendor_shapes() {
+    let emu = Emulator::builder()
+        .key(Provider::Tencent, TC_ID, TC_KEY)
+        .key(Provider::Alibaba, ALI_ID, ALI_KEY)
+        .start()
+        .await
+        .unwrap();
+    let cos_tags = ["Code", "Message", "Resource", "RequestId", "TraceId"];
+    let oss_tags = ["Code", "Message", "RequestId", "HostId", "EC"];
+    let b = "/shape-1250000000";
+    let r = send_raw(
+        emu.addr(),
+        &cos_request("PUT", &format!("{b}/k"), &[], b"x", TC_KEY),
+    )
+    .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert!(
+        r.body.contains("<Code>NoSuchBucket</Code>") && has_elements(&r.body, &cos_tags),
+        "{}",
+        r.body
+    );
+    assert!(r.header("x-cos-request-id").is_some());
+    let r = send_raw(
+        emu.addr(),
+        &cos_request("PUT", &format!("{b}/"), &[], b"", TC_KEY),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = send_raw(
+        emu.addr(),
+        &cos_request("GET", &format!("{b}/missing"), &[], b"", TC_KEY),
+    )
+    .await;
+    assert!(
+        r.body.contains("<Code>NoSuchKey</Code>") && has_elements(&r.body, &cos_tags),
+        "{}",
+        r.body
+    );
+    let r = send_raw(
+        emu.addr(),
+        &cos_request("PUT", &format!("{b}/k"), &[], b"x", "wrong"),
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    assert!(
+        r.body.contains("<Code>SignatureDoesNotMatch</Code>"),
+        "{}",
+        r.body
+    );
+    let r = send_raw(
+        emu.addr(),
+        &cos_request(
+            "PUT",
+            &format!("{b}/k"),
+            &[("partNumber", "1"), ("uploadId", "NOPE")],
+            b"x",
+            TC_KEY,
+        ),
+    )
+    .await;
+    assert!(r.body.contains("<Code>NoSuchUpload</Code>"), "{}", r.body);
+    // Two small parts: COS refuses the first (under 1 MiB) at completion.
+    let r = send_raw(
+        emu.addr(),
+        &cos_request("POST", &format!("{b}/mp"), &[("uploads", "")], b"", TC_KEY),
+    )
+    .await;
+    let id = r
+        .body
+        .split("<UploadId>")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut xml = String::from("<CompleteMultipartUpload>");
+    for n in ["1", "2"] {
+        let r = send_raw(
+            emu.addr(),
+            &cos_request(
+                "PUT",
+                &format!("{b}/mp"),
+                &[("partNumber", n), ("uploadId", &id)],
+                b"tiny",
+                TC_KEY,
+            ),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.header("x-cos-hash-crc64ecma").is_some());
+        xml.push_str(&format!(
+            "<Part><PartNumber>{n}</PartNumber><ETag>{}</ETag></Part>",
+            r.header("etag").unwrap()
+        ));
+    }
+    xml.push_str("</CompleteMultipartUpload>");
+    let r = send_raw(
+        emu.addr(),
+        &cos_request(
+            "POST",
+            &format!("{b}/mp"),
+            &[("uploadId", &id)],
+            xml.as_bytes(),
+            TC_KEY,
+        ),
+    )
+    .await;
+    assert!(r.body.contains("<Code>EntityTooSmall</Code>"), "{}", r.body);
+    let r = send_raw(
+        emu.addr(),
+        &cos_request("GET", &format!("{b}/"), &[("uploads", "")], b"", TC_KEY),
+    )
+    .await;
+    assert!(
+        r.body.contains(&format!("<UploadId>{id}</UploadId>")),
+        "{}",
+        r.body
+    );
+
+    // OSS.
+    let r = send_raw(
+        emu.addr(),
+        &oss_request("PUT", "shape", "dir/k", &[], b"x", ALI_KEY),
+    )
+    .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert!(
+        r.body.contains("<Code>NoSuchBucket</Code>") && has_elements(&r.body, &oss_tags),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("<EC>0015-00000101</EC>"), "{}", r.body);
+    assert!(r.header("x-oss-request-id").is_some());
+    let r = send_raw(
+        emu.addr(),
+        &oss_request("PUT", "shape", "", &[], b"", ALI_KEY),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = send_raw(
+        emu.addr(),
+        &oss_request("PUT", "shape", "dir/k", &[], b"hello oss\n", ALI_KEY),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.header("x-oss-hash-crc64ecma"),
+        Some("17223430255209957478")
+    );
+    let r = send_raw(
+        emu.addr(),
+        &oss_request("GET", "shape", "dir/k", &[], b"", ALI_KEY),
+    )
+    .await;
+    assert_eq!(r.body, "hello oss\n");
+    let r = send_raw(
+        emu.addr(),
+        &oss_request("GET", "shape", "missing", &[], b"", ALI_KEY),
+    )
+    .await;
+    assert!(
+        r.body.contains("<Code>NoSuchKey</Code>") && has_elements(&r.body, &oss_tags),
+        "{}",
+        r.body
+    );
+    let r = send_raw(
+        emu.addr(),
+        &oss_request("PUT", "shape", "evil", &[], b"x", "wrong"),
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    assert!(
+        r.body.contains("<Code>SignatureDoesNotMatch</Code>"),
+        "{}",
+        r.body
+    );
+    assert!(
+        emu.object_bytes(Provider::Alibaba, "shape", "evil")
+            .is_none()
+    );
+    emu.shutdown().await;
+}

@@ -192,6 +192,11 @@
 //!   stored; [`EmulatorBuilder::bucket`] and [`EmulatorHandle::seed_upload`] seed it. Faults
 //!   apply by the vendor's action name (`PutObject`, `UploadPart`, `CreateMultipartUpload` on
 //!   AWS, `InitiateMultipartUpload` on COS and OSS, …); `drop_mid_body` cuts an upload off.
+//!   Not emulated (answered `501 NotImplemented` in the vendor's shape): copies, multi-object
+//!   delete (`POST ?delete`), versions and the ACL/tagging/policy/lifecycle/… sub-resources,
+//!   OSS presigned URLs. Response header names are lower-case (the HTTP stack's choice; names
+//!   are case-insensitive), which matters to SDKs that hand back raw header dicts
+//!   (cos-python-sdk-v5: read `etag`, not `ETag`).
 //! - Fault injection: see [`faults`] for the TOML format.
 //!
 //! # Layout

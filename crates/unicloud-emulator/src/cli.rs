@@ -40,6 +40,15 @@ pub struct EmulatorArgs {
     /// The largest request body accepted for API calls, in bytes (larger ones get 413).
     #[arg(long, default_value_t = 4 * 1024 * 1024)]
     pub max_request_bytes: usize,
+    /// Keep object-storage bytes in files under this directory (default: in memory).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// The object-storage budget per cloud, in bytes (uploads past it get `EntityTooLarge`).
+    #[arg(long, default_value_t = 2 * 1024 * 1024 * 1024)]
+    pub max_storage_bytes: u64,
+    /// A bucket to create at start, `PROVIDER:NAME` (COS names include `-<appid>`). Repeatable.
+    #[arg(long = "bucket", value_name = "PROVIDER:NAME")]
+    pub buckets: Vec<String>,
 }
 
 impl std::fmt::Debug for EmulatorArgs {
@@ -62,6 +71,9 @@ impl std::fmt::Debug for EmulatorArgs {
             .field("fault_seed", &self.fault_seed)
             .field("client_token_ttl_secs", &self.client_token_ttl_secs)
             .field("max_request_bytes", &self.max_request_bytes)
+            .field("data_dir", &self.data_dir)
+            .field("max_storage_bytes", &self.max_storage_bytes)
+            .field("buckets", &self.buckets)
             .finish()
     }
 }
@@ -92,6 +104,20 @@ impl EmulatorArgs {
         for k in &self.keys {
             let (p, id, secret) = parse_key(k)?;
             b = b.key(p, id, secret);
+        }
+        b = b.max_storage_bytes(self.max_storage_bytes);
+        if let Some(d) = &self.data_dir {
+            b = b.data_dir(d.clone());
+        }
+        for spec in &self.buckets {
+            let (p, name) = spec
+                .split_once(':')
+                .filter(|(_, n)| !n.is_empty())
+                .ok_or_else(|| format!("--bucket `{spec}`: expected PROVIDER:NAME"))?;
+            let provider: Provider = p
+                .parse()
+                .map_err(|_| format!("--bucket: unknown provider `{p}` (aws, tencent, alibaba)"))?;
+            b = b.bucket(provider, name);
         }
         if let Some(t) = self.fixed_time {
             b = b.fixed_time(std::time::UNIX_EPOCH + Duration::from_secs(t));
@@ -168,6 +194,10 @@ mod tests {
             "aws:AKIAFLAG:flag-secret-value",
             "--max-request-bytes",
             "1024",
+            "--bucket",
+            "tencent:examplebucket-1250000000",
+            "--data-dir",
+            "/tmp/unicloud-emulator-cli-test",
         ])
         .unwrap();
         let shown = format!("{:?}", cli.args);
@@ -176,5 +206,11 @@ mod tests {
         assert_eq!(cli.args.max_request_bytes, 1024);
         assert_eq!(cli.args.client_token_ttl_secs, 86_400);
         assert!(cli.args.builder().is_ok());
+        assert_eq!(cli.args.max_storage_bytes, 2 * 1024 * 1024 * 1024);
+        let mut bad = cli.args.clone();
+        bad.buckets = vec!["gcp:b".into()];
+        assert!(bad.builder().is_err());
+        bad.buckets = vec!["aws".into()];
+        assert!(bad.builder().is_err());
     }
 }

@@ -14,6 +14,7 @@
 //! latency_ms = 50              # added before the request is handled
 //! drop_after_apply = 0.05      # probability of applying the change, then closing the connection
 //! reject = 0.0                 # probability of a non-retryable client error (see below)
+//! drop_mid_body = 0.0          # object storage: drop the connection while the body arrives
 //! after = 0                    # the first N matching requests pass untouched
 //! times = 3                    # inject into at most N matching requests, then stop (omit: no limit)
 //! ```
@@ -115,6 +116,10 @@ pub struct FaultRule {
     /// invalid-parameter error.
     #[serde(default)]
     pub reject: f64,
+    /// Probability (0–1) of dropping the connection while an object-storage body is being
+    /// received (nothing is stored).
+    #[serde(default)]
+    pub drop_mid_body: f64,
     /// How many matching requests (per cloud and action) pass untouched before the rule acts.
     #[serde(default)]
     pub after: u64,
@@ -161,6 +166,12 @@ impl FaultRule {
     /// Sets the probability of a non-retryable rejection (the request is not applied).
     pub fn reject(mut self, p: f64) -> Self {
         self.reject = p;
+        self
+    }
+
+    /// Sets the probability of dropping the connection mid-body (object storage uploads).
+    pub fn drop_mid_body(mut self, p: f64) -> Self {
+        self.drop_mid_body = p;
         self
     }
 
@@ -217,6 +228,7 @@ impl FaultRule {
                 "server_error" => rule.server_error = prob()?,
                 "drop_after_apply" | "drop" => rule.drop_after_apply = prob()?,
                 "reject" => rule.reject = prob()?,
+                "drop_mid_body" => rule.drop_mid_body = prob()?,
                 "latency_ms" => {
                     rule.latency_ms = v.parse().map_err(|_| "`latency_ms` needs an integer")?
                 }
@@ -262,6 +274,8 @@ pub enum FaultKind {
     DropAfterApply,
     /// The request was refused, unapplied, with a non-retryable client error.
     Reject,
+    /// The connection was dropped while an object-storage body was being received.
+    DropMidBody,
 }
 
 /// A snapshot of the injected-fault counters, keyed by (provider, action, kind).
@@ -303,6 +317,7 @@ pub(crate) struct Decision {
     pub(crate) reject: bool,
     pub(crate) latency: Duration,
     pub(crate) drop_after_apply: bool,
+    pub(crate) drop_mid_body: bool,
 }
 
 /// The live fault engine (config + seeded RNG + counters).
@@ -364,6 +379,11 @@ impl FaultEngine {
             d.reject = !d.throttle && !d.server_error && r < rule.reject;
             d.drop_after_apply =
                 !d.throttle && !d.server_error && !d.reject && c < rule.drop_after_apply;
+            if rule.drop_mid_body > 0.0 {
+                let m: f64 = rng.random();
+                d.drop_mid_body =
+                    !d.throttle && !d.server_error && !d.reject && m < rule.drop_mid_body;
+            }
         }
         if d.throttle {
             self.count(provider, action, FaultKind::Throttle);

@@ -20,7 +20,9 @@
 //! final state); `--fixed-time UNIX_SECONDS` (freeze the clock, e.g. to replay captured
 //! requests); `--fault PROVIDER:ACTION:key=value,...` (repeatable); `--fault-config FILE.toml`;
 //! `--fault-seed N`; `--client-token-ttl-secs N` (default 86400); `--max-request-bytes N` (API
-//! request bodies, default 4 MiB).
+//! request bodies, default 4 MiB); `--data-dir DIR` (object bytes in files there, default in
+//! memory); `--max-storage-bytes N` (object-storage budget per cloud, default 2 GiB);
+//! `--bucket PROVIDER:NAME` (repeatable; a bucket created at start).
 //!
 //! In-process, for tests:
 //!
@@ -63,7 +65,7 @@
 //! classic ELB by the `Version` parameter; `s3` is object storage); COS and OSS
 //! signatures, presigned queries and bucket-style hosts (`bucket.s3.localhost`,
 //! `bucket-1250000000.cos.<region>.myqcloud.com`, `bucket.oss-<region>.aliyuncs.com`) → that
-//! cloud's object storage (answered `501 NotImplemented` in the vendor's XML shape for now); a
+//! cloud's object storage (see "Object storage" below); a
 //! `SecretId` parameter in the query or form body → Tencent's legacy v1 signature;
 //! `x-acs-action`, an ACS3 Authorization or `Action=` in the query → Alibaba OpenAPI (RPC
 //! style). The exact rule, in order, is in the `router` module. Any region is accepted and
@@ -170,6 +172,31 @@
 //!   for the transition delay after registration, then healthy while its instance runs; each
 //!   front-end's docs give the vendor's names and what a destroyed instance leaves.
 //!   [`EmulatorHandle::seed_load_balancer`] inserts load balancers under given ids.
+//! - Object storage, on one vendor-neutral store per cloud (`model/storage.rs`, behind its own
+//!   lock): S3 (`CreateBucket`, `HeadBucket`, `ListBuckets`, `PutObject`, `HeadObject`,
+//!   `GetObject` with `Range`, `ListObjects`/`ListObjectsV2`, `DeleteObject`,
+//!   `CreateMultipartUpload`, `UploadPart`, `CompleteMultipartUpload`,
+//!   `AbortMultipartUpload`, `ListMultipartUploads`, `ListParts`), path-style or
+//!   virtual-hosted (`bucket.s3.localhost`), SigV4 by header (hex SHA-256 checked while the
+//!   body streams, `UNSIGNED-PAYLOAD`, `aws-chunked` with chunk signatures and trailing
+//!   `x-amz-checksum-*`) or presigned query; CRC32/CRC32C/CRC64NVME/SHA1/SHA256 checksums
+//!   are validated, stored, returned with `x-amz-checksum-mode: ENABLED`, and multipart
+//!   uploads with an algorithm answer the composite `base64(alg(part sums))-N`. COS
+//!   (`PutBucket`, `InitiateMultipartUpload`, … with `x-cos-hash-crc64ecma`; the bucket from
+//!   the `Host` even on 127.0.0.1, or `/<name>-<appid>/key`, or the only COS bucket) and OSS
+//!   (v1 and v4 signatures, `%2F` keys, `x-oss-hash-crc64ecma`, upper-case ETags). Minimum
+//!   parts: S3 5 MiB, COS 1 MiB, OSS 100 KiB ([`EmulatorBuilder::min_part_size`]). A body
+//!   may be at most 5 GiB and never more than the storage budget left
+//!   ([`EmulatorBuilder::max_storage_bytes`]): past it the vendor's `EntityTooLarge`
+//!   (HTTP 400). [`EmulatorHandle::storage`] and [`EmulatorHandle::object_bytes`] show what is
+//!   stored; [`EmulatorBuilder::bucket`] and [`EmulatorHandle::seed_upload`] seed it. Faults
+//!   apply by the vendor's action name (`PutObject`, `UploadPart`, `CreateMultipartUpload` on
+//!   AWS, `InitiateMultipartUpload` on COS and OSS, …); `drop_mid_body` cuts an upload off.
+//!   Not emulated (answered `501 NotImplemented` in the vendor's shape): copies, multi-object
+//!   delete (`POST ?delete`), versions and the ACL/tagging/policy/lifecycle/… sub-resources,
+//!   OSS presigned URLs. Response header names are lower-case (the HTTP stack's choice; names
+//!   are case-insensitive), which matters to SDKs that hand back raw header dicts
+//!   (cos-python-sdk-v5: read `etag`, not `ETag`).
 //! - Fault injection: see [`faults`] for the TOML format.
 //!
 //! # Layout
@@ -178,16 +205,18 @@
 //! server.rs   the listener: routes on the head, buffers API bodies up to the configured limit,
 //!             injects faults
 //! router.rs   the routing rule: which cloud, API or object storage, from host, headers, query
-//! storage.rs  object storage routes, answered NotImplemented in each vendor's shape for now
+//! storage.rs  the object-storage engine the S3, COS and OSS front-ends share: actions,
+//!             streamed bodies (hashes, aws-chunked, checksums), XML replies
 //! auth/       keys.rs (static and temporary keys, nonce cache; all bounded), sigv4.rs,
 //!             tencent.rs (TC3 + v1), alibaba.rs (ACS3 + RPC v1)
 //! model/      the vendor-neutral world: one state per (cloud, region), each behind its own lock;
 //!             compute.rs (the one instance state machine), network.rs, lb.rs (load balancers
-//!             and backend health), tokens.rs (client tokens, expiring)
+//!             and backend health), tokens.rs (client tokens, expiring); storage.rs (buckets,
+//!             objects, uploads: one store per cloud with its own lock)
 //! wire/       the shared error type, flat parameters with their cap, XML text
-//! aws/        mod.rs (Query protocol, both error shapes), ec2/, elbv2.rs, elb.rs, sts.rs
-//! tencent/    mod.rs (JSON envelope, v1 unflattening), cvm.rs, vpc.rs, clb.rs, sts.rs
-//! alibaba/    mod.rs (RPC parameters and errors), ecs.rs, vpc.rs, slb.rs, sts.rs
+//! aws/        mod.rs (Query protocol, both error shapes), ec2/, elbv2.rs, elb.rs, sts.rs, s3.rs
+//! tencent/    mod.rs (JSON envelope, v1 unflattening), cvm.rs, vpc.rs, clb.rs, sts.rs, cos.rs
+//! alibaba/    mod.rs (RPC parameters and errors), ecs.rs, vpc.rs, slb.rs, sts.rs, oss.rs
 //! faults.rs   fault rules and counters
 //! ```
 //!
@@ -205,6 +234,12 @@
 //!    `SERVICE` constant naming it (scope name, or API version) and an `ACTIONS` table whose
 //!    handlers parse parameters, call `Shared::in_region` and write the reply.
 //! 3. List the `SERVICE` in the vendor's `SERVICES` array in its `mod.rs`.
+//!
+//! An object-storage vendor is different: its front-end file (`aws/s3.rs`, `tencent/cos.rs`,
+//! `alibaba/oss.rs`) holds a `Vendor` constant (header prefix, XML namespace, minimum part,
+//! error shape), finds bucket and key, checks the signature and hands the request to
+//! `storage::serve`; the actions live once in `storage.rs`, the data in `model/storage.rs`.
+//!
 //! 4. Extend `tests/robustness.rs`'s action strategies and add the vendor's documented
 //!    examples or captures as tests; check it with the vendor's SDK in `sdk-compat/`.
 //!
@@ -216,7 +251,11 @@
 //! temporary keys are evicted once expired (at most 100 000 live), Alibaba nonces are kept for
 //! the skew window only, client-token records expire after
 //! [`EmulatorBuilder::client_token_ttl`] (at most 100 000 per region), and at most 4096
-//! (cloud, region) states are created. No `Debug` output shows a secret or session token.
+//! (cloud, region) states are created. Object-storage bodies are streamed, never buffered
+//! twice, at most 5 GiB each and within the storage budget
+//! ([`EmulatorBuilder::max_storage_bytes`], default 2 GiB per cloud); a CompleteMultipartUpload
+//! body is bound by the API limit, an upload by 10 000 parts, a chunk or trailer line by 4 KiB.
+//! No `Debug` output shows a secret or session token.
 //!
 //! # Benchmarks
 //!
@@ -306,6 +345,10 @@ pub struct EmulatorBuilder {
     token_ttl: Duration,
     max_body_bytes: usize,
     faults: FaultConfig,
+    data_dir: Option<std::path::PathBuf>,
+    max_storage_bytes: u64,
+    buckets: Vec<(Provider, String)>,
+    min_parts: Vec<(Provider, u64)>,
 }
 
 impl std::fmt::Debug for EmulatorBuilder {
@@ -323,6 +366,9 @@ impl std::fmt::Debug for EmulatorBuilder {
             .field("token_ttl", &self.token_ttl)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("faults", &self.faults)
+            .field("data_dir", &self.data_dir)
+            .field("max_storage_bytes", &self.max_storage_bytes)
+            .field("buckets", &self.buckets)
             .finish_non_exhaustive()
     }
 }
@@ -347,6 +393,10 @@ impl Default for EmulatorBuilder {
             token_ttl: Duration::from_secs(24 * 3600),
             max_body_bytes: 4 * 1024 * 1024,
             faults: FaultConfig::default(),
+            data_dir: None,
+            max_storage_bytes: storage::DEFAULT_MAX_STORAGE,
+            buckets: Vec::new(),
+            min_parts: Vec::new(),
         }
     }
 }
@@ -424,6 +474,34 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Keeps object and part bytes in files under `dir` (created if missing) instead of
+    /// memory.
+    pub fn data_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// The object-storage budget per cloud, in bytes (default 2 GiB): an upload that would
+    /// exceed it is refused with the vendor's `EntityTooLarge` (HTTP 400).
+    pub fn max_storage_bytes(mut self, bytes: u64) -> Self {
+        self.max_storage_bytes = bytes;
+        self
+    }
+
+    /// Creates bucket `name` of `provider` at start (COS names include `-<appid>`).
+    pub fn bucket(mut self, provider: Provider, name: impl Into<String>) -> Self {
+        self.buckets.push((provider, name.into()));
+        self
+    }
+
+    /// The smallest part other than the last that `provider` accepts when completing a
+    /// multipart upload (defaults: S3 5 MiB, COS 1 MiB, OSS 100 KiB, as the vendors
+    /// document).
+    pub fn min_part_size(mut self, provider: Provider, bytes: u64) -> Self {
+        self.min_parts.push((provider, bytes));
+        self
+    }
+
     fn shared(self) -> Arc<Shared> {
         let keys = if self.keys.is_empty() {
             Self::default().demo_keys().keys
@@ -439,13 +517,30 @@ impl EmulatorBuilder {
             retention: self.retention,
             token_ttl: self.token_ttl,
             max_body_bytes: self.max_body_bytes,
+            stores: model::storage::Stores::default(),
+            data_dir: self.data_dir,
+            max_storage_bytes: self.max_storage_bytes,
+            min_parts: self.min_parts,
         })
     }
 
     /// Binds the listener and starts serving in a background task.
     pub async fn start(self) -> std::io::Result<EmulatorHandle> {
         let listen = self.listen;
+        if let Some(d) = &self.data_dir {
+            std::fs::create_dir_all(d)?;
+        }
+        let buckets = self.buckets.clone();
         let shared = self.shared();
+        for (p, name) in buckets {
+            let region = match p {
+                Provider::Aws => "us-east-1",
+                Provider::Tencent => "ap-guangzhou",
+                _ => "cn-hangzhou",
+            };
+            let now = shared.now();
+            let _ = model::lock(shared.stores.of(p)).create_bucket(&name, region, now);
+        }
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let app = axum::Router::new()
@@ -629,6 +724,81 @@ impl EmulatorHandle {
         Ok(())
     }
 
+    /// A read-only view of `provider`'s object storage: buckets, objects and open uploads.
+    pub fn storage(&self, provider: Provider) -> StorageSnapshot {
+        let store = model::lock(self.shared.stores.of(provider));
+        StorageSnapshot {
+            buckets: store
+                .buckets
+                .values()
+                .map(|b| BucketSnapshot {
+                    name: b.name.clone(),
+                    region: b.region.clone(),
+                    objects: b
+                        .objects
+                        .values()
+                        .map(|o| ObjectSnapshot {
+                            key: o.key.clone(),
+                            size: o.content.size,
+                            etag: o.etag.clone(),
+                            md5_hex: hex::encode(o.content.md5),
+                            crc64: o.content.crc64,
+                            checksum: o
+                                .content
+                                .checksum
+                                .as_ref()
+                                .map(|c| (c.alg.name().to_owned(), c.value.clone())),
+                            content_type: o.content_type.clone(),
+                            metadata: o.metadata.clone(),
+                            storage_class: o.storage_class.clone(),
+                            parts: o.parts,
+                        })
+                        .collect(),
+                    uploads: b
+                        .uploads
+                        .values()
+                        .map(|u| UploadSnapshot {
+                            key: u.key.clone(),
+                            upload_id: u.id.clone(),
+                            parts: u
+                                .parts
+                                .values()
+                                .map(|p| (p.number, p.content.size))
+                                .collect(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            used_bytes: store.used,
+        }
+    }
+
+    /// The bytes of object `key` in `bucket` of `provider`, if it exists.
+    pub fn object_bytes(&self, provider: Provider, bucket: &str, key: &str) -> Option<Vec<u8>> {
+        let blob = model::lock(self.shared.stores.of(provider))
+            .object(bucket, key)
+            .ok()?
+            .content
+            .blob
+            .clone();
+        blob.read().ok().map(|b| b.to_vec())
+    }
+
+    /// Opens a multipart upload under the id given (e.g. to replay captured part uploads
+    /// naming ids the emulator would never draw); the bucket must exist.
+    pub fn seed_upload(
+        &self,
+        provider: Provider,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<(), SeedError> {
+        let now = self.shared.now();
+        model::lock(self.shared.stores.of(provider))
+            .create_upload(bucket, key, upload_id, Default::default(), now)
+            .map_err(|e| SeedError(format!("{e:?}")))
+    }
+
     /// A snapshot of the injected-fault counters.
     pub fn fault_counters(&self) -> FaultCounters {
         self.shared.faults.counters()
@@ -641,6 +811,82 @@ impl EmulatorHandle {
         }
         let _ = (&mut self.task).await;
     }
+}
+
+/// What one cloud's object storage holds: see [`EmulatorHandle::storage`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StorageSnapshot {
+    /// The buckets, by name.
+    pub buckets: Vec<BucketSnapshot>,
+    /// Bytes held by objects and parts, counted against the storage budget.
+    pub used_bytes: u64,
+}
+
+impl StorageSnapshot {
+    /// The bucket `name`, if it exists.
+    pub fn bucket(&self, name: &str) -> Option<&BucketSnapshot> {
+        self.buckets.iter().find(|b| b.name == name)
+    }
+}
+
+/// A bucket in a [`StorageSnapshot`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BucketSnapshot {
+    /// Its name.
+    pub name: String,
+    /// The region it was created in.
+    pub region: String,
+    /// Its objects, by key.
+    pub objects: Vec<ObjectSnapshot>,
+    /// Its multipart uploads in progress, by upload id.
+    pub uploads: Vec<UploadSnapshot>,
+}
+
+impl BucketSnapshot {
+    /// The object `key`, if it exists.
+    pub fn object(&self, key: &str) -> Option<&ObjectSnapshot> {
+        self.objects.iter().find(|o| o.key == key)
+    }
+}
+
+/// An object in a [`BucketSnapshot`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ObjectSnapshot {
+    /// Its key.
+    pub key: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its ETag without quotes (MD5 hex, or `…-N` for a multipart object).
+    pub etag: String,
+    /// The MD5 of its bytes, hex.
+    pub md5_hex: String,
+    /// Its CRC-64/XZ (COS and OSS `crc64ecma`).
+    pub crc64: u64,
+    /// The S3 additional checksum stored with it: (algorithm, base64 value).
+    pub checksum: Option<(String, String)>,
+    /// Its content type.
+    pub content_type: String,
+    /// Its user metadata (names lower-case, without the vendor prefix).
+    pub metadata: Vec<(String, String)>,
+    /// Its storage class as the vendor spells it.
+    pub storage_class: String,
+    /// How many parts it was assembled from (0: a single PUT).
+    pub parts: u32,
+}
+
+/// A multipart upload in a [`BucketSnapshot`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UploadSnapshot {
+    /// The object key.
+    pub key: String,
+    /// The upload id.
+    pub upload_id: String,
+    /// Its parts: (number, size).
+    pub parts: Vec<(u32, u64)>,
 }
 
 /// A network resource for [`EmulatorHandle::seed_network`], vendor-neutral: what the vendor

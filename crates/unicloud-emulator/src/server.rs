@@ -33,9 +33,27 @@ pub(crate) struct Shared {
     pub(crate) token_ttl: Duration,
     /// The largest request body accepted.
     pub(crate) max_body_bytes: usize,
+    /// Object storage: buckets, objects and uploads per cloud.
+    pub(crate) stores: crate::model::storage::Stores,
+    /// Where object bytes are kept (`None`: in memory).
+    pub(crate) data_dir: Option<std::path::PathBuf>,
+    /// The storage budget, in bytes, per cloud.
+    pub(crate) max_storage_bytes: u64,
+    /// Minimum part sizes set by the builder, per cloud.
+    pub(crate) min_parts: Vec<(Provider, u64)>,
 }
 
 impl Shared {
+    /// The minimum size of a part other than the last for `provider` (`default` unless the
+    /// builder set one).
+    pub(crate) fn min_part(&self, provider: Provider, default: u64) -> u64 {
+        self.min_parts
+            .iter()
+            .rev()
+            .find(|(p, _)| *p == provider)
+            .map_or(default, |(_, n)| *n)
+    }
+
     pub(crate) fn now(&self) -> SystemTime {
         self.clock.now()
     }
@@ -206,7 +224,7 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
     let mut incoming = Incoming::from_parts(parts.method.as_str(), &target, headers, Bytes::new());
     // Object storage is routed on the head alone; its body is the handler's to read.
     if let Some(Route::Storage(cloud)) = router::route_head(&incoming) {
-        return storage::handle(cloud, &incoming, body);
+        return storage::handle(&shared, cloud, incoming, body).await;
     }
     incoming.body = match axum::body::to_bytes(body, shared.max_body_bytes).await {
         Ok(b) => b,
@@ -216,7 +234,10 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
         Route::Api(Provider::Tencent) => tencent::handle(&shared, incoming).await,
         Route::Api(Provider::Alibaba) => alibaba::handle(&shared, incoming).await,
         Route::Api(_) => aws::handle(&shared, incoming).await,
-        Route::Storage(cloud) => storage::handle(cloud, &incoming, Body::empty()),
+        Route::Storage(cloud) => {
+            let body = Body::from(incoming.body.clone());
+            storage::handle(&shared, cloud, incoming, body).await
+        }
         Route::Unknown => {
             if incoming.method == "GET" && incoming.path == "/" {
                 (StatusCode::OK, "unicloud-emulator\n").into_response()
@@ -285,7 +306,7 @@ pub(crate) fn rejected_message(action: &str) -> String {
 
 /// A response whose body fails at once: hyper then closes the connection without a complete
 /// response, which clients see as a dropped connection.
-fn dropped_connection() -> Response {
+pub(crate) fn dropped_connection() -> Response {
     let stream = futures::stream::once(async {
         Err::<Bytes, std::io::Error>(std::io::Error::new(
             std::io::ErrorKind::ConnectionAborted,

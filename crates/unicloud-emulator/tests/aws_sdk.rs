@@ -969,3 +969,469 @@ async fn elbv2_target_health_follows_the_instance_with_the_official_sdk() {
     assert_eq!(err.code(), Some("LoadBalancerNotFound"), "{err:?}");
     emu.shutdown().await;
 }
+
+// ---------------------------------------------------------------------------------------
+// S3 through aws-sdk-s3: real aws-chunked bodies with CRC32 trailers, path-style.
+
+fn s3(url: &str, secret: &str) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .endpoint_url(url)
+        .force_path_style(true)
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            ID, secret, None, None, "test",
+        ))
+        .retry_config(aws_sdk_s3::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+fn s3_code<E: aws_sdk_s3::error::ProvideErrorMetadata>(e: &E) -> String {
+    e.code().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn s3_put_multipart_get_list_abort_and_errors() {
+    use aws_sdk_s3::primitives::ByteStream;
+    use aws_sdk_s3::types::{
+        ChecksumAlgorithm, ChecksumMode, CompletedMultipartUpload, CompletedPart,
+    };
+    let emu = Emulator::builder()
+        .key(Provider::Aws, ID, SECRET)
+        .start()
+        .await
+        .unwrap();
+    let c = s3(&emu.base_url(), SECRET);
+    c.create_bucket().bucket("bkt").send().await.unwrap();
+    let e = c.create_bucket().bucket("bkt").send().await.unwrap_err();
+    assert_eq!(
+        s3_code(e.as_service_error().unwrap()),
+        "BucketAlreadyOwnedByYou"
+    );
+    c.head_bucket().bucket("bkt").send().await.unwrap();
+
+    // A single PUT (the SDK sends aws-chunked with a CRC32 trailer by default).
+    let put = c
+        .put_object()
+        .bucket("bkt")
+        .key("dir/hello.txt")
+        .content_type("text/plain")
+        .metadata("owner", "me")
+        .body(ByteStream::from_static(b"hello s3\n"))
+        .send()
+        .await
+        .unwrap();
+    let md5 = format!("{:x}", md5_of(b"hello s3\n"));
+    assert_eq!(put.e_tag(), Some(format!("\"{md5}\"").as_str()));
+    let got = c
+        .get_object()
+        .bucket("bkt")
+        .key("dir/hello.txt")
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .unwrap();
+    assert!(got.checksum_crc32().is_some(), "{got:?}");
+    assert_eq!(
+        got.metadata().unwrap().get("owner").map(String::as_str),
+        Some("me")
+    );
+    let body = got.body.collect().await.unwrap().into_bytes();
+    assert_eq!(&body[..], b"hello s3\n");
+    let ranged = c
+        .get_object()
+        .bucket("bkt")
+        .key("dir/hello.txt")
+        .range("bytes=0-4")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        &ranged.body.collect().await.unwrap().into_bytes()[..],
+        b"hello"
+    );
+    let listed = c
+        .list_objects_v2()
+        .bucket("bkt")
+        .prefix("dir/")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.key_count(), Some(1));
+
+    // Multipart with CRC32: three parts, the first two 5 MiB.
+    let created = c
+        .create_multipart_upload()
+        .bucket("bkt")
+        .key("big.bin")
+        .checksum_algorithm(ChecksumAlgorithm::Crc32)
+        .send()
+        .await
+        .unwrap();
+    let id = created.upload_id().unwrap().to_owned();
+    let sizes = [5 * 1024 * 1024, 5 * 1024 * 1024, 1234];
+    let mut whole = Vec::new();
+    let mut parts = Vec::new();
+    for (i, size) in sizes.iter().enumerate() {
+        let data: Vec<u8> = (0..*size).map(|n| (n * 7 + i) as u8).collect();
+        whole.extend_from_slice(&data);
+        let n = i as i32 + 1;
+        let up = c
+            .upload_part()
+            .bucket("bkt")
+            .key("big.bin")
+            .upload_id(&id)
+            .part_number(n)
+            .checksum_algorithm(ChecksumAlgorithm::Crc32)
+            .body(ByteStream::from(data))
+            .send()
+            .await
+            .unwrap();
+        assert!(up.checksum_crc32().is_some());
+        parts.push(
+            CompletedPart::builder()
+                .part_number(n)
+                .e_tag(up.e_tag().unwrap())
+                .checksum_crc32(up.checksum_crc32().unwrap())
+                .build(),
+        );
+    }
+    // A second upload, under another prefix, to list with a prefix and abort.
+    let other = c
+        .create_multipart_upload()
+        .bucket("bkt")
+        .key("tmp/x")
+        .send()
+        .await
+        .unwrap();
+    let ups = c
+        .list_multipart_uploads()
+        .bucket("bkt")
+        .prefix("tmp/")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ups.uploads().len(), 1);
+    assert_eq!(ups.uploads()[0].key(), Some("tmp/x"));
+    let lp = c
+        .list_parts()
+        .bucket("bkt")
+        .key("big.bin")
+        .upload_id(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lp.parts().len(), 3);
+    c.abort_multipart_upload()
+        .bucket("bkt")
+        .key("tmp/x")
+        .upload_id(other.upload_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let e = c
+        .abort_multipart_upload()
+        .bucket("bkt")
+        .key("tmp/x")
+        .upload_id(other.upload_id().unwrap())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(s3_code(e.as_service_error().unwrap()), "NoSuchUpload");
+
+    let done = c
+        .complete_multipart_upload()
+        .bucket("bkt")
+        .key("big.bin")
+        .upload_id(&id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(parts))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(done.e_tag().unwrap().ends_with("-3\""), "{done:?}");
+    let composite = done.checksum_crc32().unwrap();
+    assert!(composite.ends_with("-3"), "{composite}");
+    let got = c
+        .get_object()
+        .bucket("bkt")
+        .key("big.bin")
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .unwrap();
+    let body = got.body.collect().await.unwrap().into_bytes();
+    assert_eq!(body.len(), whole.len());
+    assert!(body[..] == whole[..]);
+    let view = emu.storage(Provider::Aws);
+    let obj = view.bucket("bkt").unwrap().object("big.bin").unwrap();
+    assert_eq!(obj.parts, 3);
+    assert!(view.bucket("bkt").unwrap().uploads.is_empty());
+
+    // Errors.
+    let e = c
+        .get_object()
+        .bucket("nope")
+        .key("k")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(s3_code(e.as_service_error().unwrap()), "NoSuchBucket");
+    let e = c
+        .get_object()
+        .bucket("bkt")
+        .key("missing")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(s3_code(e.as_service_error().unwrap()), "NoSuchKey");
+    let e = c
+        .upload_part()
+        .bucket("bkt")
+        .key("big.bin")
+        .upload_id("NOSUCHUPLOAD")
+        .part_number(1)
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(s3_code(e.as_service_error().unwrap()), "NoSuchUpload");
+    let wrong = s3(&emu.base_url(), "wrong-secret");
+    let e = wrong
+        .put_object()
+        .bucket("bkt")
+        .key("evil")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        s3_code(e.as_service_error().unwrap()),
+        "SignatureDoesNotMatch"
+    );
+    assert!(emu.object_bytes(Provider::Aws, "bkt", "evil").is_none());
+    emu.shutdown().await;
+}
+
+/// Fails the 2nd and 3rd UploadPart with a 500: the SDK's own retries get the parts in.
+#[tokio::test]
+async fn s3_upload_part_faults_are_retried() {
+    use aws_sdk_s3::primitives::ByteStream;
+    let faults = FaultConfig::default().rule(
+        FaultRule::new(Some(Provider::Aws), "UploadPart")
+            .after(1)
+            .times(2)
+            .server_error(1.0),
+    );
+    let emu = Emulator::builder()
+        .key(Provider::Aws, ID, SECRET)
+        .bucket(Provider::Aws, "bkt")
+        .faults(faults)
+        .start()
+        .await
+        .unwrap();
+    let conf = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .endpoint_url(emu.base_url())
+        .force_path_style(true)
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            ID, SECRET, None, None, "t",
+        ))
+        .retry_config(
+            aws_sdk_s3::config::retry::RetryConfig::standard()
+                .with_max_attempts(4)
+                .with_initial_backoff(std::time::Duration::from_millis(1)),
+        )
+        .build();
+    let c = aws_sdk_s3::Client::from_conf(conf);
+    let id = c
+        .create_multipart_upload()
+        .bucket("bkt")
+        .key("k")
+        .send()
+        .await
+        .unwrap()
+        .upload_id()
+        .unwrap()
+        .to_owned();
+    for n in 1..=3 {
+        c.upload_part()
+            .bucket("bkt")
+            .key("k")
+            .upload_id(&id)
+            .part_number(n)
+            .body(ByteStream::from_static(b"part"))
+            .send()
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        emu.fault_counters()
+            .get(Provider::Aws, "UploadPart", FaultKind::ServerError),
+        2
+    );
+    let view = emu.storage(Provider::Aws);
+    assert_eq!(view.bucket("bkt").unwrap().uploads[0].parts.len(), 3);
+    emu.shutdown().await;
+}
+
+fn md5_of(data: &[u8]) -> u128 {
+    use md5::Digest as _;
+    u128::from_be_bytes(md5::Md5::digest(data).into())
+}
+
+/// Object bytes land in files of the data directory, the storage budget refuses what does not
+/// fit with `EntityTooLarge`, and the drop faults cut the connection (mid-body: nothing
+/// stored; after apply: stored).
+#[tokio::test]
+async fn s3_data_dir_budget_and_dropped_connections() {
+    use aws_sdk_s3::primitives::ByteStream;
+    let dir = std::env::temp_dir().join(format!("unicloud-emu-s3-{}", std::process::id()));
+    let faults = FaultConfig::default()
+        .rule(
+            FaultRule::new(Some(Provider::Aws), "PutObject")
+                .after(2)
+                .times(1)
+                .drop_mid_body(1.0),
+        )
+        .rule(
+            FaultRule::new(Some(Provider::Aws), "PutObject")
+                .after(3)
+                .times(1)
+                .drop_after_apply(1.0),
+        );
+    let emu = Emulator::builder()
+        .key(Provider::Aws, ID, SECRET)
+        .bucket(Provider::Aws, "bkt")
+        .data_dir(&dir)
+        .max_storage_bytes(100)
+        .faults(faults)
+        .start()
+        .await
+        .unwrap();
+    let c = s3(&emu.base_url(), SECRET);
+    let put = |key: &'static str, data: &'static [u8]| {
+        c.put_object()
+            .bucket("bkt")
+            .key(key)
+            .body(ByteStream::from_static(data))
+            .send()
+    };
+    put("a", &[7u8; 60]).await.unwrap();
+    let files = || std::fs::read_dir(&dir).unwrap().count();
+    assert_eq!(files(), 1);
+    assert_eq!(
+        emu.object_bytes(Provider::Aws, "bkt", "a"),
+        Some(vec![7u8; 60])
+    );
+    let e = put("b", &[1u8; 60]).await.unwrap_err();
+    assert_eq!(s3_code(e.as_service_error().unwrap()), "EntityTooLarge");
+    assert_eq!(files(), 1);
+    // The 3rd PutObject is cut mid-body, the 4th stored and then dropped.
+    assert!(put("c", b"cut").await.is_err());
+    assert!(emu.object_bytes(Provider::Aws, "bkt", "c").is_none());
+    assert!(put("d", b"kept").await.is_err());
+    assert_eq!(
+        emu.object_bytes(Provider::Aws, "bkt", "d"),
+        Some(b"kept".to_vec())
+    );
+    let counters = emu.fault_counters();
+    assert_eq!(
+        counters.get(Provider::Aws, "PutObject", FaultKind::DropMidBody),
+        1
+    );
+    assert_eq!(
+        counters.get(Provider::Aws, "PutObject", FaultKind::DropAfterApply),
+        1
+    );
+    c.delete_object()
+        .bucket("bkt")
+        .key("a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(files(), 1, "only d's file is left");
+    assert_eq!(emu.storage(Provider::Aws).used_bytes, 4);
+    emu.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Completion refuses a small non-last part, an unknown ETag and parts out of order, and the
+/// upload stays open for a correct retry.
+#[tokio::test]
+async fn s3_completion_errors() {
+    use aws_sdk_s3::primitives::ByteStream;
+    use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+    let emu = Emulator::builder()
+        .key(Provider::Aws, ID, SECRET)
+        .bucket(Provider::Aws, "bkt")
+        .start()
+        .await
+        .unwrap();
+    let c = s3(&emu.base_url(), SECRET);
+    let id = c
+        .create_multipart_upload()
+        .bucket("bkt")
+        .key("k")
+        .send()
+        .await
+        .unwrap()
+        .upload_id()
+        .unwrap()
+        .to_owned();
+    let mut etags = Vec::new();
+    for n in 1..=2 {
+        let up = c
+            .upload_part()
+            .bucket("bkt")
+            .key("k")
+            .upload_id(&id)
+            .part_number(n)
+            .body(ByteStream::from_static(b"small"))
+            .send()
+            .await
+            .unwrap();
+        etags.push(up.e_tag().unwrap().to_owned());
+    }
+    let complete = |parts: Vec<(i32, &str)>| {
+        let parts = parts
+            .into_iter()
+            .map(|(n, e)| CompletedPart::builder().part_number(n).e_tag(e).build())
+            .collect();
+        c.complete_multipart_upload()
+            .bucket("bkt")
+            .key("k")
+            .upload_id(&id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
+            .send()
+    };
+    let e = complete(vec![(1, &etags[0]), (2, &etags[1])])
+        .await
+        .unwrap_err();
+    assert_eq!(s3_code(e.as_service_error().unwrap()), "EntityTooSmall");
+    let e = complete(vec![(1, "\"00000000000000000000000000000000\"")])
+        .await
+        .unwrap_err();
+    assert_eq!(s3_code(e.as_service_error().unwrap()), "InvalidPart");
+    let e = complete(vec![(2, &etags[1]), (1, &etags[0])])
+        .await
+        .unwrap_err();
+    assert_eq!(s3_code(e.as_service_error().unwrap()), "InvalidPartOrder");
+    // One part is also the last: accepted whatever its size.
+    let done = complete(vec![(1, &etags[0])]).await.unwrap();
+    assert!(done.e_tag().unwrap().ends_with("-1\""));
+    assert_eq!(
+        emu.object_bytes(Provider::Aws, "bkt", "k"),
+        Some(b"small".to_vec())
+    );
+    emu.shutdown().await;
+}

@@ -10,6 +10,7 @@
 //! handler table.
 
 pub(crate) mod ecs;
+pub(crate) mod oss;
 pub(crate) mod slb;
 pub(crate) mod sts;
 pub(crate) mod vpc;

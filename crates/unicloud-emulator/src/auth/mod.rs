@@ -26,12 +26,12 @@ use crate::util::{
 };
 
 pub(crate) use crate::wire::ApiError;
-pub(crate) use alibaba::{alibaba_params, verify_alibaba};
+pub(crate) use alibaba::{alibaba_params, verify_alibaba, verify_oss};
 pub(crate) use keys::KeyStore;
 use keys::MAX_SKEW_SECS;
 use keys::principal;
-pub(crate) use sigv4::{parse_sigv4, verify_aws};
-pub(crate) use tencent::{verify_tencent, verify_tencent_v1};
+pub(crate) use sigv4::{parse_sigv4, verify_aws, verify_s3};
+pub(crate) use tencent::{verify_cos, verify_tencent, verify_tencent_v1};
 
 /// The account id every static AWS key belongs to.
 pub(crate) const AWS_ACCOUNT: &str = "123456789012";

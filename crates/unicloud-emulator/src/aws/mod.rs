@@ -9,6 +9,7 @@
 pub(crate) mod ec2;
 pub(crate) mod elb;
 pub(crate) mod elbv2;
+pub(crate) mod s3;
 pub(crate) mod sts;
 
 use axum::http::{HeaderValue, StatusCode, header};

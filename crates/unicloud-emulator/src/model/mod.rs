@@ -9,6 +9,7 @@
 pub(crate) mod compute;
 pub(crate) mod lb;
 pub(crate) mod network;
+pub(crate) mod storage;
 pub(crate) mod tokens;
 
 use std::collections::HashMap;

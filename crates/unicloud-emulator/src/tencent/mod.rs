@@ -7,6 +7,7 @@
 //! action → handler table.
 
 pub(crate) mod clb;
+pub(crate) mod cos;
 pub(crate) mod cvm;
 pub(crate) mod sts;
 pub(crate) mod vpc;

@@ -259,6 +259,12 @@ pub async fn storage_cancel(ctx: &Ctx) {
 /// An upload interrupted at its 3rd part and kept is resumed: the two stored parts are
 /// skipped, the rest sent, the object whole.
 pub async fn storage_resume(ctx: &Ctx) {
+    if ctx.skip_on_moto(
+        "storage_resume",
+        "moto answers ListParts with a <ListPartsResponse> root, which aws-sdk-s3 rejects (S3 sends <ListPartsResult>)",
+    ) {
+        return;
+    }
     let p = ctx.provider;
     let s = storage(ctx).await;
     let b = bucket(ctx, "resume");

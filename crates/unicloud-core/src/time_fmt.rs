@@ -1,4 +1,4 @@
-//! RFC 3339 times as the vendors write them.
+//! RFC 3339 times and HTTP dates as the vendors write them.
 //!
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
@@ -9,6 +9,10 @@
 //! assert_eq!(parse_rfc3339("2024-01-01T08:00Z"), Some(t)); // minute precision
 //! assert_eq!(parse_rfc3339("yesterday"), None);
 //! assert_eq!(rfc3339(t), "2024-01-01T08:00:00Z");
+//!
+//! use unicloud_core::time_fmt::{http_date, parse_http_date};
+//! assert_eq!(http_date(1_704_096_000).as_deref(), Some("Mon, 01 Jan 2024 08:00:00 GMT"));
+//! assert_eq!(parse_http_date("Mon, 01 Jan 2024 08:00:00 GMT"), Some(t));
 //! ```
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -51,6 +55,27 @@ pub fn parse_rfc3339(s: &str) -> Option<SystemTime> {
     None
 }
 
+/// The HTTP date (`Mon, 01 Jan 2024 08:00:00 GMT`, RFC 9110's IMF-fixdate) of Unix time
+/// `secs`; `None` outside the years it can write.
+pub fn http_date(secs: i64) -> Option<String> {
+    OffsetDateTime::from_unix_timestamp(secs)
+        .ok()?
+        .format(HTTP_DATE)
+        .ok()
+}
+
+/// Parses an HTTP date (`Mon, 01 Jan 2024 08:00:00 GMT`); anything else is `None`.
+pub fn parse_http_date(s: &str) -> Option<SystemTime> {
+    time::PrimitiveDateTime::parse(s.trim(), HTTP_DATE)
+        .ok()
+        .map(|t| t.assume_utc().into())
+}
+
+/// IMF-fixdate.
+const HTTP_DATE: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
+    "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,10 +97,23 @@ mod tests {
         assert_eq!(parse_rfc3339("é"), None);
     }
 
+    #[test]
+    fn http_dates() {
+        let t = UNIX_EPOCH + Duration::from_secs(1_795_443_326);
+        assert_eq!(parse_http_date("Mon, 23 Nov 2026 14:15:26 GMT"), Some(t));
+        assert_eq!(
+            http_date(1_795_443_326).as_deref(),
+            Some("Mon, 23 Nov 2026 14:15:26 GMT")
+        );
+        assert_eq!(parse_http_date("yesterday"), None);
+        assert_eq!(http_date(i64::MAX), None);
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics(s in "\\PC{0,40}") {
             let _ = parse_rfc3339(&s);
+            let _ = parse_http_date(&s);
         }
 
         #[test]

@@ -8,21 +8,18 @@ use unicloud_alibaba::client::AlibabaClient;
 use unicloud_alibaba::oss::OssClient;
 
 use crate::Storage;
-use crate::vendor::crc64_backend;
+use crate::vendor::Crc64Backend;
 
-crc64_backend!(
-    OssBackend,
-    OssClient,
-    ::unicloud_core::Provider::Alibaba,
-    100 << 10
-);
+/// The smallest part but the last.
+const MIN_PART: u64 = 100 << 10;
 
 impl Storage {
     /// Alibaba Cloud OSS through `client` (its region, credentials, endpoint override for
     /// `oss` — addressed path-style —, signature version, retry policy and clock).
     pub fn oss(client: &OssClient) -> Self {
-        Storage::from_backend(Arc::new(OssBackend {
+        Storage::from_backend(Arc::new(Crc64Backend {
             client: client.clone(),
+            min_part: MIN_PART,
         }))
     }
 

@@ -6,22 +6,19 @@ use std::sync::Arc;
 use unicloud_tencent::client::TencentClient;
 use unicloud_tencent::cos::CosClient;
 
-use crate::vendor::crc64_backend;
+use crate::vendor::Crc64Backend;
 use crate::{MIB, Storage};
 
-crc64_backend!(
-    CosBackend,
-    CosClient,
-    ::unicloud_core::Provider::Tencent,
-    MIB
-);
+/// The smallest part but the last.
+const MIN_PART: u64 = MIB;
 
 impl Storage {
     /// Tencent Cloud COS through `client` (its region, credentials, endpoint override for
     /// `cos`, retry policy and clock). Bucket names carry the `-APPID` suffix.
     pub fn cos(client: &CosClient) -> Self {
-        Storage::from_backend(Arc::new(CosBackend {
+        Storage::from_backend(Arc::new(Crc64Backend {
             client: client.clone(),
+            min_part: MIN_PART,
         }))
     }
 

@@ -100,25 +100,7 @@ impl Capture {
     /// Loads from `dir` the capture whose file name starts with `prefix` followed by `-`
     /// (the first in name order if several do).
     pub fn load_from(dir: impl AsRef<Path>, prefix: &str) -> Result<Capture, CaptureError> {
-        let dir = dir.as_ref();
-        let wanted = format!("{prefix}-");
-        let entries = std::fs::read_dir(dir).map_err(|source| CaptureError::DirUnreadable {
-            dir: dir.to_owned(),
-            source,
-        })?;
-        let name = entries
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.starts_with(&wanted))
-            .min()
-            .ok_or_else(|| CaptureError::Missing {
-                prefix: prefix.to_owned(),
-                dir: dir.to_owned(),
-            })?;
-        let raw = std::fs::read(dir.join(&name)).map_err(|source| CaptureError::Unreadable {
-            name: name.clone(),
-            source,
-        })?;
+        let (name, raw) = read_capture(dir.as_ref(), prefix)?;
         Self::parse(&name, &raw)
     }
 
@@ -209,6 +191,66 @@ impl Capture {
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The response half of the capture whose file name starts with `prefix` (in
+/// [`wire_captures_dir`](crate::fixtures::wire_captures_dir)), as a
+/// [`Reply`](crate::server::Reply) a loopback server can send back: status, every header but
+/// `Content-Length` (left to the server, since the captures' hand-written bodies have
+/// approximate lengths) and the body (`<empty body>` is empty).
+pub fn captured_reply(prefix: &str) -> Result<crate::server::Reply, CaptureError> {
+    let (name, raw) = read_capture(&crate::fixtures::wire_captures_dir(), prefix)?;
+    let raw = String::from_utf8_lossy(&raw);
+    let malformed = |reason: &str| CaptureError::Malformed {
+        name: name.clone(),
+        reason: reason.to_owned(),
+    };
+    let (_, response) = raw
+        .split_once("=== RESPONSE SENT ===\n")
+        .ok_or_else(|| malformed("no response section"))?;
+    let (head, body) = response.split_once("\n\n").unwrap_or((response, ""));
+    let mut lines = head.lines();
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| malformed("no response status line"))?;
+    let body = body.trim_end();
+    let body = if body == "<empty body>" { "" } else { body };
+    let mut reply = crate::server::Reply::new(status, body.as_bytes().to_vec());
+    for line in lines {
+        let (k, v) = line
+            .split_once(':')
+            .ok_or_else(|| malformed("a response header line without `:`"))?;
+        if !k.eq_ignore_ascii_case("content-length") {
+            reply = reply.with_header(k.trim(), v.trim());
+        }
+    }
+    Ok(reply)
+}
+
+/// The name and bytes of the capture in `dir` whose file name starts with `prefix` followed
+/// by `-` (the first in name order if several do).
+fn read_capture(dir: &Path, prefix: &str) -> Result<(String, Vec<u8>), CaptureError> {
+    let wanted = format!("{prefix}-");
+    let entries = std::fs::read_dir(dir).map_err(|source| CaptureError::DirUnreadable {
+        dir: dir.to_owned(),
+        source,
+    })?;
+    let name = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(&wanted))
+        .min()
+        .ok_or_else(|| CaptureError::Missing {
+            prefix: prefix.to_owned(),
+            dir: dir.to_owned(),
+        })?;
+    let raw = std::fs::read(dir.join(&name)).map_err(|source| CaptureError::Unreadable {
+        name: name.clone(),
+        source,
+    })?;
+    Ok((name, raw))
 }
 
 #[cfg(test)]

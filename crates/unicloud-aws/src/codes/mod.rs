@@ -2,7 +2,8 @@
 //! [`map_sdk_error`](crate::map_sdk_error) with the failed operation's error.
 //!
 //! Each table lives in its own file beside this one (`ec2.rs`, `elb.rs` for ELBv2 and classic
-//! ELB, `s3.rs`) and is tested code by code there.
+//! ELB) and is tested code by code there. S3 shares its `<Error><Code>` vocabulary with COS
+//! and OSS, so its table is core's one table of the S3-style stores.
 //!
 //! ```
 //! use unicloud_aws::codes::EC2;
@@ -17,8 +18,10 @@
 
 mod ec2;
 mod elb;
-mod s3;
 
 pub use ec2::EC2;
 pub use elb::{ELB, ELBV2};
-pub use s3::S3;
+/// S3's codes: [`unicloud_core::object::codes::CODES`], the table COS and OSS use too
+/// (`NoSuch*` not found, signature failures auth, `SlowDown` throttled, `BadDigest` and
+/// `XAmzContentSHA256Mismatch` retryable, ...).
+pub use unicloud_core::object::codes::CODES as S3;

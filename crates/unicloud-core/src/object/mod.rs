@@ -1,5 +1,6 @@
 //! The vendor-neutral shapes of object-storage calls, shared by the COS and OSS clients and the
-//! `unicloud-storage` multipart engine.
+//! `unicloud-storage` multipart engine; the S3-style stores' error codes ([`codes`]); and, with
+//! the `object-rest` feature, the REST client COS and OSS are dialects of (`rest`).
 //!
 //! The clients translate each of these to and from their vendor's headers and XML; the engine
 //! works on them alone, so its logic (part sizes, parallel parts, resume, checksums) is written
@@ -15,6 +16,10 @@
 //! ```
 
 use std::time::SystemTime;
+
+pub mod codes;
+#[cfg(feature = "object-rest")]
+pub mod rest;
 
 /// What a single PUT or a multipart upload's initiation carries besides the bytes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,61 +1,10 @@
-//! The XML OSS speaks: the bodies it answers (errors, multipart results, listings) and the
-//! CompleteMultipartUpload body we send, plus the table of its error codes.
+//! The XML the S3-style stores speak: the bodies they answer (errors, multipart results,
+//! listings) and the CompleteMultipartUpload body a client sends.
 
-use quick_xml::escape::partial_escape;
+use quick_xml::escape::{escape, partial_escape};
 use serde::Deserialize;
-use unicloud_core::ErrorKind;
-use unicloud_core::codes::{CodeMatch, CodeTable};
 
-/// OSS's error codes (the S3-style `<Code>` of an `<Error>` body) mapped to kinds. A code the
-/// table does not know falls back to the HTTP status.
-pub(crate) static OSS_CODES: CodeTable = CodeTable {
-    exact: &[
-        ("NoSuchBucket", ErrorKind::NotFound),
-        ("NoSuchKey", ErrorKind::NotFound),
-        ("NoSuchUpload", ErrorKind::NotFound),
-        ("NoSuchVersion", ErrorKind::NotFound),
-        ("SignatureDoesNotMatch", ErrorKind::Auth),
-        ("InvalidAccessKeyId", ErrorKind::Auth),
-        ("RequestTimeTooSkewed", ErrorKind::Auth),
-        ("AccessForbidden", ErrorKind::Auth),
-        ("ExpiredToken", ErrorKind::Auth),
-        ("InvalidToken", ErrorKind::Auth),
-        ("MissingSecurityHeader", ErrorKind::Auth),
-        ("AccessDenied", ErrorKind::PermissionDenied),
-        ("SlowDown", ErrorKind::Throttled),
-        ("RequestLimitExceeded", ErrorKind::Throttled),
-        ("ServiceUnavailable", ErrorKind::Unavailable),
-        ("InternalError", ErrorKind::Unavailable),
-        ("RequestTimeout", ErrorKind::Timeout),
-        ("EntityTooSmall", ErrorKind::InvalidInput),
-        ("EntityTooLarge", ErrorKind::InvalidInput),
-        ("InvalidPart", ErrorKind::InvalidInput),
-        ("InvalidPartOrder", ErrorKind::InvalidInput),
-        ("InvalidArgument", ErrorKind::InvalidInput),
-        ("InvalidBucketName", ErrorKind::InvalidInput),
-        ("InvalidObjectName", ErrorKind::InvalidInput),
-        ("InvalidRange", ErrorKind::InvalidInput),
-        ("InvalidDigest", ErrorKind::InvalidInput),
-        ("BadDigest", ErrorKind::InvalidInput),
-        ("KeyTooLong", ErrorKind::InvalidInput),
-        ("MalformedXML", ErrorKind::InvalidInput),
-        ("MissingContentLength", ErrorKind::InvalidInput),
-        ("BucketAlreadyExists", ErrorKind::AlreadyExists),
-        ("BucketAlreadyOwnedByYou", ErrorKind::AlreadyExists),
-        ("BucketNotEmpty", ErrorKind::Conflict),
-        ("PreconditionFailed", ErrorKind::PreconditionFailed),
-        ("MethodNotAllowed", ErrorKind::Unsupported),
-        ("NotImplemented", ErrorKind::Unsupported),
-        ("TooManyBuckets", ErrorKind::QuotaExceeded),
-    ],
-    rules: &[
-        (CodeMatch::Starts("NoSuch"), ErrorKind::NotFound),
-        (CodeMatch::Starts("Invalid"), ErrorKind::InvalidInput),
-    ],
-    retryable: &[],
-};
-
-/// `<Error>`: what OSS answers a failed request with.
+/// `<Error>`: what a store answers a failed request with.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub(crate) struct ErrorBody {
@@ -154,18 +103,38 @@ pub(crate) fn root_name(body: &[u8]) -> Option<String> {
     }
 }
 
-/// The CompleteMultipartUpload body, as oss2 writes it: no XML declaration, one `<Part>` per
-/// part with `PartNumber` before `ETag`, the ETag's quotes as they are.
-pub(crate) fn complete_body(parts: &[(u32, String)]) -> String {
-    let mut body = String::from("<CompleteMultipartUpload>");
-    for (number, etag) in parts {
-        body.push_str(&format!(
-            "<Part><PartNumber>{number}</PartNumber><ETag>{}</ETag></Part>",
-            partial_escape(etag.as_str())
-        ));
+/// How a dialect writes the CompleteMultipartUpload body: one `<Part>` per part with
+/// `PartNumber` before `ETag`, with or without an XML declaration, the ETag's quotes escaped
+/// or as they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CompleteBodyStyle {
+    /// Starts with `<?xml version="1.0" encoding="utf-8"?>`.
+    pub declaration: bool,
+    /// Writes the ETag's `"` as `&quot;` (else only `<`, `>` and `&` are escaped).
+    pub escape_quotes: bool,
+}
+
+impl CompleteBodyStyle {
+    /// The body for `parts`, sorted by part number.
+    pub fn body(self, parts: &[(u32, String)]) -> String {
+        let mut body = String::new();
+        if self.declaration {
+            body.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>");
+        }
+        body.push_str("<CompleteMultipartUpload>");
+        for (number, etag) in parts {
+            let etag = if self.escape_quotes {
+                escape(etag.as_str())
+            } else {
+                partial_escape(etag.as_str())
+            };
+            body.push_str(&format!(
+                "<Part><PartNumber>{number}</PartNumber><ETag>{etag}</ETag></Part>"
+            ));
+        }
+        body.push_str("</CompleteMultipartUpload>");
+        body
     }
-    body.push_str("</CompleteMultipartUpload>");
-    body
 }
 
 #[cfg(test)]
@@ -194,11 +163,12 @@ mod tests {
         assert_eq!(non_empty(empty.next_key_marker), None);
         let parts: ListPartsResult = parse(
             b"<ListPartsResult><IsTruncated>false</IsTruncated><Part><PartNumber>3</PartNumber>\
-              <ETag>\"abc\"</ETag><Size>5</Size></Part></ListPartsResult>",
+              <ETag>\"abc\"</ETag><Size>5</Size><HashCrc64ecma>42</HashCrc64ecma></Part></ListPartsResult>",
         )
         .unwrap();
         assert_eq!((parts.parts[0].part_number, parts.parts[0].size), (3, 5));
         assert_eq!(parts.parts[0].etag, "\"abc\"");
+        assert_eq!(parts.parts[0].crc64.as_deref(), Some("42"));
     }
 
     #[test]
@@ -211,20 +181,27 @@ mod tests {
     }
 
     #[test]
-    fn code_table() {
-        let kind = |c| OSS_CODES.kind_of(c);
-        assert_eq!(kind("NoSuchUpload"), Some(ErrorKind::NotFound));
-        assert_eq!(kind("NoSuchBucket"), Some(ErrorKind::NotFound));
-        assert_eq!(kind("NoSuchKey"), Some(ErrorKind::NotFound));
-        assert_eq!(kind("SignatureDoesNotMatch"), Some(ErrorKind::Auth));
-        assert_eq!(kind("RequestTimeTooSkewed"), Some(ErrorKind::Auth));
-        assert_eq!(kind("InvalidAccessKeyId"), Some(ErrorKind::Auth));
-        assert_eq!(kind("AccessDenied"), Some(ErrorKind::PermissionDenied));
-        assert_eq!(kind("SlowDown"), Some(ErrorKind::Throttled));
-        assert_eq!(kind("EntityTooSmall"), Some(ErrorKind::InvalidInput));
-        assert_eq!(kind("InvalidPart"), Some(ErrorKind::InvalidInput));
-        assert_eq!(kind("InvalidBucketName"), Some(ErrorKind::InvalidInput));
-        assert_eq!(kind("InvalidArgument"), Some(ErrorKind::InvalidInput));
-        assert_eq!(kind("Mystery"), None);
+    fn complete_bodies_in_both_styles() {
+        let parts = [(1, "\"a\"".to_owned()), (2, "\"b&c\"".to_owned())];
+        let escaped = CompleteBodyStyle {
+            declaration: true,
+            escape_quotes: true,
+        };
+        assert_eq!(
+            escaped.body(&parts),
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><CompleteMultipartUpload>\
+             <Part><PartNumber>1</PartNumber><ETag>&quot;a&quot;</ETag></Part>\
+             <Part><PartNumber>2</PartNumber><ETag>&quot;b&amp;c&quot;</ETag></Part>\
+             </CompleteMultipartUpload>"
+        );
+        let plain = CompleteBodyStyle {
+            declaration: false,
+            escape_quotes: false,
+        };
+        assert_eq!(
+            plain.body(&parts[..1]),
+            "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"a\"</ETag></Part>\
+             </CompleteMultipartUpload>"
+        );
     }
 }

@@ -269,6 +269,26 @@ impl Error {
         self
     }
 
+    /// The same error with another message (one that adds what happened next, say): the
+    /// kind, code, request id, operation, status and retry flags are kept. The message must
+    /// never contain a secret.
+    ///
+    /// ```
+    /// use unicloud_core::{Error, ErrorKind};
+    ///
+    /// let e = Error::new(ErrorKind::Unavailable, "part 3 failed")
+    ///     .with_code("InternalError")
+    ///     .with_status(500);
+    /// let e2 = e.with_message("part 3 failed; the multipart upload was aborted");
+    /// assert_eq!(e2.message(), "part 3 failed; the multipart upload was aborted");
+    /// assert_eq!((e2.kind(), e2.code(), e2.status()), (ErrorKind::Unavailable, Some("InternalError"), Some(500)));
+    /// ```
+    #[must_use]
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.inner.message = message.into();
+        self
+    }
+
     /// Overrides whether this particular error is retryable (otherwise the kind decides).
     #[must_use]
     pub fn with_retryable(mut self, retryable: bool) -> Self {

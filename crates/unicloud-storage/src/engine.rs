@@ -436,28 +436,7 @@ async fn fail(
         return cancelled(b, Some(&note));
     }
     let message = format!("{}; {note}", err.message());
-    rewrap(err, message)
-}
-
-/// `err` with another message, every other fact kept.
-fn rewrap(err: Error, message: String) -> Error {
-    let mut e = Error::new(err.kind(), message);
-    if let Some(p) = err.provider() {
-        e = e.with_provider(p);
-    }
-    if let Some(o) = err.operation() {
-        e = e.with_operation(o.to_owned());
-    }
-    if let Some(c) = err.code() {
-        e = e.with_code(c);
-    }
-    if let Some(r) = err.request_id() {
-        e = e.with_request_id(r);
-    }
-    if let Some(s) = err.status() {
-        e = e.with_status(s);
-    }
-    e.with_source(err)
+    err.with_message(message)
 }
 
 async fn single(

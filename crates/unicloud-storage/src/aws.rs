@@ -59,6 +59,23 @@ fn metadata(opts: &PutOptions) -> Option<HashMap<String, String>> {
     (!opts.metadata.is_empty()).then(|| opts.metadata.iter().cloned().collect())
 }
 
+/// `$req` (a PutObject or CreateMultipartUpload builder, which share these setters but no
+/// trait) with the content type, metadata, storage class and server-side encryption of
+/// `$opts`.
+macro_rules! with_put_options {
+    ($req:expr, $opts:expr) => {
+        $req.set_content_type($opts.content_type.clone())
+            .set_metadata(metadata($opts))
+            .set_storage_class($opts.storage_class.as_deref().map(StorageClass::from))
+            .set_server_side_encryption(
+                $opts
+                    .server_side_encryption
+                    .as_deref()
+                    .map(ServerSideEncryption::from),
+            )
+    };
+}
+
 fn crc32(crc: u64) -> String {
     Algorithm::Crc32.format(crc)
 }
@@ -138,22 +155,15 @@ impl ObjectBackend for AwsBackend {
         Box::pin(async move {
             let out = self
                 .call("PutObject", || {
-                    self.s3
+                    let req = self
+                        .s3
                         .put_object()
                         .bucket(bucket)
                         .key(key)
                         .content_length(body.len() as i64)
                         .body(ByteStream::from(body.clone()))
-                        .checksum_crc32(crc32(crc))
-                        .set_content_type(opts.content_type.clone())
-                        .set_metadata(metadata(opts))
-                        .set_storage_class(opts.storage_class.as_deref().map(StorageClass::from))
-                        .set_server_side_encryption(
-                            opts.server_side_encryption
-                                .as_deref()
-                                .map(ServerSideEncryption::from),
-                        )
-                        .send()
+                        .checksum_crc32(crc32(crc));
+                    with_put_options!(req, opts).send()
                 })
                 .await?;
             Ok(Written {
@@ -174,20 +184,13 @@ impl ObjectBackend for AwsBackend {
         Box::pin(async move {
             let out = self
                 .call("CreateMultipartUpload", || {
-                    self.s3
+                    let req = self
+                        .s3
                         .create_multipart_upload()
                         .bucket(bucket)
                         .key(key)
-                        .checksum_algorithm(ChecksumAlgorithm::Crc32)
-                        .set_content_type(opts.content_type.clone())
-                        .set_metadata(metadata(opts))
-                        .set_storage_class(opts.storage_class.as_deref().map(StorageClass::from))
-                        .set_server_side_encryption(
-                            opts.server_side_encryption
-                                .as_deref()
-                                .map(ServerSideEncryption::from),
-                        )
-                        .send()
+                        .checksum_algorithm(ChecksumAlgorithm::Crc32);
+                    with_put_options!(req, opts).send()
                 })
                 .await?;
             out.upload_id()

@@ -460,6 +460,50 @@ fn demo_exits_0_and_shows_all_three_clouds() {
             "{cloud}: {outcome} missing:\n{stdout}"
         );
     }
+    // The storage step: one table, a row per object, every checksum verified.
+    let header = stdout
+        .lines()
+        .find(|l| l.starts_with("CLOUD"))
+        .unwrap_or_else(|| panic!("no upload table:\n{stdout}"));
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        [
+            "CLOUD",
+            "BUCKET/KEY",
+            "SIZE",
+            "PARTS",
+            "CHECKSUM",
+            "VERIFIED"
+        ]
+    );
+    for (cloud, bucket, algorithm) in [
+        ("AWS", "demo-artefacts", "CRC32"),
+        ("Tencent Cloud", "demo-artefacts-1250000000", "CRC64"),
+        ("Alibaba Cloud", "demo-artefacts", "CRC64"),
+    ] {
+        for (key, size, parts) in [
+            ("builds/1234/app.tar", "24 MiB", "3"),
+            ("builds/1234/manifest.json", "64 KiB", "0"),
+        ] {
+            let row = stdout
+                .lines()
+                .find(|l| l.starts_with(cloud) && l.contains(&format!(" {bucket}/{key} ")))
+                .unwrap_or_else(|| panic!("{cloud} {key} missing:\n{stdout}"));
+            // BUCKET/KEY, SIZE (two words), PARTS, CHECKSUM (algorithm and value), VERIFIED.
+            let cells: Vec<&str> = row[cloud.len()..].split_whitespace().collect();
+            assert_eq!(cells.len(), 7, "{row}");
+            assert_eq!(
+                cells[..5].join(" "),
+                format!("{bucket}/{key} {size} {parts} {algorithm}"),
+                "{row}"
+            );
+            assert_eq!(cells[6], "✓", "{row}");
+        }
+    }
+    assert!(
+        stdout.contains("6 objects were uploaded and verified"),
+        "{stdout}"
+    );
     // No log lines at the default verbosity: not the AWS SDK's, not anybody's.
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }

@@ -229,7 +229,12 @@ pub(crate) async fn run(global: &GlobalArgs, command: &StorageCommand) -> Result
                     vec!["URL".into(), view.url.clone()],
                     vec!["SIZE".into(), view.size.to_string()],
                     vec!["ETAG".into(), view.etag.clone()],
-                    vec!["CRC64".into(), common::cell(view.crc64.as_deref())],
+                ];
+                // S3 keeps no CRC-64: the row would always be empty there.
+                if url.provider != Provider::Aws {
+                    rows.push(vec!["CRC64".into(), common::cell(view.crc64.as_deref())]);
+                }
+                rows.extend([
                     vec![
                         "CONTENT-TYPE".into(),
                         common::cell(view.content_type.as_deref()),
@@ -242,7 +247,7 @@ pub(crate) async fn run(global: &GlobalArgs, command: &StorageCommand) -> Result
                         "STORAGE-CLASS".into(),
                         common::cell(view.storage_class.as_deref()),
                     ],
-                ];
+                ]);
                 if let Some(v) = &view.version_id {
                     rows.push(vec!["VERSION-ID".into(), v.clone()]);
                 }
@@ -294,9 +299,9 @@ fn age(d: Duration) -> String {
     let s = d.as_secs();
     match s {
         0 => "0s".to_owned(),
-        _ if s % 86_400 == 0 => format!("{}d", s / 86_400),
-        _ if s % 3600 == 0 => format!("{}h", s / 3600),
-        _ if s % 60 == 0 => format!("{}m", s / 60),
+        _ if s.is_multiple_of(86_400) => format!("{}d", s / 86_400),
+        _ if s.is_multiple_of(3600) => format!("{}h", s / 3600),
+        _ if s.is_multiple_of(60) => format!("{}m", s / 60),
         _ => format!("{s}s"),
     }
 }

@@ -1371,7 +1371,7 @@ fn storage_upload_interrupted_aborts_and_exits_130() {
     // 8 parts of 1 MiB, one at a time, each held 300 ms by the emulator.
     let file = temp_file("interrupted.bin", &pseudo_random(8 << 20, 17));
     let key = "interrupted/upload.bin";
-    let mut child = unicloud_std(&emu.url, p, None)
+    let child = unicloud_std(&emu.url, p, None)
         .args(["storage", "upload"])
         .arg(&file)
         .arg(object_url(p, key))

@@ -1062,6 +1062,7 @@ fn upload_on(p: Provider) {
         &["invalid-input", "part size", "minimum"],
     );
     assert!(stored(emu, p, "below-minimum.bin").is_none());
+    std::fs::remove_file(&file).unwrap();
 }
 
 #[test]
@@ -1415,6 +1416,7 @@ fn storage_upload_interrupted_aborts_and_exits_130() {
         "{stderr}"
     );
     assert!(out.stdout.is_empty());
+    std::fs::remove_file(&file).unwrap();
     assert!(stored(emu, p, key).is_none());
     assert!(
         !open_uploads(emu, p).iter().any(|(k, _)| k == key),

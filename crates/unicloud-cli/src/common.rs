@@ -14,8 +14,9 @@ use serde::Serialize;
 use unicloud::Cloud;
 use unicloud::base::{Error, ErrorKind, Provider};
 
-/// The flags every subcommand accepts.
+/// The flags every subcommand accepts (listed apart from a subcommand's own in its help).
 #[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {
     /// The cloud: aws, tencent (tencentcloud) or alibaba (aliyun, alibabacloud).
     #[arg(long, short = 'p', global = true, env = "UNICLOUD_PROVIDER", value_parser = parse_provider)]

@@ -9,8 +9,10 @@ use unicloud::Cloud;
 use unicloud::base::{Credentials, Error, ErrorKind, Provider, RetryPolicy};
 use unicloud::compute::{Compute, CreateInstancesSpec, Filters, InstanceState, StopMode};
 use unicloud::network::{ChangeReport, Cidr, Network, RouteChange, RouteLeft, RouteTarget};
+use unicloud::storage::{MIB, Storage, UploadOptions, UploadResult};
 use unicloud_emulator::{DEMO_KEYS, Emulator, FaultConfig, FaultRule, NetworkSeed};
 
+use crate::common;
 use crate::compute::instance_table;
 
 /// Flags of `unicloud demo`.
@@ -244,6 +246,129 @@ async fn cycle(compute: &Compute, ids: &[String], progress: &Progress) -> Result
     Ok(())
 }
 
+/// The demo's bucket on each cloud, seeded into the emulator (COS names end in `-APPID`).
+fn demo_bucket(p: Provider) -> &'static str {
+    match p {
+        Provider::Tencent => "demo-artefacts-1250000000",
+        _ => "demo-artefacts",
+    }
+}
+
+/// The demo's uploads: a build artefact in parts and a small manifest in one request.
+const ARTEFACT_BYTES: u64 = 24 * MIB;
+const ARTEFACT_PART: u64 = 8 * MIB;
+const MANIFEST_BYTES: u64 = 64 * 1024;
+
+/// Writes `len` bytes that do not repeat (so a part stored at the wrong offset would show in
+/// the checksum) to `path`.
+fn write_generated(path: &std::path::Path, len: u64, seed: u64) -> Result<(), Error> {
+    let mut x = seed | 1;
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    while (bytes.len() as u64) < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        bytes.extend_from_slice(&x.to_le_bytes());
+    }
+    bytes.truncate(usize::try_from(len).unwrap_or(0));
+    std::fs::write(path, bytes).map_err(|e| {
+        Error::new(
+            ErrorKind::Other,
+            format!("cannot write {}: {e}", path.display()),
+        )
+    })
+}
+
+/// A byte bar per cloud on a terminal; nothing when piped.
+fn upload_bar(multi: &MultiProgress, label: &'static str, total: u64) -> Option<ProgressBar> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let bar = multi.add(ProgressBar::new(total));
+    if let Ok(style) = ProgressStyle::with_template(
+        "  {prefix:<14} {bar:24} {bytes:>10}/{total_bytes} {bytes_per_sec:>12} {msg}",
+    ) {
+        bar.set_style(style);
+    }
+    bar.set_prefix(label);
+    bar.enable_steady_tick(Duration::from_millis(90));
+    Some(bar)
+}
+
+/// Uploads the artefact (in parts) and the manifest (one request) to `storage`, the bar
+/// following both.
+async fn uploads(
+    storage: &Storage,
+    p: Provider,
+    artefact: &std::path::Path,
+    manifest: &std::path::Path,
+    bar: Option<ProgressBar>,
+) -> Result<Vec<UploadResult>, Error> {
+    let bucket = demo_bucket(p);
+    let mut results = Vec::new();
+    let mut offset = 0;
+    for (path, key, size) in [
+        (artefact, "builds/1234/app.tar", ARTEFACT_BYTES),
+        (manifest, "builds/1234/manifest.json", MANIFEST_BYTES),
+    ] {
+        let mut opts = UploadOptions::default()
+            .with_part_size(ARTEFACT_PART)
+            .with_concurrency(3)
+            .with_metadata("build", "1234");
+        if let Some(b) = bar.clone() {
+            opts = opts.with_progress(move |pr| b.set_position(offset + pr.bytes_done));
+        }
+        if let Some(b) = &bar {
+            b.set_message(key.rsplit('/').next().unwrap_or(key).to_owned());
+        }
+        results.push(storage.upload_file(bucket, key, path, &opts).await?);
+        offset += size;
+    }
+    if let Some(b) = &bar {
+        b.finish_with_message("stored and verified ✓");
+    }
+    Ok(results)
+}
+
+/// A size for people: whole MiB or KiB when it is one, else bytes.
+fn human_size(bytes: u64) -> String {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
+        format!("{} KiB", bytes / 1024)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+/// One row per stored object.
+fn upload_table(results: &[(Provider, UploadResult)]) -> String {
+    let rows: Vec<Vec<String>> = results
+        .iter()
+        .map(|(p, r)| {
+            vec![
+                p.display_name().to_owned(),
+                format!("{}/{}", r.url.bucket, r.url.key),
+                human_size(r.size),
+                r.parts.to_string(),
+                format!("{} {}", r.checksum.algorithm, r.checksum.value),
+                if r.checksum.verified { "✓" } else { "-" }.to_owned(),
+            ]
+        })
+        .collect();
+    common::table(
+        &[
+            "CLOUD",
+            "BUCKET/KEY",
+            "SIZE",
+            "PARTS",
+            "CHECKSUM",
+            "VERIFIED",
+        ],
+        &rows,
+    )
+}
+
 /// Runs the demo; returns an error if any step fails on any cloud.
 pub(crate) async fn run(args: &DemoArgs) -> Result<(), Error> {
     if args.count == 0 || args.count > 20 {
@@ -253,7 +378,11 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), Error> {
     let addr = "127.0.0.1:0"
         .parse()
         .map_err(|_| Error::invalid_input("listen address"))?;
-    let emulator = Emulator::builder()
+    let mut builder = Emulator::builder();
+    for (p, ..) in DEMO_KEYS {
+        builder = builder.bucket(p, demo_bucket(p));
+    }
+    let emulator = builder
         .listen(addr)
         .demo_keys()
         .transition_delay(Duration::from_millis(args.transition_delay_ms))
@@ -272,6 +401,7 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), Error> {
 
     let mut computes = Vec::new();
     let mut networks = Vec::new();
+    let mut storages = Vec::new();
     for (provider, id, secret) in DEMO_KEYS {
         let (region, _, _, zone) = demo_target(provider);
         let (vpc, table, subnet, vpc_cidr, subnet_cidr) = demo_network(provider);
@@ -302,6 +432,7 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), Error> {
             .build()
             .await?;
         networks.push((provider, cloud.network()));
+        storages.push((provider, cloud.storage()));
         computes.push((
             provider,
             cloud
@@ -376,18 +507,65 @@ pub(crate) async fn run(args: &DemoArgs) -> Result<(), Error> {
         println!();
     }
 
+    println!(
+        "\n5. Upload a {} build artefact in {} parts and a {} manifest to S3, COS and OSS, checksums compared end to end:",
+        human_size(ARTEFACT_BYTES),
+        human_size(ARTEFACT_PART),
+        human_size(MANIFEST_BYTES)
+    );
+    let dir = std::env::temp_dir().join(format!("unicloud-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        Error::new(
+            ErrorKind::Other,
+            format!("cannot create {}: {e}", dir.display()),
+        )
+    })?;
+    let artefact = dir.join("app.tar");
+    let manifest = dir.join("manifest.json");
+    let written = write_generated(&artefact, ARTEFACT_BYTES, 1234)
+        .and_then(|()| write_generated(&manifest, MANIFEST_BYTES, 42));
+    let stored = match written {
+        Ok(()) => {
+            let multi = MultiProgress::new();
+            let stored = try_join_all(storages.iter().map(|(p, storage)| {
+                let bar = upload_bar(&multi, p.display_name(), ARTEFACT_BYTES + MANIFEST_BYTES);
+                let (artefact, manifest) = (&artefact, &manifest);
+                async move {
+                    let results = uploads(storage, *p, artefact, manifest, bar).await?;
+                    Ok::<_, Error>(results.into_iter().map(|r| (*p, r)).collect::<Vec<_>>())
+                }
+            }))
+            .await;
+            drop(multi);
+            stored
+        }
+        Err(e) => Err(e),
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    let stored: Vec<(Provider, UploadResult)> = stored?.into_iter().flatten().collect();
+    if std::io::stdout().is_terminal() {
+        // The bars leave the cursor on a fresh line, which swallows the next newline.
+        println!();
+    }
+    println!();
+    print!("{}", upload_table(&stored));
+
     let total: usize = created.iter().map(Vec::len).sum();
     println!(
-        "\nDone in {:.1}s: {total} instances went through create → running → stopped → running → destroyed, and their routes moved all or nothing, on AWS, Tencent Cloud and Alibaba Cloud with one API.",
-        started.elapsed().as_secs_f64()
+        "\nDone in {:.1}s: {total} instances went through create → running → stopped → running → destroyed, their routes moved all or nothing, and {} objects were uploaded and verified, on AWS, Tencent Cloud and Alibaba Cloud with one API.",
+        started.elapsed().as_secs_f64(),
+        stored.len()
     );
     let (_, id, secret) = DEMO_KEYS[1];
     println!(
-        "Try it yourself: run `unicloud emulator` in one terminal (it accepts the demo keys), then:"
+        "Try it yourself: run `unicloud emulator --bucket tencent:backups-1250000000` in one terminal (it accepts the demo keys), then:"
     );
     println!("  export TENCENTCLOUD_SECRET_ID={id} TENCENTCLOUD_SECRET_KEY={secret}");
     println!(
         "  unicloud --provider tencent --endpoint http://127.0.0.1:4566 compute describe-instances"
+    );
+    println!(
+        "  unicloud --endpoint http://127.0.0.1:4566 storage upload ./app.tar cos://backups-1250000000/builds/"
     );
     emulator.shutdown().await;
     Ok(())

@@ -6,7 +6,8 @@
 use std::io::Write;
 
 use unicloud::base::credentials::EnvProvider;
-use unicloud::base::{Error, ErrorKind};
+use unicloud::base::{Error, ErrorKind, Provider};
+use unicloud::storage::ObjectUrl;
 use unicloud_emulator::DEMO_KEYS;
 use unicloud_emulator::cli::EmulatorArgs;
 
@@ -34,6 +35,18 @@ pub(crate) async fn run(args: &EmulatorArgs) -> Result<(), Error> {
         text.push_str(&format!(
             "  unicloud --provider tencent --endpoint {url} compute describe-instances\n"
         ));
+        // With a bucket, how to upload to it (the URL's scheme picks the cloud).
+        if let Some((provider, bucket)) = args
+            .buckets
+            .first()
+            .and_then(|b| b.split_once(':'))
+            .and_then(|(p, b)| Some((p.parse::<Provider>().ok()?, b)))
+        {
+            text.push_str(&format!(
+                "  unicloud --endpoint {url} storage upload FILE {}://{bucket}/\n",
+                ObjectUrl::scheme(provider)
+            ));
+        }
     } else {
         text.push_str(&format!(
             "It accepts the {} key pair(s) given with --key.\n",

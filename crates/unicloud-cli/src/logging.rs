@@ -26,8 +26,23 @@ fn user_filter(verbose: u8, env: Option<&str>) -> EnvFilter {
         _ => LevelFilter::TRACE,
     };
     env.and_then(|directives| EnvFilter::try_new(directives).ok())
-        .unwrap_or_else(|| EnvFilter::default().add_directive(level.into()))
+        .unwrap_or_else(|| {
+            let filter = EnvFilter::default().add_directive(level.into());
+            if verbose > 0 {
+                return filter;
+            }
+            // Off EC2 (no region given), aws-config asks the instance metadata service for a
+            // region and warns, once per client, when it cannot; that is not the user's error.
+            match QUIET_BY_DEFAULT.parse() {
+                Ok(d) => filter.add_directive(d),
+                Err(_) => filter,
+            }
+        })
 }
+
+/// What the default verbosity leaves out: aws-config's warnings that the instance metadata
+/// service did not answer (`-v` shows them).
+const QUIET_BY_DEFAULT: &str = "aws_config::imds=error";
 
 /// The ceiling every event must also pass: anything, except the [`CAPPED_AT_DEBUG`] targets
 /// (and their modules) above DEBUG. It only ever removes events; it never enables one the
@@ -114,6 +129,7 @@ mod tests {
             tracing::trace!(target: "unicloud_core::retry", "core-trace");
             tracing::info!(target: "unicloud_core::retry", "core-info");
             tracing::warn!(target: "unicloud_core::retry", "core-warn");
+            tracing::warn!(target: "aws_config::imds::region", "imds-warn");
         });
         let bytes = out.0.lock().unwrap_or_else(PoisonError::into_inner).clone();
         String::from_utf8(bytes).unwrap()
@@ -131,6 +147,7 @@ mod tests {
             "core-trace",
             "core-info",
             "core-warn",
+            "imds-warn",
         ];
         all.into_iter().filter(|m| logs.contains(m)).collect()
     }
@@ -144,10 +161,17 @@ mod tests {
     }
 
     #[test]
+    fn no_region_from_instance_metadata_warns_only_when_asked() {
+        assert!(!shown(&logged(0, None, false)).contains(&"imds-warn"));
+        assert!(shown(&logged(1, None, false)).contains(&"imds-warn"));
+        assert!(shown(&logged(0, Some("warn"), false)).contains(&"imds-warn"));
+    }
+
+    #[test]
     fn the_capped_targets_are_never_raised_to_the_users_level() {
         assert_eq!(
             shown(&logged(1, None, false)),
-            ["runtime-warn", "core-info", "core-warn"]
+            ["runtime-warn", "core-info", "core-warn", "imds-warn"]
         );
         assert_eq!(
             shown(&logged(0, Some("unicloud_core=trace"), false)),
@@ -165,6 +189,7 @@ mod tests {
             "core-trace",
             "core-info",
             "core-warn",
+            "imds-warn",
         ];
         assert_eq!(shown(&logged(3, None, false)), capped_at_debug);
         assert_eq!(shown(&logged(0, Some("trace"), false)), capped_at_debug);
@@ -183,7 +208,7 @@ mod tests {
     fn an_invalid_unicloud_log_falls_back_to_the_verbosity() {
         assert_eq!(
             shown(&logged(1, Some("=[not a filter"), false)),
-            ["runtime-warn", "core-info", "core-warn"]
+            ["runtime-warn", "core-info", "core-warn", "imds-warn"]
         );
     }
 

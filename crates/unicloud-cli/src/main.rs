@@ -121,15 +121,34 @@ fn main() -> ExitCode {
     match runtime.block_on(run(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("unicloud: {err}");
+            eprintln!("unicloud: {}", one_line(&err.to_string()));
             ExitCode::from(common::exit_code(&err))
         }
     }
 }
 
+/// `text` on one line: every line break (and the blanks around it) becomes one space, so an
+/// error stays one line on stderr whatever a service put in its message.
+fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_are_printed_on_one_line() {
+        assert_eq!(
+            one_line("auth: bad.\nStringToSign:\r\n  x\n\n[oss]"),
+            "auth: bad. StringToSign: x [oss]"
+        );
+        assert_eq!(one_line("not-found: gone [aws]"), "not-found: gone [aws]");
+    }
 
     #[test]
     fn the_command_line_is_consistent() {

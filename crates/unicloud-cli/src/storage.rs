@@ -1,6 +1,7 @@
 //! `unicloud storage …`: upload files and streams, read an object's head, list and abort
 //! multipart uploads. The URL's scheme (`s3://`, `cos://`, `oss://`) picks the provider.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
@@ -8,7 +9,7 @@ use std::time::Duration;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
-use unicloud::base::{Error, Provider};
+use unicloud::base::{Error, ErrorKind, Provider};
 use unicloud::storage::{CancelToken, ObjectUrl, Progress, Storage, UploadOptions, UploadResult};
 
 use crate::common::{self, GlobalArgs, OutputFormat};
@@ -18,8 +19,18 @@ use crate::common::{self, GlobalArgs, OutputFormat};
 pub(crate) enum StorageCommand {
     /// Upload a file (or stdin with `-`) to s3://BUCKET/KEY, cos://BUCKET-APPID/KEY or
     /// oss://BUCKET/KEY; a URL ending in `/` takes the file's name as the last part of the key.
+    ///
+    /// The URL's scheme picks the cloud (a `--provider` naming another one is an error);
+    /// credentials come from that cloud's usual chain. Objects up to one part go in a single
+    /// request, larger ones in parallel parts; the checksum of the whole object is compared
+    /// with what the cloud stored. A progress bar shows on a terminal. Ctrl-C aborts the
+    /// multipart upload and exits 130; any other failure aborts it too, unless
+    /// `--keep-on-failure`. Exit 0 means the whole object is stored and no multipart upload is
+    /// left open for it.
+    #[command(after_help = UPLOAD_EXAMPLES)]
     Upload(UploadArgs),
-    /// Show an object's size, ETag, CRC64, content type and metadata.
+    /// Show an object's size, ETag, CRC64 (COS, OSS), content type, storage class and
+    /// metadata.
     Head {
         /// s3://BUCKET/KEY, cos://BUCKET-APPID/KEY or oss://BUCKET/KEY.
         url: String,
@@ -29,7 +40,8 @@ pub(crate) enum StorageCommand {
         /// s3://BUCKET[/PREFIX], cos://BUCKET-APPID[/PREFIX] or oss://BUCKET[/PREFIX].
         url: String,
     },
-    /// Abort the multipart uploads of a bucket started longer ago than `--older-than`.
+    /// Abort the multipart uploads of a bucket (optionally under a key prefix) started longer
+    /// ago than `--older-than`, and list those aborted.
     AbortUploads {
         /// s3://BUCKET[/PREFIX], cos://BUCKET-APPID[/PREFIX] or oss://BUCKET[/PREFIX].
         url: String,
@@ -39,6 +51,12 @@ pub(crate) enum StorageCommand {
     },
 }
 
+const UPLOAD_EXAMPLES: &str = "Examples:
+  unicloud storage upload build.tar.zst s3://artefacts/builds/ --part-size 16MiB --concurrency 8
+  unicloud storage upload db.dump cos://backups-1250000000/db/db.dump --metadata host=db1
+  pg_dump app | unicloud storage upload - oss://backups/db/app.sql
+  unicloud storage upload db.dump cos://backups-1250000000/db/db.dump --resume UPLOAD_ID";
+
 /// What `storage upload` takes.
 #[derive(Debug, clap::Args)]
 pub(crate) struct UploadArgs {
@@ -46,8 +64,8 @@ pub(crate) struct UploadArgs {
     file: String,
     /// Where to: s3://BUCKET/KEY, cos://BUCKET-APPID/KEY or oss://BUCKET/KEY.
     url: String,
-    /// Part size (`8MiB`, `16M`, `5242880`); raised automatically for files that would need
-    /// more than 10,000 parts. Default 8 MiB.
+    /// Part size (`8MiB`, `16M`, `5242880`); at least S3 5 MiB, COS 1 MiB, OSS 100 KiB;
+    /// raised automatically for files that would need more than 10,000 parts. Default 8 MiB.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     part_size: Option<u64>,
     /// Parts in flight at once (1–64). Default 4.
@@ -57,13 +75,13 @@ pub(crate) struct UploadArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     single_request_threshold: Option<u64>,
     /// Content type (default: guessed from the file's extension).
-    #[arg(long)]
+    #[arg(long, value_name = "TYPE")]
     content_type: Option<String>,
     /// User metadata `NAME=VALUE` (repeatable).
     #[arg(long = "metadata", value_name = "NAME=VALUE", value_parser = parse_pair)]
     metadata: Vec<(String, String)>,
     /// The vendor's storage class (`STANDARD_IA`, `IA`, ...).
-    #[arg(long)]
+    #[arg(long, value_name = "CLASS")]
     storage_class: Option<String>,
     /// Server-side encryption algorithm (`AES256`, ...).
     #[arg(long, value_name = "ALGORITHM")]
@@ -138,6 +156,39 @@ async fn storage_for(global: &GlobalArgs, url: &ObjectUrl) -> Result<Storage, Er
     Ok(global.cloud_for(provider).await?.storage())
 }
 
+/// `err` with `message` instead of its own (every other fact kept), for the errors whose
+/// vendor message does not say which bucket or object it is about.
+fn reworded(err: Error, message: String) -> Error {
+    let mut e = Error::new(err.kind(), message);
+    if let Some(p) = err.provider() {
+        e = e.with_provider(p);
+    }
+    if let Some(o) = err.operation() {
+        e = e.with_operation(o.to_owned());
+    }
+    if let Some(c) = err.code() {
+        e = e.with_code(c);
+    }
+    if let Some(r) = err.request_id() {
+        e = e.with_request_id(r);
+    }
+    if let Some(s) = err.status() {
+        e = e.with_status(s);
+    }
+    e.with_source(err)
+}
+
+/// Names the bucket in a missing-bucket error (the vendors' message says only "the specified
+/// bucket does not exist").
+fn name_the_bucket(err: Error, url: &ObjectUrl) -> Error {
+    if err.code() == Some("NoSuchBucket") {
+        let bucket = format!("{}://{}", ObjectUrl::scheme(url.provider), url.bucket);
+        reworded(err, format!("bucket {bucket} does not exist"))
+    } else {
+        err
+    }
+}
+
 /// Runs one `storage` subcommand.
 pub(crate) async fn run(global: &GlobalArgs, command: &StorageCommand) -> Result<(), Error> {
     let format = global.output;
@@ -146,37 +197,60 @@ pub(crate) async fn run(global: &GlobalArgs, command: &StorageCommand) -> Result
         StorageCommand::Head { url } => {
             let url: ObjectUrl = url.parse()?;
             if url.key.is_empty() {
-                return Err(Error::invalid_input(format!("{url}: no object key")));
+                return Err(Error::invalid_input(format!(
+                    "{url}: no object key (expected {}://BUCKET/KEY)",
+                    ObjectUrl::scheme(url.provider)
+                )));
             }
             let head = storage_for(global, &url)
                 .await?
                 .head_object(&url.bucket, &url.key)
-                .await?;
+                .await
+                .map_err(|e| match e.kind() {
+                    // A HEAD answer has no body: the vendor cannot say which one is missing.
+                    ErrorKind::NotFound if e.code() != Some("NoSuchBucket") => {
+                        reworded(e, format!("{url}: no such object (or no such bucket)"))
+                    }
+                    _ => name_the_bucket(e, &url),
+                })?;
             let view = HeadView {
                 url: url.to_string(),
                 size: head.size,
                 etag: head.etag.trim_matches('"').to_owned(),
                 crc64: head.crc64.map(|c| c.to_string()),
                 content_type: head.content_type.clone(),
+                last_modified: head.last_modified.map(unicloud::base::time_fmt::rfc3339),
                 storage_class: head.storage_class.clone(),
                 version_id: head.version_id.clone(),
-                metadata: head.metadata.clone(),
+                metadata: head.metadata.iter().cloned().collect(),
             };
             common::print(format, &view, || {
                 let mut rows = vec![
                     vec!["URL".into(), view.url.clone()],
                     vec!["SIZE".into(), view.size.to_string()],
                     vec!["ETAG".into(), view.etag.clone()],
-                    vec!["CRC64".into(), common::cell(view.crc64.as_deref())],
+                ];
+                // S3 keeps no CRC-64: the row would always be empty there.
+                if url.provider != Provider::Aws {
+                    rows.push(vec!["CRC64".into(), common::cell(view.crc64.as_deref())]);
+                }
+                rows.extend([
                     vec![
                         "CONTENT-TYPE".into(),
                         common::cell(view.content_type.as_deref()),
                     ],
                     vec![
+                        "LAST-MODIFIED".into(),
+                        common::cell(view.last_modified.as_deref()),
+                    ],
+                    vec![
                         "STORAGE-CLASS".into(),
                         common::cell(view.storage_class.as_deref()),
                     ],
-                ];
+                ]);
+                if let Some(v) = &view.version_id {
+                    rows.push(vec!["VERSION-ID".into(), v.clone()]);
+                }
                 for (k, v) in &view.metadata {
                     rows.push(vec![format!("META {k}"), v.clone()]);
                 }
@@ -189,7 +263,12 @@ pub(crate) async fn run(global: &GlobalArgs, command: &StorageCommand) -> Result
             let uploads = storage_for(global, &url)
                 .await?
                 .list_multipart_uploads(&url.bucket, prefix)
-                .await?;
+                .await
+                .map_err(|e| name_the_bucket(e, &url))?;
+            if format == OutputFormat::Table && uploads.is_empty() {
+                eprintln!("no multipart uploads open in {url}");
+                return Ok(());
+            }
             print_uploads(format, &uploads)
         }
         StorageCommand::AbortUploads { url, older_than } => {
@@ -198,32 +277,52 @@ pub(crate) async fn run(global: &GlobalArgs, command: &StorageCommand) -> Result
             let aborted = storage_for(global, &url)
                 .await?
                 .abort_stale_uploads(&url.bucket, prefix, *older_than)
-                .await?;
+                .await
+                .map_err(|e| name_the_bucket(e, &url))?;
             if format == OutputFormat::Table {
-                eprintln!("aborted {} upload(s)", aborted.len());
+                eprintln!(
+                    "aborted {} multipart upload(s) in {url} started more than {} ago",
+                    aborted.len(),
+                    age(*older_than)
+                );
+                if aborted.is_empty() {
+                    return Ok(());
+                }
             }
             print_uploads(format, &aborted)
         }
     }
 }
 
-/// An object's head as printed.
+/// An age as `--older-than` takes it, in its largest whole unit.
+fn age(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0 => "0s".to_owned(),
+        _ if s.is_multiple_of(86_400) => format!("{}d", s / 86_400),
+        _ if s.is_multiple_of(3600) => format!("{}h", s / 3600),
+        _ if s.is_multiple_of(60) => format!("{}m", s / 60),
+        _ => format!("{s}s"),
+    }
+}
+
+/// An object's head as printed (JSON field names as `storage upload` prints its result).
 #[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
 struct HeadView {
     url: String,
     size: u64,
     etag: String,
     crc64: Option<String>,
     content_type: Option<String>,
+    last_modified: Option<String>,
     storage_class: Option<String>,
     version_id: Option<String>,
-    metadata: Vec<(String, String)>,
+    /// Names lower-case, without the vendor's prefix.
+    metadata: BTreeMap<String, String>,
 }
 
 /// An open multipart upload as printed.
 #[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
 struct UploadView {
     key: String,
     upload_id: String,
@@ -278,6 +377,16 @@ fn progress_bar(total: Option<u64>) -> ProgressBar {
     pb
 }
 
+/// The bar's message after `done` of `total` parts: which part, then what the last step is.
+fn progress_message(done: u32, total: Option<u32>) -> String {
+    match total {
+        Some(t) if done >= t && t > 0 => format!("{t} parts sent; completing…"),
+        Some(t) => format!("part {done}/{t}"),
+        None if done > 0 => format!("{done} part(s) sent"),
+        None => String::new(),
+    }
+}
+
 async fn upload(global: &GlobalArgs, a: &UploadArgs) -> Result<(), Error> {
     let mut url: ObjectUrl = a.url.parse()?;
     let stdin = a.file == "-";
@@ -301,6 +410,8 @@ async fn upload(global: &GlobalArgs, a: &UploadArgs) -> Result<(), Error> {
     } else {
         std::fs::metadata(&a.file).ok().map(|m| m.len())
     };
+    // The client first: credential look-ups log nothing under a bar that is not there yet.
+    let storage = storage_for(global, &url).await?;
     let pb = progress_bar(total);
     let bar = pb.clone();
     let cancel = CancelToken::new();
@@ -309,9 +420,7 @@ async fn upload(global: &GlobalArgs, a: &UploadArgs) -> Result<(), Error> {
         .with_keep_failed_upload(a.keep_on_failure)
         .with_progress(move |p: Progress| {
             bar.set_position(p.bytes_done);
-            if let Some(t) = p.parts_total {
-                bar.set_message(format!("part {}/{t}", p.parts_done));
-            }
+            bar.set_message(progress_message(p.parts_done, p.parts_total));
         });
     opts.part_size = a.part_size;
     opts.concurrency = a.concurrency;
@@ -322,11 +431,12 @@ async fn upload(global: &GlobalArgs, a: &UploadArgs) -> Result<(), Error> {
     opts.put.server_side_encryption = a.server_side_encryption.clone();
     opts.resume_upload_id = a.resume.clone();
 
-    let storage = storage_for(global, &url).await?;
     let ctrl_c = {
         let cancel = cancel.clone();
+        let bar = pb.clone();
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
+                bar.set_message("cancelled; aborting the upload…");
                 cancel.cancel();
             }
         })
@@ -342,34 +452,44 @@ async fn upload(global: &GlobalArgs, a: &UploadArgs) -> Result<(), Error> {
     };
     ctrl_c.abort();
     pb.finish_and_clear();
-    let r = result?;
+    let r = result.map_err(|e| name_the_bucket(e, &url))?;
     common::print(global.output, &r, || {
-        let rows = vec![
+        let mut rows = vec![
             vec!["URL".into(), r.url.to_string()],
             vec!["SIZE".into(), r.size.to_string()],
             vec!["PARTS".into(), r.parts.to_string()],
-            vec!["ETAG".into(), r.etag.clone()],
-            vec![
-                "CHECKSUM".into(),
-                format!(
-                    "{} {} ({})",
-                    r.checksum.algorithm,
-                    r.checksum.value,
-                    if r.checksum.verified {
-                        "verified"
-                    } else {
-                        "not reported by the service"
-                    }
-                ),
-            ],
-            vec!["CONTENT-TYPE".into(), r.content_type.clone()],
         ];
+        if r.parts_skipped > 0 {
+            rows.push(vec![
+                "PARTS-SKIPPED".into(),
+                format!("{} (already stored)", r.parts_skipped),
+            ]);
+        }
+        rows.push(vec!["ETAG".into(), r.etag.clone()]);
+        rows.push(vec![
+            "CHECKSUM".into(),
+            format!(
+                "{} {} ({})",
+                r.checksum.algorithm,
+                r.checksum.value,
+                if r.checksum.verified {
+                    "verified"
+                } else {
+                    "not reported by the service"
+                }
+            ),
+        ]);
+        rows.push(vec!["CONTENT-TYPE".into(), r.content_type.clone()]);
+        if let Some(v) = &r.version_id {
+            rows.push(vec!["VERSION-ID".into(), v.clone()]);
+        }
         common::table(&["FIELD", "VALUE"], &rows)
     })
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -387,5 +507,21 @@ mod tests {
         assert!(parse_age("").is_err());
         assert_eq!(parse_pair("a=b=c"), Ok(("a".into(), "b=c".into())));
         assert!(parse_pair("=x").is_err());
+    }
+
+    #[test]
+    fn ages_print_as_they_are_given() {
+        for a in ["0s", "90s", "30m", "12h", "1d", "7d"] {
+            assert_eq!(age(parse_age(a).unwrap()), a);
+        }
+        assert_eq!(age(parse_age("120m").unwrap()), "2h");
+    }
+
+    #[test]
+    fn the_bar_says_when_the_parts_are_all_sent() {
+        assert_eq!(progress_message(3, Some(38)), "part 3/38");
+        assert_eq!(progress_message(38, Some(38)), "38 parts sent; completing…");
+        assert_eq!(progress_message(2, None), "2 part(s) sent");
+        assert_eq!(progress_message(0, None), "");
     }
 }

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeSet;
 use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::Command as StdCommand;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -14,7 +16,9 @@ use unicloud::Cloud;
 use unicloud::base::credentials::ProvideCredentials;
 use unicloud::base::{Credentials, Provider};
 use unicloud::compute::{Instance, InstanceState};
-use unicloud_emulator::{Emulator, LoadBalancerSeed};
+use unicloud_emulator::{
+    Emulator, EmulatorBuilder, EmulatorHandle, FaultConfig, FaultRule, LoadBalancerSeed,
+};
 
 const KEYS: [(Provider, &str, &str); 3] = [
     (Provider::Aws, "AKIACLITEST", "cli-aws-secret"),
@@ -26,53 +30,98 @@ const KEYS: [(Provider, &str, &str); 3] = [
 const CLI_LB: &str = "lb-cli00001";
 const CLI_LISTENER: &str = "lbl-cli00001";
 
-/// One emulator for the whole test binary, on its own runtime thread.
-fn endpoint() -> &'static str {
-    static URL: OnceLock<String> = OnceLock::new();
-    URL.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let mut b = Emulator::builder()
-                    .listen("127.0.0.1:0".parse().unwrap())
-                    .transition_delay(Duration::ZERO);
-                for (p, id, secret) in KEYS {
-                    b = b.key(p, id, secret);
-                }
-                let handle = b.start().await.unwrap();
-                // A CLB load balancer with a TCP listener on port 80, for the lb commands.
-                handle
-                    .seed_load_balancer(
-                        Provider::Tencent,
-                        "ap-guangzhou",
-                        &LoadBalancerSeed::new(CLI_LB).listener(CLI_LISTENER, 80, "TCP"),
-                    )
-                    .unwrap();
-                tx.send(handle.base_url()).unwrap();
-                std::future::pending::<()>().await;
-            });
+/// The buckets seeded on every test emulator, one per cloud.
+const S3_BUCKET: &str = "cli-artefacts";
+const COS_BUCKET: &str = "cli-backups-1250000000";
+const OSS_BUCKET: &str = "cli-backups";
+
+/// A running emulator: its endpoint and its handle (to read back what the CLI stored).
+struct Emu {
+    url: String,
+    handle: EmulatorHandle,
+}
+
+/// Starts `builder` (with the test keys and buckets) on its own runtime thread, for the rest
+/// of the test binary.
+fn start(builder: EmulatorBuilder, seed: impl FnOnce(&EmulatorHandle) + Send + 'static) -> Emu {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let mut b = builder
+                .listen("127.0.0.1:0".parse().unwrap())
+                .transition_delay(Duration::ZERO)
+                .bucket(Provider::Aws, S3_BUCKET)
+                .bucket(Provider::Tencent, COS_BUCKET)
+                .bucket(Provider::Alibaba, OSS_BUCKET);
+            for (p, id, secret) in KEYS {
+                b = b.key(p, id, secret);
+            }
+            let handle = b.start().await.unwrap();
+            seed(&handle);
+            tx.send(Emu {
+                url: handle.base_url(),
+                handle,
+            })
+            .unwrap();
+            std::future::pending::<()>().await;
         });
-        rx.recv().unwrap()
+    });
+    rx.recv().unwrap()
+}
+
+/// One emulator for the whole test binary.
+fn emulator() -> &'static Emu {
+    static EMU: OnceLock<Emu> = OnceLock::new();
+    EMU.get_or_init(|| {
+        start(Emulator::builder(), |handle| {
+            // A CLB load balancer with a TCP listener on port 80, for the lb commands.
+            handle
+                .seed_load_balancer(
+                    Provider::Tencent,
+                    "ap-guangzhou",
+                    &LoadBalancerSeed::new(CLI_LB).listener(CLI_LISTENER, 80, "TCP"),
+                )
+                .unwrap();
+        })
     })
 }
 
-/// `unicloud -p PROVIDER --endpoint EMU ...` with that provider's keys in its usual env vars
+fn endpoint() -> &'static str {
+    &emulator().url
+}
+
+/// An emulator whose OSS refuses every part (for uploads kept open with `--keep-on-failure`)
+/// and whose COS takes 300 ms per part (for a Ctrl-C in the middle of an upload).
+fn faulty() -> &'static Emu {
+    static EMU: OnceLock<Emu> = OnceLock::new();
+    EMU.get_or_init(|| {
+        let faults = FaultConfig::default()
+            .rule(FaultRule::new(Some(Provider::Alibaba), "UploadPart").reject(1.0))
+            .rule(
+                FaultRule::new(Some(Provider::Tencent), "UploadPart")
+                    .latency(Duration::from_millis(300)),
+            );
+        start(Emulator::builder().faults(faults), |_| {})
+    })
+}
+
+/// `unicloud -p PROVIDER --endpoint URL ...` with that provider's keys in its usual env vars
 /// and an empty HOME (no profile files from the machine running the tests).
-fn unicloud(provider: Provider, secret_override: Option<&str>) -> Command {
+fn unicloud_std(url: &str, provider: Provider, secret_override: Option<&str>) -> StdCommand {
     let home = std::env::temp_dir().join("unicloud-cli-test-home");
     std::fs::create_dir_all(&home).unwrap();
-    let mut cmd = Command::cargo_bin("unicloud").unwrap();
+    let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("unicloud"));
     cmd.env_clear()
         .env("HOME", &home)
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-        .args(["--provider", provider.as_str(), "--endpoint", endpoint()]);
+        .args(["--provider", provider.as_str(), "--endpoint", url]);
     let (_, id, secret) = KEYS.into_iter().find(|(p, ..)| *p == provider).unwrap();
     let secret = secret_override.unwrap_or(secret);
     match provider {
@@ -90,6 +139,11 @@ fn unicloud(provider: Provider, secret_override: Option<&str>) -> Command {
             .env("ALIBABA_CLOUD_REGION_ID", "cn-hangzhou"),
     };
     cmd
+}
+
+/// The same against the shared emulator, as an `assert_cmd` command.
+fn unicloud(provider: Provider, secret_override: Option<&str>) -> Command {
+    Command::from_std(unicloud_std(endpoint(), provider, secret_override))
 }
 
 fn json(cmd: &mut Command) -> Value {
@@ -406,6 +460,50 @@ fn demo_exits_0_and_shows_all_three_clouds() {
             "{cloud}: {outcome} missing:\n{stdout}"
         );
     }
+    // The storage step: one table, a row per object, every checksum verified.
+    let header = stdout
+        .lines()
+        .find(|l| l.starts_with("CLOUD"))
+        .unwrap_or_else(|| panic!("no upload table:\n{stdout}"));
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        [
+            "CLOUD",
+            "BUCKET/KEY",
+            "SIZE",
+            "PARTS",
+            "CHECKSUM",
+            "VERIFIED"
+        ]
+    );
+    for (cloud, bucket, algorithm) in [
+        ("AWS", "demo-artefacts", "CRC32"),
+        ("Tencent Cloud", "demo-artefacts-1250000000", "CRC64"),
+        ("Alibaba Cloud", "demo-artefacts", "CRC64"),
+    ] {
+        for (key, size, parts) in [
+            ("builds/1234/app.tar", "24 MiB", "3"),
+            ("builds/1234/manifest.json", "64 KiB", "0"),
+        ] {
+            let row = stdout
+                .lines()
+                .find(|l| l.starts_with(cloud) && l.contains(&format!(" {bucket}/{key} ")))
+                .unwrap_or_else(|| panic!("{cloud} {key} missing:\n{stdout}"));
+            // BUCKET/KEY, SIZE (two words), PARTS, CHECKSUM (algorithm and value), VERIFIED.
+            let cells: Vec<&str> = row[cloud.len()..].split_whitespace().collect();
+            assert_eq!(cells.len(), 7, "{row}");
+            assert_eq!(
+                cells[..5].join(" "),
+                format!("{bucket}/{key} {size} {parts} {algorithm}"),
+                "{row}"
+            );
+            assert_eq!(cells[6], "✓", "{row}");
+        }
+    }
+    assert!(
+        stdout.contains("6 objects were uploaded and verified"),
+        "{stdout}"
+    );
     // No log lines at the default verbosity: not the AWS SDK's, not anybody's.
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
@@ -764,4 +862,570 @@ fn lb_register_wait_describe_and_deregister() {
         4,
         &["not-found", "InvalidParameter.LBIdNotFound"],
     );
+}
+
+// ---- storage ----
+
+/// The URL scheme, seeded bucket and smallest part (but the last) of each cloud.
+fn storage_target(p: Provider) -> (&'static str, &'static str, u64) {
+    match p {
+        Provider::Aws => ("s3", S3_BUCKET, 5 << 20),
+        Provider::Tencent => ("cos", COS_BUCKET, 1 << 20),
+        _ => ("oss", OSS_BUCKET, 100 << 10),
+    }
+}
+
+fn object_url(p: Provider, key: &str) -> String {
+    let (scheme, bucket, _) = storage_target(p);
+    format!("{scheme}://{bucket}/{key}")
+}
+
+/// `len` bytes that do not repeat within a part (so a part sent at the wrong offset shows).
+fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x.to_le_bytes()[3]
+        })
+        .collect()
+}
+
+/// A file of `bytes` under this test binary's own temporary directory.
+fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("unicloud-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// What the emulator of `emu` holds for `key` in `p`'s seeded bucket.
+fn stored(emu: &Emu, p: Provider, key: &str) -> Option<unicloud_emulator::ObjectSnapshot> {
+    let (_, bucket, _) = storage_target(p);
+    emu.handle
+        .storage(p)
+        .bucket(bucket)
+        .and_then(|b| b.object(key).cloned())
+}
+
+/// The multipart uploads open in `p`'s seeded bucket of `emu`: (key, upload id).
+fn open_uploads(emu: &Emu, p: Provider) -> Vec<(String, String)> {
+    let (_, bucket, _) = storage_target(p);
+    emu.handle
+        .storage(p)
+        .bucket(bucket)
+        .map(|b| {
+            b.uploads
+                .iter()
+                .map(|u| (u.key.clone(), u.upload_id.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The checksum the emulator stored, in the form `storage upload` prints it.
+fn stored_checksum(p: Provider, o: &unicloud_emulator::ObjectSnapshot) -> String {
+    match p {
+        Provider::Aws => o.checksum.clone().unwrap().1,
+        _ => o.crc64.to_string(),
+    }
+}
+
+fn upload_on(p: Provider) {
+    let emu = emulator();
+    let (_, _, min_part) = storage_target(p);
+    let algorithm = if p == Provider::Aws { "CRC32" } else { "CRC64" };
+
+    // Small: one request, content type and metadata as given.
+    let small = pseudo_random(3000, 7);
+    let file = temp_file(&format!("small-{}.txt", p.as_str()), &small);
+    let key = format!("small/{}.txt", p.as_str());
+    let r = json(
+        unicloud(p, None)
+            .args(["storage", "upload"])
+            .arg(&file)
+            .arg(object_url(p, &key))
+            .args(["--content-type", "application/x-cli-test"])
+            .args(["--metadata", "build=1234", "--metadata", "team=infra"]),
+    );
+    let o = stored(emu, p, &key).unwrap_or_else(|| panic!("{p}: nothing stored: {r}"));
+    assert_eq!(
+        emu.handle
+            .object_bytes(p, storage_target(p).1, &key)
+            .unwrap(),
+        small
+    );
+    assert_eq!(r["url"], object_url(p, &key), "{r}");
+    assert_eq!(r["size"], 3000, "{r}");
+    assert_eq!(r["parts"], 0, "{r}");
+    assert_eq!(r["upload_id"], Value::Null, "{r}");
+    // OSS writes ETags in upper case.
+    assert!(
+        r["etag"].as_str().unwrap().eq_ignore_ascii_case(&o.etag),
+        "{r}"
+    );
+    assert_eq!(r["content_type"], "application/x-cli-test", "{r}");
+    assert_eq!(r["checksum"]["algorithm"], algorithm, "{r}");
+    assert_eq!(r["checksum"]["value"], stored_checksum(p, &o), "{r}");
+    assert_eq!(r["checksum"]["verified"], true, "{r}");
+    assert_eq!(o.parts, 0);
+    assert_eq!(o.content_type, "application/x-cli-test");
+
+    // Read back with `storage head`: JSON and the table.
+    let head = json(unicloud(p, None).args(["storage", "head", &object_url(p, &key)]));
+    assert_eq!(head["size"], 3000, "{head}");
+    assert!(
+        head["etag"].as_str().unwrap().eq_ignore_ascii_case(&o.etag),
+        "{head}"
+    );
+    assert_eq!(head["content_type"], "application/x-cli-test", "{head}");
+    assert_eq!(
+        head["metadata"],
+        serde_json::json!({"build": "1234", "team": "infra"}),
+        "{head}"
+    );
+    if p == Provider::Aws {
+        assert_eq!(head["crc64"], Value::Null, "{head}");
+    } else {
+        assert_eq!(head["crc64"], o.crc64.to_string(), "{head}");
+    }
+    let out = unicloud(p, None)
+        .args(["storage", "head", &object_url(p, &key)])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).unwrap();
+    for row in [
+        "SIZE           3000".to_owned(),
+        "CONTENT-TYPE   application/x-cli-test".to_owned(),
+        "META build     1234".to_owned(),
+        format!("ETAG           {}", o.etag),
+    ] {
+        assert!(
+            table.lines().any(|l| l.eq_ignore_ascii_case(&row)),
+            "`{row}` not in:\n{table}"
+        );
+    }
+
+    // Multipart at the vendor's minimum part size: two full parts and a half one.
+    let len = usize::try_from(min_part * 5 / 2).unwrap();
+    let big = pseudo_random(len, 11);
+    let file = temp_file(&format!("big-{}.bin", p.as_str()), &big);
+    let key = format!("big/{}.bin", p.as_str());
+    let r = json(
+        unicloud(p, None)
+            .args(["storage", "upload"])
+            .arg(&file)
+            .arg(object_url(p, &key))
+            .args(["--part-size", &min_part.to_string(), "--concurrency", "2"]),
+    );
+    let o = stored(emu, p, &key).unwrap_or_else(|| panic!("{p}: nothing stored: {r}"));
+    assert!(
+        emu.handle
+            .object_bytes(p, storage_target(p).1, &key)
+            .unwrap()
+            == big,
+        "{p}: the stored bytes differ"
+    );
+    assert_eq!(r["size"], len, "{r}");
+    assert_eq!(r["parts"], 3, "{r}");
+    assert_eq!(o.parts, 3);
+    assert!(
+        r["etag"].as_str().unwrap().eq_ignore_ascii_case(&o.etag),
+        "{r}"
+    );
+    assert!(o.etag.ends_with("-3"), "{}", o.etag);
+    assert!(
+        r["upload_id"].as_str().is_some_and(|id| !id.is_empty()),
+        "{r}"
+    );
+    assert_eq!(r["content_type"], "application/octet-stream", "{r}");
+    assert_eq!(r["checksum"]["algorithm"], algorithm, "{r}");
+    assert_eq!(r["checksum"]["value"], stored_checksum(p, &o), "{r}");
+    assert_eq!(r["checksum"]["verified"], true, "{r}");
+    assert!(
+        !open_uploads(emu, p).iter().any(|(k, _)| *k == key),
+        "{p}: an upload was left open"
+    );
+
+    // One byte under the minimum part size is refused before anything is sent.
+    fails_with(
+        unicloud(p, None)
+            .args(["storage", "upload"])
+            .arg(&file)
+            .arg(object_url(p, "below-minimum.bin"))
+            .args(["--part-size", &(min_part - 1).to_string()]),
+        2,
+        &["invalid-input", "part size", "minimum"],
+    );
+    assert!(stored(emu, p, "below-minimum.bin").is_none());
+    std::fs::remove_file(&file).unwrap();
+}
+
+#[test]
+fn storage_upload_on_aws() {
+    upload_on(Provider::Aws);
+}
+
+#[test]
+fn storage_upload_on_tencent() {
+    upload_on(Provider::Tencent);
+}
+
+#[test]
+fn storage_upload_on_alibaba() {
+    upload_on(Provider::Alibaba);
+}
+
+/// `-` reads stdin: a short stream in one request, a longer one in parts; a URL without a key
+/// is refused (there is no file name to take).
+#[test]
+fn storage_upload_reads_stdin() {
+    let emu = emulator();
+    let p = Provider::Tencent;
+    let short = pseudo_random(1000, 3);
+    let r = json(
+        unicloud(p, None)
+            .args(["storage", "upload", "-", &object_url(p, "piped/short.bin")])
+            .write_stdin(short.clone()),
+    );
+    assert_eq!(r["size"], 1000, "{r}");
+    assert_eq!(r["parts"], 0, "{r}");
+    assert_eq!(
+        emu.handle
+            .object_bytes(p, COS_BUCKET, "piped/short.bin")
+            .unwrap(),
+        short
+    );
+
+    let long = pseudo_random(250 << 10, 5);
+    let q = Provider::Alibaba;
+    let r = json(
+        unicloud(q, None)
+            .args(["storage", "upload", "-", &object_url(q, "piped/long.bin")])
+            .args(["--part-size", "100KiB"])
+            .write_stdin(long.clone()),
+    );
+    assert_eq!(r["size"], 250 << 10, "{r}");
+    assert_eq!(r["parts"], 3, "{r}");
+    assert_eq!(r["checksum"]["verified"], true, "{r}");
+    assert_eq!(
+        emu.handle
+            .object_bytes(q, OSS_BUCKET, "piped/long.bin")
+            .unwrap(),
+        long
+    );
+    assert!(open_uploads(emu, q).is_empty());
+
+    fails_with(
+        unicloud(q, None)
+            .args(["storage", "upload", "-", &object_url(q, "")])
+            .write_stdin("x"),
+        2,
+        &[
+            "invalid-input",
+            "give the full object key when reading stdin",
+        ],
+    );
+}
+
+/// A port nothing listens on: a command that exits 2 with it sent nothing.
+fn refused_endpoint() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}")
+}
+
+/// Bad input exits 2 against an endpoint that refuses connections (so nothing was sent); the
+/// cloud's refusals exit 4 (no bucket) and 3 (wrong secret, nothing stored); each is one line
+/// on stderr that says what is wrong.
+#[test]
+fn storage_errors_exit_with_one_line_a_user_can_act_on() {
+    let dead = refused_endpoint();
+    let small = temp_file("errors.txt", b"hello");
+    let upload = |p: Provider, url: &str| {
+        let mut cmd = Command::from_std(unicloud_std(&dead, p, None));
+        cmd.args(["storage", "upload"]).arg(&small).arg(url);
+        cmd
+    };
+    fails_with(
+        &mut upload(Provider::Aws, "s3://Bad_Bucket/x"),
+        2,
+        &[
+            "invalid-input",
+            "bucket \"Bad_Bucket\" is not a valid AWS bucket name",
+        ],
+    );
+    fails_with(
+        &mut upload(Provider::Tencent, "cos://backups/x"),
+        2,
+        &["invalid-input", "COS bucket names end with '-APPID'"],
+    );
+    fails_with(
+        &mut upload(Provider::Aws, "cos://backups-1250000000/x"),
+        2,
+        &[
+            "invalid-input",
+            "--provider aws disagrees with cos://backups-1250000000/x (a Tencent Cloud URL)",
+        ],
+    );
+    fails_with(
+        &mut upload(Provider::Aws, "artefacts/x"),
+        2,
+        &["invalid-input", "no scheme", "s3://BUCKET/KEY"],
+    );
+    let mut missing = Command::from_std(unicloud_std(&dead, Provider::Alibaba, None));
+    missing.args(["storage", "upload", "no-such-file.bin", "oss://backups/x"]);
+    fails_with(
+        &mut missing,
+        2,
+        &["invalid-input", "cannot read no-such-file.bin"],
+    );
+    // clap's own: a malformed age.
+    let out = Command::from_std(unicloud_std(&dead, Provider::Aws, None))
+        .args([
+            "storage",
+            "abort-uploads",
+            "s3://artefacts",
+            "--older-than",
+            "1w",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("end the age in s, m, h or d"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // No such bucket: the message names it.
+    for (p, url, bucket) in [
+        (Provider::Aws, "s3://cli-missing/x", "s3://cli-missing"),
+        (
+            Provider::Tencent,
+            "cos://cli-missing-1250000000/x",
+            "cos://cli-missing-1250000000",
+        ),
+        (
+            Provider::Alibaba,
+            "oss://cli-missing/x",
+            "oss://cli-missing",
+        ),
+    ] {
+        let needle = format!("bucket {bucket} does not exist");
+        fails_with(
+            unicloud(p, None)
+                .args(["storage", "upload"])
+                .arg(&small)
+                .arg(url),
+            4,
+            &["not-found", &needle, "code=NoSuchBucket", "request-id="],
+        );
+        fails_with(
+            unicloud(p, None).args(["storage", "list-uploads", url]),
+            4,
+            &["not-found", &needle],
+        );
+    }
+    // No such object.
+    fails_with(
+        unicloud(Provider::Alibaba, None).args([
+            "storage",
+            "head",
+            &object_url(Provider::Alibaba, "no/such/object"),
+        ]),
+        4,
+        &[
+            "not-found",
+            "oss://cli-backups/no/such/object: no such object",
+        ],
+    );
+
+    // A wrong secret: refused, never printed, nothing stored.
+    for p in [Provider::Aws, Provider::Tencent, Provider::Alibaba] {
+        let key = format!("wrong-secret/{}.txt", p.as_str());
+        fails_with(
+            unicloud(p, Some("definitely-wrong-secret-456"))
+                .args(["storage", "upload"])
+                .arg(&small)
+                .arg(object_url(p, &key)),
+            3,
+            &["auth", "SignatureDoesNotMatch"],
+        );
+        assert!(stored(emulator(), p, &key).is_none(), "{p}: stored anyway");
+    }
+    let out = unicloud(Provider::Tencent, Some("definitely-wrong-secret-456"))
+        .args(["storage", "head", &object_url(Provider::Tencent, "x")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("definitely-wrong-secret-456"));
+}
+
+/// An upload that fails with `--keep-on-failure` stays open; `list-uploads` shows it,
+/// `abort-uploads --older-than` leaves it while it is young and aborts it once it is older.
+#[test]
+fn storage_list_and_abort_uploads() {
+    let emu = faulty();
+    let p = Provider::Alibaba;
+    let file = temp_file("kept.bin", &pseudo_random(300 << 10, 13));
+    let url = object_url(p, "kept/upload.bin");
+    let out = Command::from_std(unicloud_std(&emu.url, p, None))
+        .args(["storage", "upload"])
+        .arg(&file)
+        .arg(&url)
+        .args(["--part-size", "100KiB", "--keep-on-failure"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The emulator's rejection is the vendor's InvalidArgument: invalid input, exit 2.
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("was kept: resume it with this upload id"),
+        "{stderr}"
+    );
+    let open = open_uploads(emu, p);
+    assert_eq!(open.len(), 1, "{open:?}");
+    let (key, id) = open[0].clone();
+    assert_eq!(key, "kept/upload.bin");
+    assert!(
+        stderr.contains(&id),
+        "the kept upload's id is not in: {stderr}"
+    );
+
+    let bucket_url = format!("oss://{OSS_BUCKET}");
+    let cli = || Command::from_std(unicloud_std(&emu.url, p, None));
+    let listed = json(cli().args(["storage", "list-uploads", &bucket_url]));
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["key"], "kept/upload.bin", "{listed}");
+    assert_eq!(listed[0]["upload_id"], id.as_str(), "{listed}");
+    assert!(listed[0]["initiated"].is_string(), "{listed}");
+    // Under another prefix: none.
+    let other = json(cli().args(["storage", "list-uploads", &format!("{bucket_url}/other/")]));
+    assert_eq!(other, serde_json::json!([]));
+    // The table, for people.
+    let out = cli()
+        .args(["storage", "list-uploads", &bucket_url])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.starts_with("KEY"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("kept/upload.bin") && l.contains(&id)),
+        "{table}"
+    );
+
+    // Young: left alone.
+    let aborted = json(cli().args([
+        "storage",
+        "abort-uploads",
+        &bucket_url,
+        "--older-than",
+        "1d",
+    ]));
+    assert_eq!(aborted, serde_json::json!([]));
+    assert_eq!(open_uploads(emu, p).len(), 1);
+    // Older than a second: aborted, and said so.
+    std::thread::sleep(Duration::from_millis(2100));
+    let out = cli()
+        .args([
+            "storage",
+            "abort-uploads",
+            &bucket_url,
+            "--older-than",
+            "1s",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "aborted 1 multipart upload(s) in oss://cli-backups/ started more than 1s ago"
+    );
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains(&id), "{table}");
+    assert!(open_uploads(emu, p).is_empty());
+    assert_eq!(
+        json(cli().args(["storage", "list-uploads", &bucket_url])),
+        serde_json::json!([])
+    );
+}
+
+/// SIGINT (Ctrl-C) in the middle of a multipart upload: the upload is aborted, the exit code
+/// is 130, and nothing is left (no object, no open upload).
+#[test]
+fn storage_upload_interrupted_aborts_and_exits_130() {
+    let emu = faulty();
+    let p = Provider::Tencent;
+    // 8 parts of 1 MiB, one at a time, each held 300 ms by the emulator.
+    let file = temp_file("interrupted.bin", &pseudo_random(8 << 20, 17));
+    let key = "interrupted/upload.bin";
+    let child = unicloud_std(&emu.url, p, None)
+        .args(["storage", "upload"])
+        .arg(&file)
+        .arg(object_url(p, key))
+        .args(["--part-size", "1MiB", "--concurrency", "1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until a part is stored, then interrupt.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let started = loop {
+        let parts = emu
+            .handle
+            .storage(p)
+            .bucket(COS_BUCKET)
+            .and_then(|b| {
+                b.uploads
+                    .iter()
+                    .find(|u| u.key == key)
+                    .map(|u| u.parts.len())
+            })
+            .unwrap_or(0);
+        if parts > 0 || std::time::Instant::now() > deadline {
+            break parts > 0;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let killed = StdCommand::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(started, "no part was stored within 30 s: {stderr}");
+    assert!(killed.success());
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("cancelled: the upload was cancelled; multipart upload")
+            && stderr.contains("was aborted"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    std::fs::remove_file(&file).unwrap();
+    assert!(stored(emu, p, key).is_none());
+    assert!(
+        !open_uploads(emu, p).iter().any(|(k, _)| k == key),
+        "an upload was left open"
+    );
+    let listed = json(Command::from_std(unicloud_std(&emu.url, p, None)).args([
+        "storage",
+        "list-uploads",
+        &object_url(p, "interrupted/"),
+    ]));
+    assert_eq!(listed, serde_json::json!([]));
 }

@@ -31,7 +31,6 @@
 
 pub use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 pub use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use unicloud_core::codes::CodeTable;
 use unicloud_core::{Error, ErrorKind, Provider};
@@ -93,7 +92,7 @@ where
             Error::new(ErrorKind::Timeout, format!("{operation} timed out"))
         }
         SdkError::DispatchFailure(d) => {
-            let context = DisplayErrorContext(&err);
+            let context = causes(&err);
             if d.is_timeout() {
                 Error::new(
                     ErrorKind::Timeout,
@@ -124,16 +123,16 @@ where
             ErrorKind::Transport,
             format!(
                 "the response to {operation} is unreadable: {}",
-                DisplayErrorContext(&err)
+                causes(&err)
             ),
         ),
         SdkError::ConstructionFailure(_) => Error::new(
             ErrorKind::InvalidInput,
-            format!("cannot build {operation}: {}", DisplayErrorContext(&err)),
+            format!("cannot build {operation}: {}", causes(&err)),
         ),
         _ => Error::new(
             ErrorKind::Other,
-            format!("{operation} failed: {}", DisplayErrorContext(&err)),
+            format!("{operation} failed: {}", causes(&err)),
         ),
     }
     .with_provider(Provider::Aws)
@@ -200,6 +199,22 @@ fn body_request_id(body: &[u8]) -> Option<String> {
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// `err` and its causes on one line, each cause's own message once (`dispatch failure: io
+/// error: Connection refused (os error 111)`), without the SDK's debug dump of them.
+fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string().replace('\n', " ");
+        let text = text.trim();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(text)) {
+            parts.push(text.to_owned());
+        }
+        next = e.source();
+    }
+    parts.join(": ")
 }
 
 #[cfg(test)]
@@ -485,6 +500,10 @@ mod tests {
         assert!(request_not_sent(&e), "{e:?}");
         assert!(!e.may_have_been_applied(), "{e:?}");
         assert!(e.message().contains("was not sent"), "{e}");
+        // One line of causes, not the SDK's debug dump of them.
+        assert!(!e.message().contains('\n'), "{e}");
+        assert!(!e.message().contains("DispatchFailure {"), "{e}");
+        assert!(!e.message().contains("ConnectorError {"), "{e}");
 
         // A server that reads the request, then hangs up without answering.
         let server = RecordingServer::scripted_or(vec![], Reply::hang_up())

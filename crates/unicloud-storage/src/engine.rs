@@ -100,11 +100,14 @@ fn check_target(backend: &dyn ObjectBackend, bucket: &str, key: &str) -> Result<
     check_key(backend.provider(), key)
 }
 
-fn content_type(opts: &PutOptions, path: Option<&Path>) -> String {
+/// The type asked for, else the one the file's name suggests, else the key's (a stream has
+/// no file name), else `application/octet-stream`.
+fn content_type(opts: &PutOptions, path: Option<&Path>, key: &str) -> String {
     if let Some(c) = &opts.content_type {
         return c.clone();
     }
     path.and_then(|p| mime_guess::from_path(p).first_raw())
+        .or_else(|| mime_guess::from_path(key).first_raw())
         .unwrap_or("application/octet-stream")
         .to_owned()
 }
@@ -331,7 +334,7 @@ pub(crate) async fn upload(
     };
     let plan = plan(b, opts, size)?;
     let mut put = opts.put.clone();
-    let ctype = content_type(&put, path.as_deref());
+    let ctype = content_type(&put, path.as_deref(), key);
     put.content_type = Some(ctype.clone());
     let url = ObjectUrl {
         provider: b.provider(),
@@ -435,7 +438,7 @@ async fn fail(
     if err.kind() == ErrorKind::Cancelled {
         return cancelled(b, Some(&note));
     }
-    let message = format!("{}; {note}", err.message());
+    let message = format!("{}; {note}", err.message().trim_end_matches('.'));
     err.with_message(message)
 }
 

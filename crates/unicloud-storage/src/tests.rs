@@ -645,6 +645,14 @@ async fn a_stream_of_unknown_length_goes_in_parts_read_one_at_a_time() {
         .await
         .unwrap();
     assert_eq!(r.parts, 0);
+    assert_eq!(r.content_type, "application/octet-stream");
+    // A stream has no file name: the key's extension names the type.
+    let r = fake
+        .storage()
+        .upload_reader(BUCKET, "dump.sql", &b"select 1;"[..], &opts)
+        .await
+        .unwrap();
+    assert_eq!(r.content_type, "application/x-sql");
     let e = fake
         .storage()
         .upload_reader(BUCKET, "s", &b"tiny"[..], &opts.clone().with_resume("u"))

@@ -208,7 +208,8 @@ pub(crate) fn verify_oss(
     let bad = |sts: Option<String>| {
         let mut m = "The request signature we calculated does not match the signature you provided. Check your key and signing method.".to_owned();
         if let Some(s) = sts {
-            m.push_str(&format!(" StringToSign: {s}"));
+            // On one line (line breaks written `\n`), so a client's one-line error stays one.
+            m.push_str(&format!(" StringToSign: {}", s.replace('\n', "\\n")));
         }
         ApiError::new(403, "SignatureDoesNotMatch", m)
     };

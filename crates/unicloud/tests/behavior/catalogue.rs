@@ -703,6 +703,10 @@ pub async fn catalogue_lb(ctx: &Ctx) {
         row("register: weight 500", INVALID, "weight", async move {
             lb.register(pool, &[ok.clone().with_weight(500)]).await
         }),
+        row("register: backend port 0", INVALID, "port", async move {
+            lb.register(pool, &[Backend::new(instance(p)).with_port(0)])
+                .await
+        }),
         row("backend: port 0", INVALID, "port", async {
             "i-1:0".parse::<Backend>()
         }),
@@ -777,7 +781,7 @@ pub async fn catalogue_lb(ctx: &Ctx) {
         }
     }
     let n = run_table(ctx, &spy, "lb", rows).await;
-    assert!(n >= 26, "{p}: the lb catalogue shrank to {n} rows");
+    assert!(n >= 27, "{p}: the lb catalogue shrank to {n} rows");
 }
 
 // ---------------------------------------------------------------------------------------------

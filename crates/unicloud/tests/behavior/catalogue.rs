@@ -975,6 +975,71 @@ pub async fn catalogue_storage(ctx: &Ctx) {
             s.upload_reader(bucket, "k", &b"x"[..], &ok.clone().with_resume("u-1"))
                 .await
         }),
+        row(
+            "upload: empty metadata name",
+            INVALID,
+            "metadata",
+            async move {
+                s.upload_file(bucket, "k", file, &ok.clone().with_metadata("", "v"))
+                    .await
+            },
+        ),
+        row(
+            "upload: metadata name with a space",
+            INVALID,
+            "metadata",
+            async move {
+                s.upload_file(
+                    bucket,
+                    "k",
+                    file,
+                    &ok.clone().with_metadata("has space", "v"),
+                )
+                .await
+            },
+        ),
+        row(
+            "upload: metadata value with a line break",
+            INVALID,
+            "metadata",
+            async move {
+                s.upload_file(
+                    bucket,
+                    "k",
+                    file,
+                    &ok.clone().with_metadata("owner", "a\r\nx-injected: 1"),
+                )
+                .await
+            },
+        ),
+        row(
+            "upload: content type with a line break",
+            INVALID,
+            "content type",
+            async move {
+                s.upload_file(
+                    bucket,
+                    "k",
+                    file,
+                    &ok.clone().with_content_type("text/plain\nx: 1"),
+                )
+                .await
+            },
+        ),
+        row(
+            "upload: storage class with a line break",
+            INVALID,
+            "storage class",
+            async move {
+                s.upload_file(
+                    bucket,
+                    "k",
+                    file,
+                    &ok.clone().with_storage_class("STANDARD\n"),
+                )
+                .await
+            },
+        ),
         row("object URL: unknown scheme", INVALID, "scheme", async {
             "ftp://bucket/key".parse::<ObjectUrl>()
         }),
@@ -1000,7 +1065,7 @@ pub async fn catalogue_storage(ctx: &Ctx) {
         ));
     }
     let n = run_table(ctx, &spy, "storage", rows).await;
-    assert!(n >= 30, "{p}: the storage catalogue shrank to {n} rows");
+    assert!(n >= 34, "{p}: the storage catalogue shrank to {n} rows");
 }
 
 // ---------------------------------------------------------------------------------------------

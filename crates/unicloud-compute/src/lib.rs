@@ -396,9 +396,9 @@ impl Compute {
             && spec.count > max
         {
             return Err(self.invalid(format!(
-                "{} creates at most {max} instances per call (asked for {})",
-                self.provider().display_name(),
-                spec.count
+                "the instance count {} is above {}'s limit of {max} instances per call",
+                spec.count,
+                self.provider().display_name()
             )));
         }
         let token = spec

@@ -330,6 +330,13 @@ impl LoadBalancing {
         }
         let mut out: Vec<Backend> = Vec::with_capacity(backends.len());
         for b in backends {
+            // `Backend::with_port` takes any u16; no cloud has a port 0.
+            if b.port == Some(0) {
+                return Err(self.invalid(format!(
+                    "backend {}: port 0 is not 1 to 65535",
+                    model::shown(&b.instance_id)
+                )));
+            }
             self.backend.check_backend(pool, b, weight)?;
             match out
                 .iter()

@@ -16,6 +16,7 @@ use crate::checksum::{Algorithm, md5_hex, s3_composite};
 use crate::model::{
     DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE, MAX_CONCURRENCY, MAX_PART_SIZE, MAX_PARTS, MIB,
     ObjectChecksum, ObjectUrl, Progress, UploadOptions, UploadResult, check_bucket, check_key,
+    check_put_options,
 };
 use crate::{Done, ObjectBackend, Written};
 
@@ -308,6 +309,7 @@ pub(crate) async fn upload(
 ) -> Result<UploadResult, Error> {
     let b = backend.as_ref();
     check_target(b, bucket, key)?;
+    check_put_options(&opts.put)?;
     let (path, size) = match &source {
         Source::File(p) => {
             let meta = tokio::fs::metadata(p)

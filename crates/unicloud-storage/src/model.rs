@@ -236,6 +236,45 @@ pub fn check_key(provider: Provider, key: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Checks what an upload sends as headers, before any request: metadata names are non-empty
+/// header tokens (letters, digits and `!#$%&'*+-.^_`|~`), and no metadata value, content type,
+/// storage class or encryption algorithm holds a control character (a line break would end
+/// the header). Each vendor's client would otherwise refuse it mid-request without naming the
+/// option, or (S3, an empty name) send it.
+pub(crate) fn check_put_options(opts: &PutOptions) -> Result<(), Error> {
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    let no_control = |what: &str, value: &str| {
+        if value.chars().any(char::is_control) {
+            Err(Error::invalid_input(format!(
+                "the {what} contains a control character"
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    for (name, value) in &opts.metadata {
+        if name.is_empty() {
+            return Err(Error::invalid_input("a metadata name is empty"));
+        }
+        if !name.chars().all(token) {
+            return Err(Error::invalid_input(format!(
+                "metadata name {name:?} has characters a header name cannot have"
+            )));
+        }
+        no_control(&format!("metadata value of {name:?}"), value)?;
+    }
+    if let Some(c) = &opts.content_type {
+        no_control("content type", c)?;
+    }
+    if let Some(c) = &opts.storage_class {
+        no_control("storage class", c)?;
+    }
+    if let Some(c) = &opts.server_side_encryption {
+        no_control("server-side encryption algorithm", c)?;
+    }
+    Ok(())
+}
+
 /// Progress of one upload, handed to the [`UploadOptions::on_progress`] callback after each
 /// part (and once at the start).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -19,6 +19,7 @@
 )]
 
 mod cases;
+mod catalogue;
 mod harness;
 mod lb;
 mod network;
@@ -213,3 +214,18 @@ behavior!(
             .rule(FaultRule::new(None, "*").throttle(1.0))
     )
 );
+
+// The bad-input catalogue: every row is refused before any request (a counting relay sits in
+// front of the emulator, which would also throttle, and count, every request it recognises).
+fn throttle_everything(seed: u64) -> EmuOpts {
+    EmuOpts::faults(
+        FaultConfig::default()
+            .seed(seed)
+            .rule(FaultRule::new(None, "*").throttle(1.0)),
+    )
+}
+behavior!(catalogue::catalogue_compute, throttle_everything(21));
+behavior!(catalogue::catalogue_network, throttle_everything(22));
+behavior!(catalogue::catalogue_lb, throttle_everything(23));
+behavior!(catalogue::catalogue_storage, throttle_everything(24));
+behavior!(catalogue::catalogue_config, throttle_everything(25));

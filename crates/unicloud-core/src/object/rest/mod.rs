@@ -1013,3 +1013,81 @@ fn check_part_number<D: Dialect>(op: ObjectOp, part_number: u32) -> Result<(), E
 
 #[cfg(test)]
 mod tests;
+
+/// The reply decoding of every operation, for the fuzz targets in `fuzz/` (built with
+/// `--cfg fuzzing` only): `status`, `headers` and `body` go through what a reply to `op` goes
+/// through (success test, error mapping with HEAD's bodiless rule, the operation's XML or
+/// header parsing).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub fn fuzz_reply(op: u8, status: u16, headers: &[(String, String)], body: &[u8]) {
+    #[derive(Debug)]
+    struct Fuzz;
+    impl Dialect for Fuzz {
+        const PROVIDER: Provider = Provider::Alibaba;
+        const SERVICE: &'static str = "fuzz";
+        const PRODUCT: &'static str = "FUZZ";
+        const HEADER_PREFIX: &'static str = "x-oss-";
+        const COMPLETE_BODY: CompleteBodyStyle = CompleteBodyStyle {
+            declaration: false,
+            escape_quotes: false,
+        };
+        fn sign(
+            &self,
+            call: &ObjectCall,
+            _: &Credentials,
+            _: Target<'_>,
+            _: SystemTime,
+        ) -> Result<HttpRequest, Error> {
+            Err(call.invalid::<Fuzz>("not for sending"))
+        }
+        fn bodiless_error(&self, response: &HttpResponse) -> Option<Vec<u8>> {
+            header_value(response, "x-oss-err").map(String::into_bytes)
+        }
+    }
+    const OPS: [ObjectOp; 12] = [
+        ObjectOp::PutBucket,
+        ObjectOp::HeadBucket,
+        ObjectOp::PutObject,
+        ObjectOp::HeadObject,
+        ObjectOp::GetObject,
+        ObjectOp::DeleteObject,
+        ObjectOp::InitiateMultipartUpload,
+        ObjectOp::UploadPart,
+        ObjectOp::CompleteMultipartUpload,
+        ObjectOp::AbortMultipartUpload,
+        ObjectOp::ListMultipartUploads,
+        ObjectOp::ListParts,
+    ];
+    let op = OPS[usize::from(op) % OPS.len()];
+    let mut builder = http::Response::builder().status(status);
+    for (k, v) in headers {
+        builder = builder.header(k.as_str(), v.as_str());
+    }
+    let Ok(reply) = builder.body(Bytes::copy_from_slice(body)) else {
+        return;
+    };
+    let error_in_200 = op == ObjectOp::CompleteMultipartUpload
+        && xml::root_name(reply.body()).as_deref() == Some("Error");
+    if !(200..300).contains(&status) || error_in_200 {
+        let _ = error_from(&Fuzz, op, &reply);
+        return;
+    }
+    let _ = object_head::<Fuzz>(op, &reply);
+    let _ = put_outcome::<Fuzz>(op, &reply, String::new());
+    let _ = xml::parse::<xml::InitiateResult>(body);
+    let _ = xml::parse::<xml::CompleteResult>(body);
+    if let Some(page) = xml::parse::<xml::ListUploadsResult>(body) {
+        for u in &page.uploads {
+            let _ = u
+                .initiated
+                .as_deref()
+                .and_then(crate::time_fmt::parse_rfc3339);
+        }
+    }
+    if let Some(page) = xml::parse::<xml::ListPartsResult>(body) {
+        for p in page.parts {
+            let _ = xml::non_empty(p.crc64).map(|c| c.parse::<u64>());
+        }
+    }
+}

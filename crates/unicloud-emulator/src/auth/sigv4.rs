@@ -76,11 +76,37 @@ pub(crate) fn sigv4_signature(
     amz_date: &str,
     secret: &str,
 ) -> Option<(String, String, String)> {
-    let canonical_uri = sigv4_canonical_uri(&req.path);
-    let mut q: Vec<(String, String)> = parse_pairs(&req.query, false)
-        .iter()
-        .map(|(k, v)| (rfc3986(k), rfc3986(v)))
-        .collect();
+    let payload = req
+        .header("x-amz-content-sha256")
+        .map(str::to_owned)
+        .unwrap_or_else(|| sha256_hex(&req.body));
+    let query = parse_pairs(&req.query, false);
+    let (creq, _, sts) = string_to_sign(
+        req,
+        &sigv4_canonical_uri(&req.path),
+        query.iter(),
+        auth,
+        amz_date,
+        &payload,
+    )?;
+    let key = signing_key(secret, &auth.date, &auth.region, &auth.service);
+    let sig = hex::encode(hmac_sha256(&key, sts.as_bytes()));
+    Some((creq, sts, sig))
+}
+
+/// The canonical request and string to sign of a received request, as both SigV4 forms (the
+/// query APIs and S3's REST) build them: `query`'s pairs encoded and sorted, the signed
+/// headers with their values folded (`None` when one is missing), `payload` as the body hash.
+/// Returns the canonical request, the credential scope and the string to sign.
+fn string_to_sign<'a>(
+    req: &Incoming,
+    canonical_uri: &str,
+    query: impl Iterator<Item = &'a (String, String)>,
+    auth: &SigV4Auth,
+    amz_date: &str,
+    payload: &str,
+) -> Option<(String, String, String)> {
+    let mut q: Vec<(String, String)> = query.map(|(k, v)| (rfc3986(k), rfc3986(v))).collect();
     q.sort();
     let canonical_query = q
         .iter()
@@ -102,10 +128,6 @@ pub(crate) fn sigv4_signature(
         }
         canon_headers.push_str(&format!("{name}:{}\n", values.join(",")));
     }
-    let payload = req
-        .header("x-amz-content-sha256")
-        .map(str::to_owned)
-        .unwrap_or_else(|| sha256_hex(&req.body));
     let creq = format!(
         "{}\n{canonical_uri}\n{canonical_query}\n{canon_headers}\n{}\n{payload}",
         req.method,
@@ -119,12 +141,7 @@ pub(crate) fn sigv4_signature(
         "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
         sha256_hex(creq.as_bytes())
     );
-    let k_date = hmac_sha256(format!("AWS4{secret}").as_bytes(), auth.date.as_bytes());
-    let k_region = hmac_sha256(&k_date, auth.region.as_bytes());
-    let k_service = hmac_sha256(&k_region, auth.service.as_bytes());
-    let k_signing = hmac_sha256(&k_service, b"aws4_request");
-    let sig = hex::encode(hmac_sha256(&k_signing, sts.as_bytes()));
-    Some((creq, sts, sig))
+    Some((creq, scope, sts))
 }
 
 /// Verifies an AWS SigV4 request. `ec2_style` selects EC2's error codes (401 `AuthFailure`)
@@ -376,47 +393,17 @@ pub(crate) fn verify_s3(
             "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid SHA-256 hex digest",
         ));
     }
-    // Canonical request.
-    let mut q: Vec<(String, String)> = query
-        .iter()
-        .filter(|(k, _)| !(presigned && k == "X-Amz-Signature"))
-        .map(|(k, v)| (rfc3986(k), rfc3986(v)))
-        .collect();
-    q.sort();
-    let canonical_query = q
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&");
-    let mut names = auth.signed_headers.clone();
-    names.sort();
-    let mut canon_headers = String::new();
-    for name in &names {
-        let values: Vec<String> = req
-            .headers
+    let (_, scope, sts) = string_to_sign(
+        req,
+        &s3_canonical_uri(&req.path),
+        query
             .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.split_whitespace().collect::<Vec<_>>().join(" "))
-            .collect();
-        if values.is_empty() {
-            return Err(bad_sig());
-        }
-        canon_headers.push_str(&format!("{name}:{}\n", values.join(",")));
-    }
-    let creq = format!(
-        "{}\n{}\n{canonical_query}\n{canon_headers}\n{}\n{content_sha256}",
-        req.method,
-        s3_canonical_uri(&req.path),
-        names.join(";")
-    );
-    let scope = format!(
-        "{}/{}/{}/aws4_request",
-        auth.date, auth.region, auth.service
-    );
-    let sts = format!(
-        "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
-        sha256_hex(creq.as_bytes())
-    );
+            .filter(|(k, _)| !(presigned && k == "X-Amz-Signature")),
+        &auth,
+        &amz_date,
+        &content_sha256,
+    )
+    .ok_or_else(bad_sig)?;
     let key = signing_key(&secret, &auth.date, &auth.region, &auth.service);
     let sig = hex::encode(hmac_sha256(&key, sts.as_bytes()));
     if !ct_eq(sig.as_bytes(), auth.signature.as_bytes()) {

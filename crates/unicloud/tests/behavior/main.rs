@@ -22,6 +22,7 @@ mod cases;
 mod harness;
 mod lb;
 mod network;
+mod soak;
 mod storage;
 
 use std::time::{Duration, SystemTime};
@@ -213,3 +214,10 @@ behavior!(
             .rule(FaultRule::new(None, "*").throttle(1.0))
     )
 );
+
+// The fault soak: one emulator for every selected cloud, faults on every action
+// (`SOAK_OPS`, `SOAK_SEED`; see soak.rs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn soak() {
+    Box::pin(soak::soak()).await;
+}

@@ -1170,14 +1170,27 @@ mod tests {
             .routes
             .iter()
             .filter(|r| !r.system)
-            .map(|r| (r.table_id.as_str(), r.destination.as_str(), r.target_id.as_str()))
+            .map(|r| {
+                (
+                    r.table_id.as_str(),
+                    r.destination.as_str(),
+                    r.target_id.as_str(),
+                )
+            })
             .collect();
         assert_eq!(custom, [("vtb-snap", "10.8.0.0/16", "i-snap0001")]);
         assert!(world.routes.iter().all(|r| !r.blackhole));
         let backends: Vec<_> = world
             .backends
             .iter()
-            .map(|b| (b.pool_id.as_str(), b.instance_id.as_str(), b.port, b.draining))
+            .map(|b| {
+                (
+                    b.pool_id.as_str(),
+                    b.instance_id.as_str(),
+                    b.port,
+                    b.draining,
+                )
+            })
             .collect();
         assert_eq!(backends, [("lb-snap", "i-snap0001", 80, false)]);
         handle.shutdown().await;

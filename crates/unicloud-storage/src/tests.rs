@@ -631,8 +631,14 @@ async fn an_initiate_that_lost_its_answer_leaves_no_upload_open() {
     let bytes = data(10 * 1024);
     let (_d, path) = file(&bytes, "x");
     // Another key's upload, and an old one of the same key, are not ours: left alone.
-    let other = fake.initiate(BUCKET, "y", &PutOptions::default()).await.unwrap();
-    let old = fake.initiate(BUCKET, "x", &PutOptions::default()).await.unwrap();
+    let other = fake
+        .initiate(BUCKET, "y", &PutOptions::default())
+        .await
+        .unwrap();
+    let old = fake
+        .initiate(BUCKET, "x", &PutOptions::default())
+        .await
+        .unwrap();
     fake.clock.advance(Duration::from_secs(3600));
     fake.state.lock().unwrap().initiate_drops = true;
     let opts = UploadOptions::default().with_part_size(4 * KIB);
@@ -643,7 +649,8 @@ async fn an_initiate_that_lost_its_answer_leaves_no_upload_open() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Transport);
     assert!(
-        e.message().contains("the multipart upload it started (upload-3) was aborted"),
+        e.message()
+            .contains("the multipart upload it started (upload-3) was aborted"),
         "{e}"
     );
     let open: Vec<String> = fake.state.lock().unwrap().uploads.keys().cloned().collect();

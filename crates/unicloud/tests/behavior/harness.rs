@@ -57,8 +57,7 @@ pub fn providers() -> Vec<Provider> {
 pub fn keys(target: &Target, provider: Provider) -> (String, String) {
     match (target, provider) {
         (Target::Moto(_), _) => (
-            std::env::var("UNICLOUD_TEST_AWS_ACCESS_KEY_ID")
-                .unwrap_or_else(|_| "testing".into()),
+            std::env::var("UNICLOUD_TEST_AWS_ACCESS_KEY_ID").unwrap_or_else(|_| "testing".into()),
             std::env::var("UNICLOUD_TEST_AWS_SECRET_ACCESS_KEY")
                 .unwrap_or_else(|_| "testing".into()),
         ),

@@ -61,18 +61,51 @@ const FIXTURE_ACTIONS: &[&str] = &[
 /// operation runs (modulo their number), so a list replays the same on a fresh emulator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Op {
-    Create { cloud: Provider, count: u32 },
-    Start { cloud: Provider, pick: u32 },
-    Stop { cloud: Provider, pick: u32, force: bool },
-    Destroy { cloud: Provider, pick: u32 },
+    Create {
+        cloud: Provider,
+        count: u32,
+    },
+    Start {
+        cloud: Provider,
+        pick: u32,
+    },
+    Stop {
+        cloud: Provider,
+        pick: u32,
+        force: bool,
+    },
+    Destroy {
+        cloud: Provider,
+        pick: u32,
+    },
     /// (destination pick, instance pick) per route.
-    AddRoutes { cloud: Provider, picks: Vec<(u32, u32)> },
-    ReplaceRoutes { cloud: Provider, picks: Vec<(u32, u32)> },
-    DeleteRoutes { cloud: Provider, picks: Vec<u32> },
-    Register { cloud: Provider, picks: Vec<u32> },
-    Deregister { cloud: Provider, picks: Vec<u32> },
+    AddRoutes {
+        cloud: Provider,
+        picks: Vec<(u32, u32)>,
+    },
+    ReplaceRoutes {
+        cloud: Provider,
+        picks: Vec<(u32, u32)>,
+    },
+    DeleteRoutes {
+        cloud: Provider,
+        picks: Vec<u32>,
+    },
+    Register {
+        cloud: Provider,
+        picks: Vec<u32>,
+    },
+    Deregister {
+        cloud: Provider,
+        picks: Vec<u32>,
+    },
     /// Object `key` with `size` bytes drawn from `fill`.
-    Upload { cloud: Provider, key: u32, size: u64, fill: u32 },
+    Upload {
+        cloud: Provider,
+        key: u32,
+        size: u64,
+        fill: u32,
+    },
 }
 
 impl Op {
@@ -147,7 +180,9 @@ fn workload(seed: u64, count: usize, clouds: &[Provider]) -> Vec<Op> {
         .map(|_| {
             let cloud = clouds[rng.below(clouds.len() as u64) as usize];
             let n = 1 + rng.below(3) as usize;
-            let pairs = |rng: &mut Rng| -> Vec<(u32, u32)> { (0..n).map(|_| (rng.pick(), rng.pick())).collect() };
+            let pairs = |rng: &mut Rng| -> Vec<(u32, u32)> {
+                (0..n).map(|_| (rng.pick(), rng.pick())).collect()
+            };
             let picks = |rng: &mut Rng| -> Vec<u32> { (0..n).map(|_| rng.pick()).collect() };
             match rng.below(100) {
                 0..10 => Op::Create {
@@ -556,7 +591,11 @@ impl Soak<'_> {
                 format!(
                     "{} instances named {name} after the call ({}), expected {expect:?}",
                     found.len(),
-                    if res.is_ok() { "it succeeded" } else { "it failed" }
+                    if res.is_ok() {
+                        "it succeeded"
+                    } else {
+                        "it failed"
+                    }
                 ),
             );
         }
@@ -585,7 +624,13 @@ impl Soak<'_> {
     }
 
     /// Starts a stopped instance (`stop: None`) or stops a running one.
-    async fn lifecycle(&mut self, i: usize, p: Provider, pick: u32, stop: Option<StopMode>) -> Outcome {
+    async fn lifecycle(
+        &mut self,
+        i: usize,
+        p: Provider,
+        pick: u32,
+        stop: Option<StopMode>,
+    ) -> Outcome {
         let (from, after) = match stop {
             None => (St::Stopped, St::Running),
             Some(_) => (St::Running, St::Stopped),
@@ -684,7 +729,13 @@ impl Soak<'_> {
         res.map_or_else(Outcome::Failed, |_| Outcome::Ok)
     }
 
-    async fn routes(&mut self, i: usize, p: Provider, change: Change, picks: &[(u32, u32)]) -> Outcome {
+    async fn routes(
+        &mut self,
+        i: usize,
+        p: Provider,
+        change: Change,
+        picks: &[(u32, u32)],
+    ) -> Outcome {
         let m = &self.models[&p];
         let live = m.live();
         let cands: Vec<usize> = (0..DESTS as usize)
@@ -716,7 +767,10 @@ impl Soak<'_> {
             Change::Add => network.create_routes(&table, &batch).await.map(drop),
             Change::Replace => network.replace_routes(&table, &batch).await.map(drop),
             Change::Delete => {
-                let cidrs: Vec<Cidr> = dest_nums.iter().map(|d| dest(*d).parse().unwrap()).collect();
+                let cidrs: Vec<Cidr> = dest_nums
+                    .iter()
+                    .map(|d| dest(*d).parse().unwrap())
+                    .collect();
                 network.delete_routes(&table, &cidrs).await.map(drop)
             }
         };
@@ -790,7 +844,11 @@ impl Soak<'_> {
             ));
         }
         for pr in problems {
-            self.violate(i, p, format!("table {table} after a failed {change:?}: {pr}"));
+            self.violate(
+                i,
+                p,
+                format!("table {table} after a failed {change:?}: {pr}"),
+            );
         }
         self.models.get_mut(&p).unwrap().routes = seen;
         Outcome::Failed(e)
@@ -953,7 +1011,10 @@ impl Soak<'_> {
                             self.violate(
                                 i,
                                 p,
-                                format!("multipart upload {} of {} left open {why}", u.upload_id, u.key),
+                                format!(
+                                    "multipart upload {} of {} left open {why}",
+                                    u.upload_id, u.key
+                                ),
                             );
                         }
                     }
@@ -1022,7 +1083,12 @@ async fn run(seed: u64, ops: &[Op], clouds: &[Provider], verbose: bool) -> Run {
             }
         }
         if verbose && (i + 1) % 1000 == 0 {
-            eprintln!("soak: {} of {} operations, {:.1?}", i + 1, ops.len(), started.elapsed());
+            eprintln!(
+                "soak: {} of {} operations, {:.1?}",
+                i + 1,
+                ops.len(),
+                started.elapsed()
+            );
         }
     }
     stats.elapsed = started.elapsed();
@@ -1052,7 +1118,11 @@ fn final_check(emu: &EmulatorHandle, env: &Env, m: &Model, out: &mut Vec<Violati
 
     // Instances: every soak instance the emulator has is in the model, once, in its state.
     let mut by_name: BTreeMap<&str, usize> = BTreeMap::new();
-    for w in world.instances.iter().filter(|w| w.name.starts_with("soak-")) {
+    for w in world
+        .instances
+        .iter()
+        .filter(|w| w.name.starts_with("soak-"))
+    {
         let gone = w.state.is_gone();
         match m.instances.iter().find(|x| x.id == w.id) {
             None if gone => {}
@@ -1067,7 +1137,10 @@ fn final_check(emu: &EmulatorHandle, env: &Env, m: &Model, out: &mut Vec<Violati
                     St::Stopped => w.state == unicloud_emulator::InstanceState::Stopped,
                 };
                 if !ok {
-                    bad(format!("instance {} is {:?}, the model says {:?}", w.id, w.state, x.state));
+                    bad(format!(
+                        "instance {} is {:?}, the model says {:?}",
+                        w.id, w.state, x.state
+                    ));
                 }
             }
         }
@@ -1091,13 +1164,20 @@ fn final_check(emu: &EmulatorHandle, env: &Env, m: &Model, out: &mut Vec<Violati
         *want_by_name.entry(x.name.as_str()).or_default() += 1;
     }
     if by_name != want_by_name {
-        bad(format!("live instances by name {by_name:?}, the model says {want_by_name:?}"));
+        bad(format!(
+            "live instances by name {by_name:?}, the model says {want_by_name:?}"
+        ));
     }
 
     // Routes of the soak's table, in the soak's range.
     let mut routes: BTreeMap<u32, Vec<String>> = BTreeMap::new();
     for r in world.routes.iter().filter(|r| r.table_id == env.table_id) {
-        if let Some(d) = r.destination.parse::<Cidr>().ok().and_then(|c| dest_number(&c)) {
+        if let Some(d) = r
+            .destination
+            .parse::<Cidr>()
+            .ok()
+            .and_then(|c| dest_number(&c))
+        {
             routes.entry(d).or_default().push(r.target_id.clone());
         }
     }
@@ -1107,7 +1187,10 @@ fn final_check(emu: &EmulatorHandle, env: &Env, m: &Model, out: &mut Vec<Violati
         .map(|(d, k)| (*d, vec![m.instances[*k].id.clone()]))
         .collect();
     if routes != want {
-        bad(format!("routes of {} are {routes:?}, the model says {want:?}", env.table_id));
+        bad(format!(
+            "routes of {} are {routes:?}, the model says {want:?}",
+            env.table_id
+        ));
     }
 
     // Backends: the pool holds exactly the model's; no other pool holds a soak instance.
@@ -1117,14 +1200,20 @@ fn final_check(emu: &EmulatorHandle, env: &Env, m: &Model, out: &mut Vec<Violati
         if b.pool_id == env.pool_id {
             pool.push(b.instance_id.clone());
         } else if ours {
-            bad(format!("{} is registered with another pool, {}", b.instance_id, b.pool_id));
+            bad(format!(
+                "{} is registered with another pool, {}",
+                b.instance_id, b.pool_id
+            ));
         }
     }
     pool.sort();
     let mut want: Vec<String> = m.pool.iter().map(|k| m.instances[*k].id.clone()).collect();
     want.sort();
     if pool != want {
-        bad(format!("pool {} holds {pool:?}, the model says {want:?}", env.pool));
+        bad(format!(
+            "pool {} holds {pool:?}, the model says {want:?}",
+            env.pool
+        ));
     }
 
     // Objects: bytes, MD5 and CRC-64; no open upload.
@@ -1134,7 +1223,12 @@ fn final_check(emu: &EmulatorHandle, env: &Env, m: &Model, out: &mut Vec<Violati
         return;
     };
     for u in &bucket.uploads {
-        bad(format!("multipart upload {} of {} is open ({} parts)", u.upload_id, u.key, u.parts.len()));
+        bad(format!(
+            "multipart upload {} of {} is open ({} parts)",
+            u.upload_id,
+            u.key,
+            u.parts.len()
+        ));
     }
     let keys: BTreeSet<String> = bucket.objects.iter().map(|o| o.key.clone()).collect();
     let want_keys: BTreeSet<String> = m.objects.keys().map(|k| format!("obj/{k}.bin")).collect();
@@ -1161,8 +1255,15 @@ fn final_check(emu: &EmulatorHandle, env: &Env, m: &Model, out: &mut Vec<Violati
 }
 
 fn report(seed: u64, ops: usize, r: &Run) -> String {
-    let mut s = format!("soak: seed {seed}, {ops} operations in {:.1?}\n", r.stats.elapsed);
-    let _ = writeln!(s, "  {:<22} {:>6} {:>8} {:>7}", "operation", "run", "skipped", "errors");
+    let mut s = format!(
+        "soak: seed {seed}, {ops} operations in {:.1?}\n",
+        r.stats.elapsed
+    );
+    let _ = writeln!(
+        s,
+        "  {:<22} {:>6} {:>8} {:>7}",
+        "operation", "run", "skipped", "errors"
+    );
     let (mut run, mut skipped, mut errors) = (0, 0, 0);
     for (k, (n, sk, e)) in &r.stats.kinds {
         let _ = writeln!(s, "  {k:<22} {n:>6} {sk:>8} {e:>7}");
@@ -1225,7 +1326,8 @@ pub async fn soak() {
     }
     let mut msg = String::new();
     for v in &r.violations {
-        let at = v.op.map_or("end".to_owned(), |i| format!("op {i} {:?}", ops[i]));
+        let at =
+            v.op.map_or("end".to_owned(), |i| format!("op {i} {:?}", ops[i]));
         let _ = writeln!(msg, "  after {at}: {}", v.what);
     }
     eprintln!("soak FAILED with seed {seed} ({count} operations):\n{msg}");

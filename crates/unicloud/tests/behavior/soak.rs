@@ -472,8 +472,8 @@ struct Violation {
 
 #[derive(Debug, Default)]
 struct Stats {
-    /// Per kind: (run, skipped, errors surfaced).
-    kinds: BTreeMap<&'static str, (u64, u64, u64)>,
+    /// Per kind: (run, skipped, errors surfaced, of which the call had been applied).
+    kinds: BTreeMap<&'static str, (u64, u64, u64, u64)>,
     faults: BTreeMap<String, u64>,
     elapsed: Duration,
 }
@@ -496,6 +496,8 @@ struct Soak<'a> {
     violations: Vec<Violation>,
     /// Open uploads already reported (so each is reported once).
     orphans: BTreeSet<String>,
+    /// Set when the settling read finds a failed call applied after all.
+    applied: bool,
 }
 
 /// Retries a settling read a few times: it goes through the same faults.
@@ -606,6 +608,7 @@ impl Soak<'_> {
                 }
             }
         }
+        self.applied = res.is_err() && !found.is_empty();
         let m = self.models.get_mut(&p).unwrap();
         for f in found {
             let state = match f.state {
@@ -666,6 +669,7 @@ impl Soak<'_> {
                 ),
             );
         }
+        self.applied = res.is_err() && seen == Some(after);
         if let Some(s) = seen {
             self.models.get_mut(&p).unwrap().instances[k].state = s;
         }
@@ -723,6 +727,7 @@ impl Soak<'_> {
                 ),
             );
         }
+        self.applied = res.is_err() && seen == Some(St::Gone);
         if let Some(s) = seen {
             self.models.get_mut(&p).unwrap().instances[k].state = s;
         }
@@ -850,6 +855,7 @@ impl Soak<'_> {
                 format!("table {table} after a failed {change:?}: {pr}"),
             );
         }
+        self.applied = !applied.is_empty();
         self.models.get_mut(&p).unwrap().routes = seen;
         Outcome::Failed(e)
     }
@@ -928,6 +934,7 @@ impl Soak<'_> {
                 ),
             );
         }
+        self.applied = now == after;
         self.models.get_mut(&p).unwrap().pool = now;
         Outcome::Failed(e)
     }
@@ -983,6 +990,7 @@ impl Soak<'_> {
                     _ => false,
                 };
                 if is(&Some(new.clone())) {
+                    self.applied = true;
                     self.models.get_mut(&p).unwrap().objects.insert(key, new);
                 } else if !is(&old) {
                     self.violate(
@@ -1054,9 +1062,11 @@ async fn run(seed: u64, ops: &[Op], clouds: &[Provider], verbose: bool) -> Run {
         models: clouds.iter().map(|p| (*p, Model::default())).collect(),
         violations: Vec::new(),
         orphans: BTreeSet::new(),
+        applied: false,
     };
     let mut stats = Stats::default();
     for (i, op) in ops.iter().enumerate() {
+        soak.applied = false;
         let out = AssertUnwindSafe(soak.step(i, op)).catch_unwind().await;
         let entry = stats.kinds.entry(op.kind()).or_default();
         match out {
@@ -1065,6 +1075,7 @@ async fn run(seed: u64, ops: &[Op], clouds: &[Provider], verbose: bool) -> Run {
             Ok(Outcome::Failed(e)) => {
                 entry.0 += 1;
                 entry.2 += 1;
+                entry.3 += u64::from(soak.applied);
                 if verbose && std::env::var("SOAK_VERBOSE").is_ok() {
                     eprintln!("soak: op {i} {op:?} failed: {e}");
                 }
@@ -1261,17 +1272,21 @@ fn report(seed: u64, ops: usize, r: &Run) -> String {
     );
     let _ = writeln!(
         s,
-        "  {:<22} {:>6} {:>8} {:>7}",
-        "operation", "run", "skipped", "errors"
+        "  {:<22} {:>6} {:>8} {:>7} {:>8}",
+        "operation", "run", "skipped", "errors", "applied"
     );
-    let (mut run, mut skipped, mut errors) = (0, 0, 0);
-    for (k, (n, sk, e)) in &r.stats.kinds {
-        let _ = writeln!(s, "  {k:<22} {n:>6} {sk:>8} {e:>7}");
-        run += n;
-        skipped += sk;
-        errors += e;
+    let mut total = (0, 0, 0, 0);
+    for (k, (n, sk, e, a)) in &r.stats.kinds {
+        let _ = writeln!(s, "  {k:<22} {n:>6} {sk:>8} {e:>7} {a:>8}");
+        total = (total.0 + n, total.1 + sk, total.2 + e, total.3 + a);
     }
-    let _ = writeln!(s, "  {:<22} {run:>6} {skipped:>8} {errors:>7}", "total");
+    let (n, sk, e, a) = total;
+    let _ = writeln!(s, "  {:<22} {n:>6} {sk:>8} {e:>7} {a:>8}", "total");
+    let _ = writeln!(
+        s,
+        "  (errors: calls that failed after the retries; applied: of those, the ones the settling \
+         read found carried out)"
+    );
     let mut by_kind: BTreeMap<String, u64> = BTreeMap::new();
     for (k, n) in &r.stats.faults {
         let kind = k.split_once(' ').map_or(k.as_str(), |(_, kind)| kind);

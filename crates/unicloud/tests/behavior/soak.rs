@@ -53,7 +53,7 @@ const FIXTURE_ACTIONS: &[&str] = &[
     "CreateLoadBalancer",
     "CreateTargetGroup",
     "CreateListener",
-    "CreateLoadBalancerTcpListener",
+    "CreateLoadBalancerTCPListener",
     "StartLoadBalancerListener",
 ];
 

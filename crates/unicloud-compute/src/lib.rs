@@ -410,6 +410,10 @@ impl Compute {
     }
 
     /// Starts stopped instances.
+    ///
+    /// Safe to retry like [`Compute::destroy_instances`]: a repeat after a lost answer that is
+    /// refused because the instances are already running (Tencent and Alibaba refuse to start
+    /// a running instance) is checked with a describe and reported as the success it is.
     pub async fn start_instances<I>(&self, ids: I) -> Result<Vec<StateChange>, Error>
     where
         I: IntoIterator,
@@ -419,7 +423,9 @@ impl Compute {
     }
 
     /// Stops running instances. [`StopMode::Force`] skips the guest's orderly shutdown (a hard
-    /// power-off; AWS `Force`, Tencent `StopType=HARD`, Alibaba `ForceStop`).
+    /// power-off; AWS `Force`, Tencent `StopType=HARD`, Alibaba `ForceStop`). A repeat after a
+    /// lost answer, refused because the instances are already stopped, is settled the same way
+    /// as for [`Compute::start_instances`].
     pub async fn stop_instances<I>(&self, ids: I, mode: StopMode) -> Result<Vec<StateChange>, Error>
     where
         I: IntoIterator,
@@ -454,6 +460,9 @@ impl Compute {
                 Err(e) if action == Action::Destroy && is_echo_of_a_destroy(&e) => {
                     self.confirm_destroyed(chunk, e).await
                 }
+                Err(e) if action != Action::Destroy && is_echo_of_a_change(&e) => {
+                    self.confirm_changed(action, chunk, e).await
+                }
                 other => other,
             }
         })
@@ -482,6 +491,39 @@ impl Compute {
         }
         tracing::debug!(provider = %self.provider(), "a repeated destroy found its instances gone");
         Ok(changes)
+    }
+
+    /// A start or stop whose first attempt timed out or lost its connection was repeated, and
+    /// the repeat was refused because of the instances' state (Tencent
+    /// `UnsupportedOperation.InstanceStateRunning`, Alibaba `IncorrectInstanceStatus`): the
+    /// first attempt most likely got there. Looks, and reports success if every instance is
+    /// in the state asked for or on its way; otherwise (or if the look fails) the error
+    /// stands.
+    async fn confirm_changed(
+        &self,
+        action: Action,
+        chunk: &[String],
+        err: Error,
+    ) -> Result<Vec<StateChange>, Error> {
+        let Ok(found) = fetch_chunk(&self.backend, chunk, self.page_size(), false).await else {
+            return Err(err);
+        };
+        let reached = |s: &InstanceState| match action {
+            Action::Start => matches!(
+                s,
+                InstanceState::Running | InstanceState::Pending | InstanceState::Starting
+            ),
+            Action::Stop(_) => matches!(s, InstanceState::Stopped | InstanceState::Stopping),
+            Action::Destroy => s.is_gone(),
+        };
+        if found.len() != chunk.len() || !found.iter().all(|i| reached(&i.state)) {
+            return Err(err);
+        }
+        tracing::debug!(provider = %self.provider(), "a repeated start or stop found its instances there");
+        Ok(found
+            .into_iter()
+            .map(|i| StateChange::new(i.id, None, i.state))
+            .collect())
     }
 
     /// Waits until every instance in `ids` is in `state`, polling every
@@ -560,6 +602,12 @@ impl Compute {
 /// Whether `err` is a repeated destroy's `NotFound` after an attempt that may have been applied.
 fn is_echo_of_a_destroy(err: &Error) -> bool {
     err.kind() == ErrorKind::NotFound && err.earlier_attempt_may_have_applied()
+}
+
+/// Whether `err` is a repeated start or stop refused for the state an earlier, unanswered
+/// attempt may have put the instances in.
+fn is_echo_of_a_change(err: &Error) -> bool {
+    err.kind() == ErrorKind::Conflict && err.earlier_attempt_may_have_applied()
 }
 
 /// Every page for one chunk of ids, in the order of `chunk`; missing ids are `NotFound`

@@ -33,6 +33,9 @@ struct Fake {
     /// Destroys behave like a first attempt applied but timed out, then a repeat answered
     /// "not found"; `Some(true)` really removes the instances, `Some(false)` leaves them.
     destroy_echo: Mutex<Option<bool>>,
+    /// Stops behave like a first attempt that timed out, then a repeat refused for the
+    /// instances' state; `Some(true)` really stops them, `Some(false)` leaves them running.
+    stop_echo: Mutex<Option<bool>>,
 }
 
 impl Fake {
@@ -53,6 +56,7 @@ impl Fake {
             script: Mutex::new(VecDeque::new()),
             fail_describe: Mutex::new(None),
             destroy_echo: Mutex::new(None),
+            stop_echo: Mutex::new(None),
         })
     }
 
@@ -167,6 +171,29 @@ impl Backend for Fake {
                                 Error::new(ErrorKind::Timeout, "no answer")
                             } else {
                                 Error::new(ErrorKind::NotFound, "no such instance")
+                            })
+                        },
+                    )
+                    .await;
+            }
+            let echo = *self.stop_echo.lock().unwrap();
+            if let (Action::Stop(_), Some(applied)) = (action, echo) {
+                if applied {
+                    for i in self.instances.lock().unwrap().iter_mut() {
+                        if ids.contains(&i.id) {
+                            i.state = InstanceState::Stopped;
+                        }
+                    }
+                }
+                return unicloud_core::RetryPolicy::default()
+                    .retry_call(
+                        &self.clock,
+                        unicloud_core::Idempotency::Idempotent,
+                        |n| async move {
+                            Err(if n == 0 {
+                                Error::new(ErrorKind::Transport, "connection closed")
+                            } else {
+                                Error::new(ErrorKind::Conflict, "the instance is stopped")
                             })
                         },
                     )
@@ -524,5 +551,42 @@ async fn a_repeated_destroy_that_finds_instances_alive_fails() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(err.earlier_attempt_may_have_applied());
+}
+
+/// Found by the fault soak: Tencent and Alibaba refuse to stop a stopped instance, so a stop
+/// whose first answer was lost failed although it was applied.
+#[tokio::test]
+async fn a_repeated_stop_that_finds_its_instances_stopped_succeeds() {
+    let fake = Fake::new(3);
+    *fake.stop_echo.lock().unwrap() = Some(true);
+    let changes = fake
+        .compute()
+        .stop_instances(ids(0..2), StopMode::Graceful)
+        .await
+        .unwrap();
+    assert_eq!(
+        changes
+            .iter()
+            .map(|c| (c.id.as_str(), c.current.clone()))
+            .collect::<Vec<_>>(),
+        [
+            ("f-0000", InstanceState::Stopped),
+            ("f-0001", InstanceState::Stopped)
+        ]
+    );
+    assert_eq!(fake.calls().describes.len(), 1);
+}
+
+#[tokio::test]
+async fn a_repeated_stop_that_finds_instances_running_fails() {
+    let fake = Fake::new(3);
+    *fake.stop_echo.lock().unwrap() = Some(false);
+    let err = fake
+        .compute()
+        .stop_instances(ids(0..2), StopMode::Force)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
     assert!(err.earlier_attempt_may_have_applied());
 }

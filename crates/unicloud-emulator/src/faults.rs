@@ -13,6 +13,7 @@
 //! server_error = 0.1           # probability of a 5xx (Tencent: HTTP 500 + InternalError)
 //! latency_ms = 50              # added before the request is handled
 //! drop_after_apply = 0.05      # probability of applying the change, then closing the connection
+//!                              # (not on HEAD requests: their answer has no body to cut short)
 //! reject = 0.0                 # probability of a non-retryable client error (see below)
 //! drop_mid_body = 0.0          # object storage: drop the connection while the body arrives
 //! after = 0                    # the first N matching requests pass untouched

@@ -298,7 +298,7 @@ use unicloud_core::Provider;
 use unicloud_core::clock::{Clock, ManualClock, SystemClock};
 
 pub use faults::{FaultConfig, FaultCounters, FaultKind, FaultRule};
-pub use model::{Instance, InstanceState, RegionSnapshot};
+pub use model::{BackendSnapshot, Instance, InstanceState, RegionSnapshot, RouteSnapshot};
 
 use crate::server::Shared;
 
@@ -1114,6 +1114,85 @@ mod tests {
             assert!(!shown.contains("debug-test-secret"), "{shown}");
             assert!(!shown.contains("another-debug-secret"), "{shown}");
         }
+        handle.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn the_world_view_shows_routes_and_backends() {
+        let handle = Emulator::builder().start().await.unwrap();
+        let (p, region) = (Provider::Alibaba, "cn-hangzhou");
+        handle
+            .seed_network(
+                p,
+                region,
+                &[
+                    NetworkSeed::Vpc {
+                        id: "vpc-snap".into(),
+                        cidr: "10.0.0.0/16".into(),
+                        main_route_table: "vtb-snap".into(),
+                    },
+                    NetworkSeed::Subnet {
+                        id: "vsw-snap".into(),
+                        vpc_id: "vpc-snap".into(),
+                        cidr: "10.0.1.0/24".into(),
+                        zone: "cn-hangzhou-i".into(),
+                    },
+                ],
+            )
+            .unwrap();
+        let mut inst = Instance::template(p, region, "i-snap0001");
+        inst.vpc_id = "vpc-snap".into();
+        inst.subnet_id = "vsw-snap".into();
+        handle.seed_instance(p, inst);
+        handle
+            .seed_network(
+                p,
+                region,
+                &[NetworkSeed::InstanceRoute {
+                    table: "vtb-snap".into(),
+                    number: 7,
+                    destination: "10.8.0.0/16".into(),
+                    instance_id: "i-snap0001".into(),
+                }],
+            )
+            .unwrap();
+        handle
+            .seed_load_balancer(
+                p,
+                region,
+                &LoadBalancerSeed::new("lb-snap")
+                    .listener("80", 80, "tcp")
+                    .backend("lb-snap", "i-snap0001", 80),
+            )
+            .unwrap();
+        let world = handle.world(p, region);
+        let custom: Vec<_> = world
+            .routes
+            .iter()
+            .filter(|r| !r.system)
+            .map(|r| {
+                (
+                    r.table_id.as_str(),
+                    r.destination.as_str(),
+                    r.target_id.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(custom, [("vtb-snap", "10.8.0.0/16", "i-snap0001")]);
+        assert!(world.routes.iter().all(|r| !r.blackhole));
+        let backends: Vec<_> = world
+            .backends
+            .iter()
+            .map(|b| {
+                (
+                    b.pool_id.as_str(),
+                    b.instance_id.as_str(),
+                    b.port,
+                    b.draining,
+                )
+            })
+            .collect();
+        assert_eq!(backends, [("lb-snap", "i-snap0001", 80, false)]);
         handle.shutdown().await;
     }
 

@@ -95,8 +95,39 @@ impl Shared {
             crate::compute_rules(provider),
             self.retention,
         );
+        let routes = state
+            .networks
+            .tables
+            .values()
+            .flat_map(|t| {
+                t.routes.iter().map(|r| crate::model::RouteSnapshot {
+                    table_id: t.id.clone(),
+                    destination: r.destination.to_string(),
+                    target_id: r.target.id.clone(),
+                    to_instance: r.target.kind == crate::model::network::TargetKind::Instance,
+                    system: r.system,
+                    blackhole: r.state == crate::model::network::RouteState::Blackhole,
+                })
+            })
+            .collect();
+        let backends = state
+            .lbs
+            .pools
+            .values()
+            .flat_map(|p| {
+                p.backends.iter().map(|b| crate::model::BackendSnapshot {
+                    pool_id: p.id.clone(),
+                    instance_id: b.instance_id.clone(),
+                    port: b.port,
+                    weight: b.weight,
+                    draining: b.gone_at.is_some(),
+                })
+            })
+            .collect();
         RegionSnapshot {
             instances: state.instances.list().into_iter().cloned().collect(),
+            routes,
+            backends,
         }
     }
 }

@@ -377,7 +377,16 @@ pub(crate) async fn upload(
     // Multipart.
     let (upload_id, resumed) = match &opts.resume_upload_id {
         Some(id) => (id.clone(), true),
-        None => (b.initiate(bucket, key, &put).await?, false),
+        None => {
+            let started = b.clock().now();
+            match b.initiate(bucket, key, &put).await {
+                Ok(id) => (id, false),
+                Err(e) if e.may_have_been_applied() => {
+                    return Err(abort_unanswered_initiate(b, bucket, key, started, e).await);
+                }
+                Err(e) => return Err(e),
+            }
+        }
     };
     let mut guard = AbortOnDrop {
         backend: backend.clone(),
@@ -411,6 +420,63 @@ fn cancelled(b: &dyn ObjectBackend, what: Option<&str>) -> Error {
         },
     )
     .with_provider(b.provider())
+}
+
+/// How much earlier than our clock says the service may date an upload we start: the
+/// window in which [`abort_unanswered_initiate`] takes an upload of the key for ours.
+const INITIATE_SKEW: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Starting a multipart upload failed in a way that may have been applied (a time-out or a
+/// connection broken after sending): the service may hold an upload whose id never reached
+/// us, which nobody would ever complete or abort. Looks for uploads of exactly `key`
+/// initiated since the call began (less [`INITIATE_SKEW`]) and aborts them, and says so in
+/// the error. An upload of the same key another writer started in that window is aborted
+/// too (its writer's upload then fails; nothing stored is lost); one the service gives no
+/// date for is left alone.
+async fn abort_unanswered_initiate(
+    b: &dyn ObjectBackend,
+    bucket: &str,
+    key: &str,
+    started: std::time::SystemTime,
+    err: Error,
+) -> Error {
+    let since = started
+        .checked_sub(INITIATE_SKEW)
+        .unwrap_or(std::time::UNIX_EPOCH);
+    let note = match b.list_uploads(bucket, Some(key)).await {
+        Ok(uploads) => {
+            let mut aborted = Vec::new();
+            let mut failed = Vec::new();
+            for u in uploads
+                .into_iter()
+                .filter(|u| u.key == key && u.initiated.is_some_and(|t| t >= since))
+            {
+                match b.abort(bucket, key, &u.upload_id).await {
+                    Ok(()) => aborted.push(u.upload_id),
+                    Err(e) if e.kind() == ErrorKind::NotFound => {}
+                    Err(e) => failed.push(format!("{} ({e})", u.upload_id)),
+                }
+            }
+            match (aborted.is_empty(), failed.is_empty()) {
+                (true, true) => "no multipart upload of it was left".to_owned(),
+                (false, true) => format!(
+                    "the multipart upload it started ({}) was aborted",
+                    aborted.join(", ")
+                ),
+                _ => format!(
+                    "aborting the multipart upload it started failed ({}); abort it later \
+                     (`unicloud storage abort-uploads`)",
+                    failed.join("; ")
+                ),
+            }
+        }
+        Err(e) => format!(
+            "looking for the multipart upload it may have started failed ({e}); abort it \
+             later (`unicloud storage abort-uploads`)"
+        ),
+    };
+    let message = format!("{}; {note}", err.message().trim_end_matches('.'));
+    err.with_message(message)
 }
 
 /// After a failed multipart upload: aborts it (unless asked to keep it) and says so in the

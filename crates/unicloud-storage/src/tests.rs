@@ -32,6 +32,8 @@ struct State {
     cancel_at: Option<(u32, CancelToken)>,
     /// The completion stores the object, then fails as a time-out would.
     complete_times_out: bool,
+    /// Initiating opens the upload, then fails as a connection broken after sending would.
+    initiate_drops: bool,
     next_id: u32,
 }
 
@@ -162,6 +164,12 @@ impl ObjectBackend for Fake {
             let now = self.clock.now_time();
             s.uploads
                 .insert(id.clone(), (key.to_owned(), BTreeMap::new(), now));
+            if s.initiate_drops {
+                return Err(Error::new(
+                    ErrorKind::Transport,
+                    "connection closed before message completed",
+                ));
+            }
             Ok(id)
         })
     }
@@ -613,6 +621,41 @@ async fn a_completion_that_timed_out_after_storing_is_settled_by_the_head() {
     assert_eq!(r.parts, 3);
     assert!(r.checksum.verified);
     assert!(fake.calls().contains(&"head".to_owned()));
+}
+
+/// Found by the fault soak (seed 2): an initiate applied, then its connection dropped, left an
+/// upload nobody knew the id of.
+#[tokio::test]
+async fn an_initiate_that_lost_its_answer_leaves_no_upload_open() {
+    let fake = Fake::new(Algorithm::Crc64);
+    let bytes = data(10 * 1024);
+    let (_d, path) = file(&bytes, "x");
+    // Another key's upload, and an old one of the same key, are not ours: left alone.
+    let other = fake
+        .initiate(BUCKET, "y", &PutOptions::default())
+        .await
+        .unwrap();
+    let old = fake
+        .initiate(BUCKET, "x", &PutOptions::default())
+        .await
+        .unwrap();
+    fake.clock.advance(Duration::from_secs(3600));
+    fake.state.lock().unwrap().initiate_drops = true;
+    let opts = UploadOptions::default().with_part_size(4 * KIB);
+    let e = fake
+        .storage()
+        .upload_file(BUCKET, "x", &path, &opts)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport);
+    assert!(
+        e.message()
+            .contains("the multipart upload it started (upload-3) was aborted"),
+        "{e}"
+    );
+    let open: Vec<String> = fake.state.lock().unwrap().uploads.keys().cloned().collect();
+    assert_eq!(open, [other, old]);
+    assert!(fake.object("x").is_none());
 }
 
 #[tokio::test]

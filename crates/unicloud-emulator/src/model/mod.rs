@@ -40,6 +40,48 @@ pub(crate) struct Region {
 pub struct RegionSnapshot {
     /// The instances, in creation order, with due transitions applied.
     pub instances: Vec<Instance>,
+    /// Every route of every route table (system routes included), by table id, then in
+    /// table order.
+    pub routes: Vec<RouteSnapshot>,
+    /// Every backend of every backend pool (draining ones included), by pool id, then in
+    /// registration order.
+    pub backends: Vec<BackendSnapshot>,
+}
+
+/// One route in a [`RegionSnapshot`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RouteSnapshot {
+    /// The route table's id.
+    pub table_id: String,
+    /// The destination CIDR block, e.g. `10.8.0.0/16`.
+    pub destination: String,
+    /// The next hop's id: an instance id for routes to instances (also on Tencent Cloud,
+    /// whose wire names the instance by its private IP), `local` for the VPC's own route.
+    pub target_id: String,
+    /// Whether the route leads to an instance.
+    pub to_instance: bool,
+    /// Made by the cloud (the `local` route), not by a caller.
+    pub system: bool,
+    /// Whether its target is gone (AWS `blackhole`).
+    pub blackhole: bool,
+}
+
+/// One backend in a [`RegionSnapshot`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BackendSnapshot {
+    /// The pool's id: an ELBv2 target group ARN, a classic ELB's name, a CLB listener id, an
+    /// SLB load balancer id (its default server group) or VServer group id.
+    pub pool_id: String,
+    /// The instance (or IP address) registered.
+    pub instance_id: String,
+    /// Its port.
+    pub port: u16,
+    /// Its weight.
+    pub weight: u32,
+    /// Deregistered and draining (it leaves the pool when the drain ends).
+    pub draining: bool,
 }
 
 /// At most this many (cloud, region) states exist; a request for one more region is refused

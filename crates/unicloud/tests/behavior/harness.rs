@@ -53,6 +53,29 @@ pub fn providers() -> Vec<Provider> {
     out
 }
 
+/// The key pair the suite uses for `provider` on `target`.
+pub fn keys(target: &Target, provider: Provider) -> (String, String) {
+    match (target, provider) {
+        (Target::Moto(_), _) => (
+            std::env::var("UNICLOUD_TEST_AWS_ACCESS_KEY_ID").unwrap_or_else(|_| "testing".into()),
+            std::env::var("UNICLOUD_TEST_AWS_SECRET_ACCESS_KEY")
+                .unwrap_or_else(|_| "testing".into()),
+        ),
+        (_, Provider::Aws) => (
+            "AKIAIOSFODNN7EXAMPLE".into(),
+            "suite-aws-secret/K7MDENG".into(),
+        ),
+        (_, Provider::Tencent) => (
+            "AKIDsuite0000000000000000000000000000".into(),
+            "suite-tencent-secret".into(),
+        ),
+        _ => (
+            "LTAI5tSuite00000000000".into(),
+            "suite-alibaba-secret".into(),
+        ),
+    }
+}
+
 /// How a case wants its emulator.
 #[derive(Clone, Default)]
 pub struct EmuOpts {
@@ -106,26 +129,7 @@ impl Ctx {
     pub async fn start(provider: Provider, opts: EmuOpts) -> Self {
         let run = uuid::Uuid::new_v4().simple().to_string();
         let target = target();
-        let (key_id, secret) = match (&target, provider) {
-            (Target::Moto(_), _) => (
-                std::env::var("UNICLOUD_TEST_AWS_ACCESS_KEY_ID")
-                    .unwrap_or_else(|_| "testing".into()),
-                std::env::var("UNICLOUD_TEST_AWS_SECRET_ACCESS_KEY")
-                    .unwrap_or_else(|_| "testing".into()),
-            ),
-            (_, Provider::Aws) => (
-                "AKIAIOSFODNN7EXAMPLE".into(),
-                "suite-aws-secret/K7MDENG".into(),
-            ),
-            (_, Provider::Tencent) => (
-                "AKIDsuite0000000000000000000000000000".into(),
-                "suite-tencent-secret".into(),
-            ),
-            _ => (
-                "LTAI5tSuite00000000000".into(),
-                "suite-alibaba-secret".into(),
-            ),
-        };
+        let (key_id, secret) = keys(&target, provider);
         let (endpoint, emulator) = match &target {
             Target::Moto(e) => (e.clone(), None),
             Target::Emulator => {

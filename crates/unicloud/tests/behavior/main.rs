@@ -23,6 +23,7 @@ mod catalogue;
 mod harness;
 mod lb;
 mod network;
+mod soak;
 mod storage;
 
 use std::time::{Duration, SystemTime};
@@ -229,3 +230,10 @@ behavior!(catalogue::catalogue_network, throttle_everything(22));
 behavior!(catalogue::catalogue_lb, throttle_everything(23));
 behavior!(catalogue::catalogue_storage, throttle_everything(24));
 behavior!(catalogue::catalogue_config, throttle_everything(25));
+
+// The fault soak: one emulator for every selected cloud, faults on every action
+// (`SOAK_OPS`, `SOAK_SEED`; see soak.rs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn soak() {
+    Box::pin(soak::soak()).await;
+}

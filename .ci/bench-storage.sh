@@ -10,7 +10,7 @@
 # - writes a file of random bytes (BENCH_SIZE_MIB, default 1024) and starts the release emulator
 #   on a free loopback port with `--data-dir` on disk, fixed keys and seeded buckets;
 # - before every measured run waits (up to 5 minutes) until no rustc runs and records the
-#   1-minute load average; runs each measurement BENCH_RUNS times (default 3) and reports the
+#   1-minute load average (BENCH_QUIET_WAIT=0: no wait, for a quick smoke test); runs each measurement BENCH_RUNS times (default 3) and reports the
 #   median throughput and the highest peak RSS (`/usr/bin/time -f %M`) of the runs; checks after
 #   every upload that the object holds the file's size (HEAD) and deletes it;
 # - measures the ceiling (the same bytes over one plain loopback TCP connection to a sink) and
@@ -20,8 +20,10 @@
 # - prints one markdown table (and the grid's) on stdout, progress on stderr;
 # - stops the emulator with SIGTERM on every exit path and fails unless it exits cleanly (0).
 #
-# BENCH_TOOLS (space-separated names from the table, e.g. "unicloud boto3") limits the peers;
-# BENCH_TMPDIR picks where the file and the data directory go (default /tmp: on disk here).
+# BENCH_TOOLS limits the measurements to some of: curl unicloud aws rclone s3cmd boto3 cos-sdk
+# coscmd oss2 (space-separated); BENCH_TMPDIR picks where the file and the data directory go
+# (default /tmp: on disk here); BENCH_BIN_DIR=DIR with BENCH_SKIP_BUILD=1 measures prebuilt
+# `unicloud` and `unicloud-emulator` binaries (e.g. copies of an older build) instead.
 # Loopback only; every run is bounded (BENCH_TIMEOUT seconds, default 600).
 set -euo pipefail
 
@@ -35,9 +37,10 @@ RUNS=${BENCH_RUNS:-3}
 TIMEOUT=${BENCH_TIMEOUT:-600}
 TOOLS=${BENCH_TOOLS:-}
 GRID=${BENCH_GRID:-0}
+QUIET_WAIT=${BENCH_QUIET_WAIT:-300}
 GRID_PARTS=${BENCH_GRID_PARTS:-8 16 32}
 GRID_CONC=${BENCH_GRID_CONC:-4 8 16}
-REL="${CARGO_TARGET_DIR:-$ROOT/target}/release"
+REL=${BENCH_BIN_DIR:-"${CARGO_TARGET_DIR:-$ROOT/target}/release"}
 export PYTHONDONTWRITEBYTECODE=1
 
 log() { printf '[bench-storage] %s\n' "$*" >&2; }
@@ -64,9 +67,11 @@ fi
 log "installing the pinned peers"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$BENCH/requirements.txt"
 
-log "building the release binaries"
-cargo build --release --quiet -p unicloud-cli --bin unicloud
-cargo build --release --quiet -p unicloud-emulator --bin unicloud-emulator
+if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
+    log "building the release binaries"
+    cargo build --release --quiet -p unicloud-cli --bin unicloud
+    cargo build --release --quiet -p unicloud-emulator --bin unicloud-emulator
+fi
 UNICLOUD="$REL/unicloud"
 EMULATOR="$REL/unicloud-emulator"
 [[ -x $UNICLOUD && -x $EMULATOR ]] || die "no release binaries in $REL"
@@ -145,12 +150,12 @@ done
 
 # --- measuring ------------------------------------------------------------------------------
 wait_quiet() {
-    # Up to 5 minutes until no rustc runs (a build elsewhere would steal a core).
+    # Up to QUIET_WAIT seconds until no rustc runs (a build elsewhere would steal a core).
     local waited=0
-    while pgrep -x rustc >/dev/null; do
+    while ((QUIET_WAIT > 0)) && pgrep -x rustc >/dev/null; do
         if ((waited == 0)); then log "waiting for running rustc processes to end"; fi
-        if ((waited >= 300)); then
-            log "rustc still running after 5 minutes: measuring anyway (see the load column)"
+        if ((waited >= QUIET_WAIT)); then
+            log "rustc still running after ${QUIET_WAIT}s: measuring anyway (see the load column)"
             return 0
         fi
         sleep 5
@@ -181,7 +186,7 @@ measure() {
         out="$WORK/run.log"
         start=$(now_ns)
         if ! timeout "$TIMEOUT" /usr/bin/time -f '%M' -o "$WORK/rss" "$@" >"$out" 2>&1; then
-            failed="failed: $(grep -v '^\s*$' "$out" | grep -v 'Command exited' | tail -n 1 | cut -c1-120)"
+            failed="failed: $(grep -v '^\s*$' "$out" | grep -v 'Command exited' | tail -n 1 | tr '|' '/' | cut -c1-120)"
             log "$tool → $vendor run $run $failed"
             "$VENV/bin/python" "$BENCH/peers.py" delete "$vendor" "$bucket" "$key" >/dev/null 2>&1 || true
             break
@@ -253,9 +258,11 @@ if wanted aws; then
         "$VENV/bin/aws" --endpoint-url "$URL" s3 cp --only-show-errors "$FILE" "s3://$S3_BUCKET/awscli.bin"
 fi
 if wanted rclone; then
+    # Plain HTTP on loopback: a CA bundle from the environment is not needed, and rclone's AWS
+    # SDK refuses to start with AWS_CA_BUNDLE set and its own HTTP transport.
     : >"$WORK/rclone.conf"
     measure main "rclone ($(rclone version 2>/dev/null | head -n 1 | awk '{ print $2 }'))" aws "$S3_BUCKET" rclone.bin "defaults (5 MiB × 4)" -- \
-        env RCLONE_CONFIG="$WORK/rclone.conf" RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other \
+        env -u AWS_CA_BUNDLE RCLONE_CONFIG="$WORK/rclone.conf" RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other \
         RCLONE_CONFIG_BENCH_ACCESS_KEY_ID="$BENCH_AWS_ID" RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY="$BENCH_AWS_SECRET" \
         RCLONE_CONFIG_BENCH_ENDPOINT="$URL" RCLONE_CONFIG_BENCH_REGION=us-east-1 RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE=true \
         rclone copyto "$FILE" "bench:$S3_BUCKET/rclone.bin"

@@ -1555,28 +1555,23 @@ impl AlgHasher {
 /// at most about 400 KiB a frame, so a few MiB per body in flight).
 const PIPELINE_FRAMES: usize = 16;
 
-/// What the hashing worker of a body computed.
-struct Digests {
-    md5: [u8; 16],
+/// What the storing worker of a body wrote and computed besides the MD5.
+struct Stored {
+    blob: Blob,
+    crc64: u64,
     sha256: Option<String>,
     checksum: Option<Checksum>,
 }
 
-/// What the storing worker of a body wrote.
-struct Stored {
-    blob: Blob,
-    crc64: u64,
-}
-
 /// The two workers a body's bytes go through, on blocking threads while the request's task
-/// only reads (and decodes) frames: one hashes (MD5, and SHA-256 or an S3 checksum when asked),
-/// the other computes CRC-64 and writes to memory or the data directory. MD5, the costliest,
-/// then runs beside the receiving and the writing instead of after them, so one large body is
-/// bound by MD5's speed alone. Frames are shared ([`Bytes`]), never copied between them.
+/// only reads (and decodes) frames: one computes the MD5 (the ETag), the other CRC-64, the
+/// SHA-256 of a signed payload and any S3 checksum, and writes to memory or the data directory.
+/// MD5, the costliest, then runs beside everything else instead of after it, so one large body
+/// is bound by MD5's speed alone. Frames are shared ([`Bytes`]), never copied between them.
 struct Pipeline {
     hash: Option<tokio::sync::mpsc::Sender<Bytes>>,
     store: Option<tokio::sync::mpsc::Sender<Bytes>>,
-    hasher: tokio::task::JoinHandle<Digests>,
+    hasher: tokio::task::JoinHandle<[u8; 16]>,
     storer: tokio::task::JoinHandle<Result<Stored, BodyError>>,
     /// The file being written, when in the data directory.
     path: Option<PathBuf>,
@@ -1594,26 +1589,10 @@ impl Pipeline {
         let (store_tx, mut store_rx) = tokio::sync::mpsc::channel::<Bytes>(PIPELINE_FRAMES);
         let hasher = tokio::task::spawn_blocking(move || {
             let mut md5 = md5::Md5::default();
-            let mut sha = sha256.then(sha2::Sha256::default);
-            let mut sum = alg.map(|a| (a, AlgHasher::new(a)));
             while let Some(b) = hash_rx.blocking_recv() {
                 md5.update(&b);
-                if let Some(h) = &mut sha {
-                    h.update(&b);
-                }
-                if let Some((_, h)) = &mut sum {
-                    h.update(&b);
-                }
             }
-            Digests {
-                md5: md5.finalize().into(),
-                sha256: sha.map(|h| hex::encode(h.finalize())),
-                checksum: sum.map(|(a, h)| Checksum {
-                    alg: a,
-                    value: B64.encode(h.finish()),
-                    kind: "FULL_OBJECT",
-                }),
-            }
+            md5.finalize().into()
         });
         let path = dir.map(|d| d.join(format!("{}.blob", uuid::Uuid::new_v4().simple())));
         let file_path = path.clone();
@@ -1624,11 +1603,22 @@ impl Pipeline {
             use std::io::Write as _;
             let io = |e: std::io::Error| BodyError::Io(e.to_string());
             let mut crc = crc_fast::Digest::new(crc_fast::CrcAlgorithm::Crc64Xz);
+            let mut sha = sha256.then(sha2::Sha256::default);
+            let mut sum = alg.map(|a| (a, AlgHasher::new(a)));
+            let mut hash = |b: &[u8]| {
+                crc.update(b);
+                if let Some(h) = &mut sha {
+                    h.update(b);
+                }
+                if let Some((_, h)) = &mut sum {
+                    h.update(b);
+                }
+            };
             let blob = match file_path {
                 Some(p) => {
                     let mut f = std::fs::File::create(&p).map_err(io)?;
                     while let Some(b) = store_rx.blocking_recv() {
-                        crc.update(&b);
+                        hash(&b);
                         f.write_all(&b).map_err(io)?;
                     }
                     f.flush().map_err(io)?;
@@ -1637,7 +1627,7 @@ impl Pipeline {
                 None => {
                     let mut v = Vec::with_capacity(reserve);
                     while let Some(b) = store_rx.blocking_recv() {
-                        crc.update(&b);
+                        hash(&b);
                         v.extend_from_slice(&b);
                     }
                     Blob::Memory(Bytes::from(v))
@@ -1646,6 +1636,12 @@ impl Pipeline {
             Ok(Stored {
                 blob,
                 crc64: crc.finalize(),
+                sha256: sha.map(|h| hex::encode(h.finalize())),
+                checksum: sum.map(|(a, h)| Checksum {
+                    alg: a,
+                    value: B64.encode(h.finish()),
+                    kind: "FULL_OBJECT",
+                }),
             })
         });
         Self {
@@ -1680,7 +1676,7 @@ impl Pipeline {
     }
 
     /// Ends the body: waits for both workers.
-    async fn finish(mut self) -> Result<(Digests, Stored, u64), BodyError> {
+    async fn finish(mut self) -> Result<([u8; 16], Stored, u64), BodyError> {
         self.hash = None;
         self.store = None;
         let joined = |e: tokio::task::JoinError| BodyError::Io(e.to_string());
@@ -1795,16 +1791,16 @@ async fn receive_body(
         pipe.abandon().await;
         return Err(e);
     }
-    let (digests, stored, size) = pipe.finish().await?;
+    let (md5, stored, size) = pipe.finish().await?;
     Ok(Received {
         content: Content {
             blob: stored.blob,
             size,
-            md5: digests.md5,
+            md5,
             crc64: stored.crc64,
-            checksum: digests.checksum,
+            checksum: stored.checksum,
         },
-        sha256: digests.sha256,
+        sha256: stored.sha256,
         trailers: decoder.map(|d| d.trailers).unwrap_or_default(),
     })
 }

@@ -140,7 +140,8 @@ impl EmulatorArgs {
         Ok(b.faults(faults))
     }
 
-    /// Runs the emulator until Ctrl-C, logging where it listens.
+    /// Runs the emulator until Ctrl-C (SIGINT) or SIGTERM, logging where it listens; then stops
+    /// accepting, lets requests in flight finish and returns `Ok` (exit status 0).
     pub async fn run(self) -> Result<(), String> {
         let handle = self
             .builder()?
@@ -153,9 +154,31 @@ impl EmulatorArgs {
                 tracing::info!("demo key for {p}: {id} (secret in the crate docs)");
             }
         }
-        let _ = tokio::signal::ctrl_c().await;
+        stop_signal().await?;
+        tracing::info!("unicloud-emulator stopping");
         handle.shutdown().await;
         Ok(())
+    }
+}
+
+/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM (what `kill`, service managers and container
+/// runtimes send).
+async fn stop_signal() -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())
+            .map_err(|e| format!("cannot listen for SIGTERM: {e}"))?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.map_err(|e| format!("cannot listen for Ctrl-C: {e}")),
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c()
+            .await
+            .map_err(|e| format!("cannot listen for Ctrl-C: {e}"))
     }
 }
 

@@ -741,7 +741,16 @@ impl EmulatorHandle {
                             key: o.key.clone(),
                             size: o.content.size,
                             etag: o.etag.clone(),
-                            md5_hex: hex::encode(o.content.md5),
+                            md5_hex: if o.parts > 0 {
+                                // Not kept for a completed multipart object: hashed on demand.
+                                o.content
+                                    .blob
+                                    .read()
+                                    .map(|b| hex::encode(<md5::Md5 as md5::Digest>::digest(&b)))
+                                    .unwrap_or_default()
+                            } else {
+                                hex::encode(o.content.md5)
+                            },
                             crc64: o.content.crc64,
                             checksum: o
                                 .content

@@ -119,25 +119,70 @@ fn unreadable(path: &Path, e: &std::io::Error) -> Error {
 
 /// Reads `len` bytes of `path` at `offset`, off the async threads.
 async fn read_at(path: Arc<PathBuf>, offset: u64, len: u64) -> Result<Bytes, Error> {
+    read_into(path, offset, len, Vec::new()).await
+}
+
+/// [`read_at`] into `buf` (its allocation reused when large enough; nothing is zeroed first).
+async fn read_into(
+    path: Arc<PathBuf>,
+    offset: u64,
+    len: u64,
+    mut buf: Vec<u8>,
+) -> Result<Bytes, Error> {
     tokio::task::spawn_blocking(move || {
         let mut f = std::fs::File::open(path.as_path()).map_err(|e| unreadable(&path, &e))?;
         f.seek(SeekFrom::Start(offset))
             .map_err(|e| unreadable(&path, &e))?;
-        let mut buf = vec![0u8; usize::try_from(len).unwrap_or(usize::MAX)];
-        f.read_exact(&mut buf).map_err(|e| {
+        let want = usize::try_from(len).unwrap_or(usize::MAX);
+        buf.clear();
+        buf.reserve_exact(want);
+        let short = |got: String| {
             Error::new(
                 ErrorKind::InvalidInput,
                 format!(
-                    "cannot read {} bytes at offset {offset} of {}: {e} (did the file change during the upload?)",
-                    len,
+                    "cannot read {len} bytes at offset {offset} of {}: {got} (did the file change during the upload?)",
                     path.display()
                 ),
             )
-        })?;
+        };
+        f.take(len)
+            .read_to_end(&mut buf)
+            .map_err(|e| short(e.to_string()))?;
+        if buf.len() != want {
+            return Err(short(format!("the file ends after {} bytes", buf.len())));
+        }
         Ok(Bytes::from(buf))
     })
     .await
     .map_err(|e| Error::new(ErrorKind::Other, format!("a file read failed: {e}")))?
+}
+
+/// Part buffers of one upload, kept for the next parts. Without it every part allocated its
+/// own buffer and freed it on another thread; the allocator kept those part-sized blocks in
+/// its per-thread arenas, and a 1 GiB upload at 8 MiB × 4 peaked near 80 MiB of RSS instead
+/// of the 32 MiB of parts plus the process's own. With it at most `concurrency` buffers (and
+/// one more while a part is handed over) ever exist.
+#[derive(Default)]
+struct BufferPool(std::sync::Mutex<Vec<Vec<u8>>>);
+
+impl BufferPool {
+    fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop()
+            .unwrap_or_default()
+    }
+
+    /// Keeps `body`'s allocation when nothing else holds it any more.
+    fn give(&self, body: Bytes) {
+        if let Ok(m) = body.try_into_mut() {
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(m.into());
+        }
+    }
 }
 
 /// Reads up to `len` bytes from `reader` (fewer only at its end).
@@ -178,6 +223,7 @@ struct Run<'a> {
     parts_done: AtomicU32,
     bytes_total: Option<u64>,
     parts_total: Option<u32>,
+    buffers: BufferPool,
 }
 
 impl Run<'_> {
@@ -193,9 +239,12 @@ impl Run<'_> {
     }
 
     async fn send(&self, job: PartJob) -> Result<Done, Error> {
-        let body = match job.data {
-            PartData::File(path) => read_at(path, job.offset, job.len).await?,
-            PartData::Bytes(b) => b,
+        let (body, pooled) = match job.data {
+            PartData::File(path) => (
+                read_into(path, job.offset, job.len, self.buffers.take()).await?,
+                true,
+            ),
+            PartData::Bytes(b) => (b, false),
         };
         let alg = self.backend.algorithm();
         let crc = alg.of(&body);
@@ -228,6 +277,9 @@ impl Run<'_> {
                 }
             }
         };
+        if pooled {
+            self.buffers.give(body);
+        }
         self.bytes_done.fetch_add(job.len, Ordering::SeqCst);
         self.parts_done.fetch_add(1, Ordering::SeqCst);
         self.progress();
@@ -622,6 +674,7 @@ async fn multipart(
         parts_done: AtomicU32::new(skipped),
         bytes_total: size,
         parts_total,
+        buffers: BufferPool::default(),
     };
     run.progress();
 

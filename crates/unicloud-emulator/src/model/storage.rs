@@ -22,6 +22,9 @@ pub(crate) enum Blob {
     Memory(Bytes),
     /// In a file of the data directory (removed when the object or part goes).
     File(PathBuf),
+    /// The blobs of the parts an object was completed from, in order (their files become the
+    /// object's: completing copies no byte).
+    Parts(Vec<Blob>),
 }
 
 impl Blob {
@@ -30,15 +33,35 @@ impl Blob {
         match self {
             Blob::Memory(b) => Ok(b.clone()),
             Blob::File(p) => std::fs::read(p).map(Bytes::from),
+            Blob::Parts(parts) => {
+                let mut all = Vec::new();
+                for p in parts {
+                    all.extend_from_slice(&p.read()?);
+                }
+                Ok(Bytes::from(all))
+            }
+        }
+    }
+
+    /// Whether `other`'s file is (one of) this blob's.
+    pub(crate) fn holds(&self, other: &Blob) -> bool {
+        match (self, other) {
+            (Blob::File(a), Blob::File(b)) => a == b,
+            (Blob::Parts(parts), _) => parts.iter().any(|p| p.holds(other)),
+            _ => false,
         }
     }
 
     /// Frees the bytes (deletes the file of a file blob).
     pub(crate) fn discard(&self) {
-        if let Blob::File(p) = self
-            && let Err(e) = std::fs::remove_file(p)
-        {
-            tracing::warn!("cannot remove {}: {e}", p.display());
+        match self {
+            Blob::File(p) => {
+                if let Err(e) = std::fs::remove_file(p) {
+                    tracing::warn!("cannot remove {}: {e}", p.display());
+                }
+            }
+            Blob::Parts(parts) => parts.iter().for_each(Blob::discard),
+            Blob::Memory(_) => {}
         }
     }
 }
@@ -97,6 +120,17 @@ impl ChecksumAlg {
     }
 
     /// The checksum of `data`, raw bytes.
+    /// The CRC behind a CRC algorithm (`None` for the SHAs).
+    pub(crate) fn crc(self) -> Option<crc_fast::CrcAlgorithm> {
+        use crc_fast::CrcAlgorithm as C;
+        match self {
+            ChecksumAlg::Crc32 => Some(C::Crc32IsoHdlc),
+            ChecksumAlg::Crc32c => Some(C::Crc32Iscsi),
+            ChecksumAlg::Crc64Nvme => Some(C::Crc64Nvme),
+            ChecksumAlg::Sha1 | ChecksumAlg::Sha256 => None,
+        }
+    }
+
     pub(crate) fn digest(self, data: &[u8]) -> Vec<u8> {
         let mut h = crate::storage::AlgHasher::new(self);
         h.update(data);
@@ -118,6 +152,9 @@ pub(crate) struct Checksum {
 pub(crate) struct Content {
     pub(crate) blob: Blob,
     pub(crate) size: u64,
+    /// The MD5 of the bytes (the ETag of a single PUT or a part); left zero for an object
+    /// completed from parts, whose ETag is the MD5 of its parts' MD5s (nothing serves its
+    /// whole MD5, so completing does not read the bytes again to compute it).
     pub(crate) md5: [u8; 16],
     /// CRC-64/XZ (what COS and OSS call crc64ecma).
     pub(crate) crc64: u64,
@@ -437,7 +474,13 @@ impl Store {
             return Err(StoreError::NoSuchUpload);
         };
         for p in upload.parts.values() {
-            p.content.blob.discard();
+            // The parts an object was completed from are its bytes now.
+            if !object
+                .as_ref()
+                .is_some_and(|o| o.content.blob.holds(&p.content.blob))
+            {
+                p.content.blob.discard();
+            }
             self.used = self.used.saturating_sub(p.content.size);
         }
         match object {

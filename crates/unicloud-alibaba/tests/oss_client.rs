@@ -1,11 +1,13 @@
-//! The OSS client against loopback servers: addressing with an endpoint override (the `Host`
-//! on the wire), list paging, error mapping, HEAD without a body, retries by idempotency and
-//! input rejected before any request.
+//! The OSS dialect against loopback servers: what is OSS's own — how an object and a
+//! bucket-level listing are addressed under an endpoint override (the request line and `Host`
+//! on the wire), and its `x-oss-*` headers read back and its HEAD errors in `x-oss-err`. The shared client's
+//! paging, error mapping, retries by idempotency and input checks are tested once, in
+//! `unicloud-core/tests/object_rest.rs`.
 #![cfg(feature = "oss")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -118,71 +120,6 @@ async fn list_multipart_uploads_follows_every_page() {
 }
 
 #[tokio::test]
-async fn list_parts_follows_every_page() {
-    let page1 = "<ListPartsResult><IsTruncated>true</IsTruncated><NextPartNumberMarker>1</NextPartNumberMarker>\
-        <Part><PartNumber>1</PartNumber><ETag>\"a\"</ETag><Size>5242880</Size></Part></ListPartsResult>";
-    let page2 = "<ListPartsResult><IsTruncated>false</IsTruncated>\
-        <Part><PartNumber>2</PartNumber><ETag>\"b\"</ETag><Size>7</Size></Part></ListPartsResult>";
-    let server = RecordingServer::scripted(vec![Reply::xml(200, page1), Reply::xml(200, page2)])
-        .await
-        .unwrap();
-    let parts = client(&server.url())
-        .list_parts(BUCKET, "big.bin", "up-1")
-        .await
-        .unwrap();
-    assert_eq!(parts.len(), 2);
-    assert_eq!((parts[0].part_number, parts[0].size), (1, 5_242_880));
-    assert_eq!((parts[1].part_number, parts[1].etag.as_str()), (2, "\"b\""));
-    let reqs = server.requests();
-    assert_eq!(reqs[0].target, "/examplebucket/big.bin?uploadId=up-1");
-    assert_eq!(
-        reqs[1].target,
-        "/examplebucket/big.bin?uploadId=up-1&part-number-marker=1"
-    );
-}
-
-#[tokio::test]
-async fn no_such_upload_is_not_found_with_code_and_request_id() {
-    let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NoSuchUpload</Code>\
-        <Message>The specified upload does not exist.</Message><Resource>x</Resource>\
-        <RequestId>req-404-1</RequestId><TraceId>t</TraceId></Error>";
-    let server = RecordingServer::scripted(vec![Reply::xml(404, body)])
-        .await
-        .unwrap();
-    let err = client(&server.url())
-        .abort_multipart_upload(BUCKET, "big.bin", "gone")
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::NotFound);
-    assert_eq!(err.code(), Some("NoSuchUpload"));
-    assert_eq!(err.request_id(), Some("req-404-1"));
-    assert_eq!(err.status(), Some(404));
-    assert_eq!(err.operation(), Some("AbortMultipartUpload"));
-    assert_eq!(err.provider(), Some(Provider::Alibaba));
-    assert!(!err.to_string().contains("127.0.0.1"), "{err}");
-    assert!(!err.to_string().contains("test-secret"), "{err}");
-}
-
-#[tokio::test]
-async fn head_errors_without_a_body_map_by_status() {
-    let server = RecordingServer::scripted(vec![
-        Reply::new(404, Vec::new()).with_header("x-oss-request-id", "head-404"),
-        Reply::new(403, Vec::new()),
-    ])
-    .await
-    .unwrap();
-    let c = client(&server.url());
-    let err = c.head_object(BUCKET, "missing").await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::NotFound);
-    assert_eq!(err.request_id(), Some("head-404"));
-    assert_eq!(err.operation(), Some("HeadObject"));
-    let err = c.head_bucket(BUCKET).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Auth);
-    assert_eq!(server.request_count(), 2);
-}
-
-/// A HEAD error's `<Error>` may come base64-encoded in `x-oss-err`: its code decides.
-#[tokio::test]
 async fn head_errors_read_x_oss_err() {
     // base64 of <Error><Code>SignatureDoesNotMatch</Code><RequestId>r-h</RequestId></Error>
     let encoded = "PEVycm9yPjxDb2RlPlNpZ25hdHVyZURvZXNOb3RNYXRjaDwvQ29kZT48UmVxdWVzdElkPnItaDwvUmVxdWVzdElkPjwvRXJyb3I+";
@@ -223,115 +160,4 @@ async fn head_object_reads_the_metadata() {
     assert_eq!(head.storage_class.as_deref(), Some("STANDARD_IA"));
     assert_eq!(head.metadata, [("owner".to_owned(), "ci".to_owned())]);
     assert!(head.last_modified.is_some());
-}
-
-#[tokio::test]
-async fn get_object_sends_the_range() {
-    let server = RecordingServer::scripted(vec![Reply::new(206, b"cde".to_vec())])
-        .await
-        .unwrap();
-    let c = client(&server.url());
-    let got = c.get_object(BUCKET, "k", Some(2..5)).await.unwrap();
-    assert_eq!(&got[..], b"cde");
-    assert_eq!(server.requests()[0].header("range"), Some("bytes=2-4"));
-    let err = c.get_object(BUCKET, "k", Some(5..5)).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidInput);
-    assert_eq!(server.request_count(), 1);
-}
-
-#[tokio::test]
-async fn a_500_on_upload_part_is_retried() {
-    let server = RecordingServer::scripted(vec![
-        Reply::xml(
-            500,
-            "<Error><Code>InternalError</Code><Message>oops</Message></Error>",
-        ),
-        Reply::new(200, Vec::new()).with_header("ETag", "\"p1\""),
-    ])
-    .await
-    .unwrap();
-    let out = client(&server.url())
-        .upload_part(BUCKET, "big.bin", "up-1", 1, Bytes::from_static(b"part"))
-        .await
-        .unwrap();
-    assert_eq!(out.etag, "\"p1\"");
-    let reqs = server.requests();
-    assert_eq!(reqs.len(), 2);
-    assert_eq!(reqs[1].body, b"part");
-}
-
-#[tokio::test]
-async fn complete_is_not_repeated_after_a_timeout() {
-    let server = RecordingServer::scripted_or(
-        vec![
-            Reply::xml(200, "<CompleteMultipartUploadResult/>").with_delay(Duration::from_secs(3)),
-        ],
-        Reply::xml(404, "<Error><Code>NoSuchUpload</Code></Error>"),
-    )
-    .await
-    .unwrap();
-    let config = ClientConfig::default()
-        .with_timeouts(Duration::from_secs(2), Duration::from_millis(300))
-        .with_retry(RetryPolicy::default().with_max_attempts(3));
-    let err = client_with(&server.url(), config)
-        .complete_multipart_upload(BUCKET, "big.bin", "up-1", &[(1, "\"p1\"".to_owned())])
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
-    assert!(err.may_have_been_applied());
-    assert_eq!(err.operation(), Some("CompleteMultipartUpload"));
-    assert_eq!(server.request_count(), 1);
-}
-
-#[tokio::test]
-async fn an_error_inside_a_200_complete_is_an_error() {
-    let server = RecordingServer::scripted(vec![Reply::xml(
-        200,
-        "<Error><Code>InvalidPart</Code><Message>bad part</Message><RequestId>r-9</RequestId></Error>",
-    )])
-    .await
-    .unwrap();
-    let err = client(&server.url())
-        .complete_multipart_upload(BUCKET, "big.bin", "up-1", &[(1, "\"p1\"".to_owned())])
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidInput);
-    assert_eq!(err.code(), Some("InvalidPart"));
-    assert_eq!(server.request_count(), 1);
-}
-
-#[tokio::test]
-async fn bad_input_is_refused_before_any_request() {
-    let server = RecordingServer::scripted(vec![]).await.unwrap();
-    let c = client(&server.url());
-    let no_opts = PutOptions::default();
-    let errs = [
-        c.put_object("", "k", Bytes::new(), &no_opts)
-            .await
-            .unwrap_err(),
-        c.put_object(BUCKET, "", Bytes::new(), &no_opts)
-            .await
-            .unwrap_err(),
-        c.head_bucket("Bad_Bucket").await.unwrap_err(),
-        c.upload_part(BUCKET, "k", "u", 0, Bytes::new())
-            .await
-            .unwrap_err(),
-        c.upload_part(BUCKET, "k", "u", 10_001, Bytes::new())
-            .await
-            .unwrap_err(),
-        c.upload_part(BUCKET, "k", "", 1, Bytes::new())
-            .await
-            .unwrap_err(),
-        c.complete_multipart_upload(BUCKET, "k", "u", &[])
-            .await
-            .unwrap_err(),
-        c.complete_multipart_upload(BUCKET, "k", "u", &[(1, "a".into()), (1, "b".into())])
-            .await
-            .unwrap_err(),
-        c.list_parts(BUCKET, "k", "").await.unwrap_err(),
-    ];
-    for e in errs {
-        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
-    }
-    assert_eq!(server.request_count(), 0);
 }

@@ -1039,37 +1039,24 @@ impl Engine<'_, '_> {
             })?,
             None => None,
         };
-        let data = if head {
-            Bytes::new()
+        let (status, (from, to)) = match range {
+            Some((a, b)) => (StatusCode::PARTIAL_CONTENT, (a, b + 1)),
+            None => (StatusCode::OK, (0, total)),
+        };
+        let len = to - from;
+        // The body is read as it is sent: a large object is never held whole in memory.
+        let mut r = Response::new(if head {
+            Body::empty()
         } else {
-            o.content.blob.read().map_err(|e| {
+            let chunks = o.content.blob.stream_range(from, to).map_err(|e| {
                 tracing::error!("cannot read object {}: {e}", o.key);
                 ApiError::new(
                     500,
                     "InternalError",
                     "We encountered an internal error. Please try again.",
                 )
-            })?
-        };
-        let (status, body, len) = match range {
-            Some((a, b)) => {
-                let slice = if head {
-                    Bytes::new()
-                } else {
-                    let (sa, sb) = (
-                        usize::try_from(a).unwrap_or(0),
-                        usize::try_from(b).unwrap_or(0),
-                    );
-                    data.slice(sa.min(data.len())..sb.saturating_add(1).min(data.len()))
-                };
-                (StatusCode::PARTIAL_CONTENT, slice, b - a + 1)
-            }
-            None => (StatusCode::OK, data, total),
-        };
-        let mut r = Response::new(if head {
-            Body::empty()
-        } else {
-            Body::from(body)
+            })?;
+            Body::from_stream(chunks)
         });
         *r.status_mut() = status;
         set(&mut r, self.v.request_id_header, &self.sreq.rid);

@@ -1,6 +1,7 @@
-//! What users type on the command line and pass as strings: instance states and filter keys,
-//! CIDRs, route targets and changes, backend pools and backends, object URLs. Whatever parses
-//! must show (`Display`) as text that parses again to the same value.
+//! What users type on the command line and pass as strings: instance states, filter keys and
+//! `KEY=VALUE[,VALUE...]` filters (as `unicloud compute describe-instances --filter` reads
+//! them), CIDRs, route targets and changes, backend pools and backends, object URLs. Whatever
+//! parses must show (`Display`) as text that parses again to the same value.
 #![no_main]
 
 use std::fmt::Display;
@@ -28,6 +29,10 @@ fuzz_target!(|data: &[u8]| {
     };
     round_trip::<unicloud_compute::InstanceState>(text);
     let _ = text.parse::<unicloud_compute::FilterKey>();
+    if let Some((key, values)) = text.split_once('=') {
+        let values = values.split(',').map(str::trim).filter(|v| !v.is_empty());
+        let _ = unicloud_compute::Filters::new().with(key.trim(), values);
+    }
     round_trip::<unicloud_network::Cidr>(text);
     let _ = text.parse::<unicloud_network::RouteTarget>();
     let _ = text.parse::<unicloud_network::RouteChange>();

@@ -84,39 +84,20 @@ async fn an_endpoint_override_is_addressed_path_style() {
 }
 
 #[tokio::test]
-async fn list_multipart_uploads_follows_every_page() {
-    let page1 = "<ListMultipartUploadsResult><Bucket>b</Bucket><IsTruncated>true</IsTruncated>\
-        <NextKeyMarker>k1</NextKeyMarker><NextUploadIdMarker>u1</NextUploadIdMarker>\
-        <Upload><Key>k1</Key><UploadId>u1</UploadId><Initiated>2026-11-23T14:15:26.000Z</Initiated></Upload>\
-        </ListMultipartUploadsResult>";
-    let page2 = "<ListMultipartUploadsResult><IsTruncated>false</IsTruncated>\
-        <Upload><Key>k2</Key><UploadId>u2</UploadId></Upload></ListMultipartUploadsResult>";
-    let server = RecordingServer::scripted(vec![Reply::xml(200, page1), Reply::xml(200, page2)])
+async fn a_bucket_listing_is_addressed_as_the_vendor_does() {
+    // Paging itself is the shared client's (unicloud-core's object::rest tests).
+    let page = "<ListMultipartUploadsResult><IsTruncated>false</IsTruncated>\
+        <Upload><Key>k1</Key><UploadId>u1</UploadId></Upload></ListMultipartUploadsResult>";
+    let server = RecordingServer::scripted(vec![Reply::xml(200, page)])
         .await
         .unwrap();
     let uploads = client(&server.url())
         .list_multipart_uploads(BUCKET, Some("k"))
         .await
         .unwrap();
-    let ids: Vec<(&str, &str)> = uploads
-        .iter()
-        .map(|u| (u.key.as_str(), u.upload_id.as_str()))
-        .collect();
-    assert_eq!(ids, [("k1", "u1"), ("k2", "u2")]);
-    assert!(uploads[0].initiated.is_some());
+    assert_eq!(uploads.len(), 1);
     let reqs = server.requests();
-    assert_eq!(reqs.len(), 2);
     assert_eq!(reqs[0].target, "/examplebucket/?uploads&prefix=k");
-    assert_eq!(
-        reqs[1].target,
-        "/examplebucket/?uploads&prefix=k&key-marker=k1&upload-id-marker=u1"
-    );
-    assert!(
-        reqs[1]
-            .header("authorization")
-            .unwrap()
-            .starts_with("OSS4-HMAC-SHA256 ")
-    );
 }
 
 #[tokio::test]

@@ -1014,6 +1014,48 @@ fn check_part_number<D: Dialect>(op: ObjectOp, part_number: u32) -> Result<(), E
 #[cfg(test)]
 mod tests;
 
+/// A path-style dialect that signs nothing (the key id stands as `Authorization`), with
+/// `x-toy-*` headers and HEAD errors in `x-toy-err`: for the shared client's own tests and
+/// its fuzz hook.
+#[cfg(any(test, fuzzing))]
+#[derive(Debug, Default)]
+pub(crate) struct Toy;
+
+#[cfg(any(test, fuzzing))]
+impl Dialect for Toy {
+    const PROVIDER: Provider = Provider::Alibaba;
+    const SERVICE: &'static str = "toy";
+    const PRODUCT: &'static str = "TOY";
+    const HEADER_PREFIX: &'static str = "x-toy-";
+    const COMPLETE_BODY: CompleteBodyStyle = CompleteBodyStyle {
+        declaration: false,
+        escape_quotes: false,
+    };
+
+    fn sign(
+        &self,
+        call: &ObjectCall,
+        creds: &Credentials,
+        target: Target<'_>,
+        _now: SystemTime,
+    ) -> Result<HttpRequest, Error> {
+        let base = target.endpoint.unwrap_or("https://toy.invalid");
+        let mut headers = call.headers.clone();
+        headers.extend(call.content_length());
+        headers.push(("Authorization".into(), creds.access_key_id().into()));
+        crate::transport::build_request(
+            call.op.method(),
+            &call.url(&format!("{base}/{}/", call.bucket)),
+            headers,
+            call.body.clone(),
+        )
+    }
+
+    fn bodiless_error(&self, response: &HttpResponse) -> Option<Vec<u8>> {
+        header_value(response, "x-toy-err").map(String::into_bytes)
+    }
+}
+
 /// The reply decoding of every operation, for the fuzz targets in `fuzz/` (built with
 /// `--cfg fuzzing` only): `status`, `headers` and `body` go through what a reply to `op` goes
 /// through (success test, error mapping with HEAD's bodiless rule, the operation's XML or
@@ -1021,30 +1063,6 @@ mod tests;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub fn fuzz_reply(op: u8, status: u16, headers: &[(String, String)], body: &[u8]) {
-    #[derive(Debug)]
-    struct Fuzz;
-    impl Dialect for Fuzz {
-        const PROVIDER: Provider = Provider::Alibaba;
-        const SERVICE: &'static str = "fuzz";
-        const PRODUCT: &'static str = "FUZZ";
-        const HEADER_PREFIX: &'static str = "x-oss-";
-        const COMPLETE_BODY: CompleteBodyStyle = CompleteBodyStyle {
-            declaration: false,
-            escape_quotes: false,
-        };
-        fn sign(
-            &self,
-            call: &ObjectCall,
-            _: &Credentials,
-            _: Target<'_>,
-            _: SystemTime,
-        ) -> Result<HttpRequest, Error> {
-            Err(call.invalid::<Fuzz>("not for sending"))
-        }
-        fn bodiless_error(&self, response: &HttpResponse) -> Option<Vec<u8>> {
-            header_value(response, "x-oss-err").map(String::into_bytes)
-        }
-    }
     const OPS: [ObjectOp; 12] = [
         ObjectOp::PutBucket,
         ObjectOp::HeadBucket,
@@ -1070,11 +1088,11 @@ pub fn fuzz_reply(op: u8, status: u16, headers: &[(String, String)], body: &[u8]
     let error_in_200 = op == ObjectOp::CompleteMultipartUpload
         && xml::root_name(reply.body()).as_deref() == Some("Error");
     if !(200..300).contains(&status) || error_in_200 {
-        let _ = error_from(&Fuzz, op, &reply);
+        let _ = error_from(&Toy, op, &reply);
         return;
     }
-    let _ = object_head::<Fuzz>(op, &reply);
-    let _ = put_outcome::<Fuzz>(op, &reply, String::new());
+    let _ = object_head::<Toy>(op, &reply);
+    let _ = put_outcome::<Toy>(op, &reply, String::new());
     let _ = xml::parse::<xml::InitiateResult>(body);
     let _ = xml::parse::<xml::CompleteResult>(body);
     if let Some(page) = xml::parse::<xml::ListUploadsResult>(body) {

@@ -10,6 +10,7 @@ use std::time::SystemTime;
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::macros::format_description;
+use unicloud_core::ratelimit::ApiLimit;
 use unicloud_core::transport::{
     Bytes, HttpRequest, HttpResponse, Protocol, Transport, TransportBuilder, build_request,
     header_value, http::Method,
@@ -182,6 +183,11 @@ struct Rpc<'p>(&'p Inner);
 impl<'p> Protocol for Rpc<'p> {
     type Call = RpcCall<'p>;
     type Output = Value;
+
+    fn rate_limit(&self, call: &RpcCall<'p>) -> Option<ApiLimit> {
+        let region = self.0.transport.region().as_str();
+        Some(crate::limits::api(call.product, call.action, region))
+    }
 
     fn sign(
         &self,

@@ -42,6 +42,7 @@ pub mod client;
 pub mod encode;
 pub mod errors;
 pub mod generated;
+pub mod limits;
 #[cfg(feature = "oss")]
 pub mod oss;
 pub mod sign;

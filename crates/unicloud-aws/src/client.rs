@@ -127,17 +127,18 @@ impl AwsClient {
     /// Runs one call of AWS `operation` under the configuration's
     /// [`RetryPolicy`](unicloud_core::RetryPolicy) on its clock; whether it is repeated after
     /// a failure that may have been applied is [`idempotency`](crate::idempotency())'s
-    /// decision for `operation`. `op` gets the attempt number and sends the request once.
+    /// decision for `operation`. Every attempt first waits for `operation`'s client-side
+    /// [rate limit](crate::limits) in this region. `op` gets the attempt number and sends the
+    /// request once.
     pub async fn retry<T, F, Fut>(&self, operation: &str, op: F) -> Result<T, Error>
     where
         F: FnMut(u32) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        let config = &self.inner.config;
-        let clock = config.clock().clone();
-        config
-            .retry()
-            .retry_call(clock.as_ref(), crate::idempotency(operation), op)
+        let api = crate::limits::api(operation, self.inner.region.as_str());
+        self.inner
+            .config
+            .run_call(Some(&api), crate::idempotency(operation), op)
             .await
     }
 }

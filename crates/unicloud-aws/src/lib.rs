@@ -59,6 +59,7 @@ pub mod config;
 pub mod credentials;
 pub mod errors;
 pub mod idempotency;
+pub mod limits;
 pub mod sts;
 
 pub use client::AwsClient;

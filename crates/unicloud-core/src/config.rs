@@ -2,12 +2,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::{SharedClock, SystemClock};
 use crate::error::{Error, ErrorKind};
-use crate::retry::RetryPolicy;
+use crate::ratelimit::{ApiLimit, RateLimiter, RateLimits};
+use crate::retry::{Idempotency, RetryPolicy};
 
 /// The user agent every unicloud request carries: `unicloud/<version>`.
 pub const USER_AGENT: &str = concat!("unicloud/", env!("CARGO_PKG_VERSION"));
@@ -47,12 +49,13 @@ pub struct ClientConfig {
     total_timeout: Option<Duration>,
     user_agent: String,
     retry: RetryPolicy,
+    rate_limiter: RateLimiter,
     clock: SharedClock,
 }
 
 impl Default for ClientConfig {
     /// No endpoint override, 5 s to connect, 60 s without data before a read fails, no total
-    /// time-out, default retries, the real clock.
+    /// time-out, default retries, the vendors' rate limits (adaptive), the real clock.
     fn default() -> Self {
         Self {
             endpoint: None,
@@ -62,6 +65,7 @@ impl Default for ClientConfig {
             total_timeout: None,
             user_agent: USER_AGENT.to_owned(),
             retry: RetryPolicy::default(),
+            rate_limiter: RateLimiter::default(),
             clock: Arc::new(SystemClock),
         }
     }
@@ -160,6 +164,34 @@ impl ClientConfig {
         self
     }
 
+    /// Sets the client-side rate limits (default: [`RateLimits::default`], the vendors'
+    /// published per-action limits, adaptive). The buckets start empty of history and are
+    /// shared by every clone of this configuration and every client built from it.
+    ///
+    /// ```
+    /// use unicloud_core::ratelimit::{Rate, RateLimits};
+    /// use unicloud_core::{ClientConfig, Provider};
+    ///
+    /// let cfg = ClientConfig::default()
+    ///     .with_rate_limits(RateLimits::default().with_service_rate(Provider::Tencent, "cvm", Rate::per_second(5)));
+    /// assert!(cfg.rate_limiter().limits().is_enabled());
+    /// let off = ClientConfig::default().with_rate_limits(RateLimits::disabled());
+    /// assert!(!off.rate_limiter().limits().is_enabled());
+    /// ```
+    #[must_use]
+    pub fn with_rate_limits(mut self, limits: RateLimits) -> Self {
+        self.rate_limiter = RateLimiter::new(limits);
+        self
+    }
+
+    /// Shares `limiter`'s buckets (e.g. with the configuration of another client that spends
+    /// the same account's budget).
+    #[must_use]
+    pub fn with_rate_limiter(mut self, limiter: RateLimiter) -> Self {
+        self.rate_limiter = limiter;
+        self
+    }
+
     /// Sets the clock used for retries, waiters and credential refresh.
     #[must_use]
     pub fn with_clock(mut self, clock: SharedClock) -> Self {
@@ -218,9 +250,50 @@ impl ClientConfig {
         &self.retry
     }
 
+    /// The rate limiter every client built from this configuration shares.
+    pub fn rate_limiter(&self) -> &RateLimiter {
+        &self.rate_limiter
+    }
+
     /// The clock.
     pub fn clock(&self) -> &SharedClock {
         &self.clock
+    }
+
+    /// Runs one call under this configuration: every attempt first takes a token from
+    /// `api`'s [rate-limit bucket](crate::ratelimit) (none when `api` is `None`) and reports
+    /// whether the vendor throttled it; failures are retried under the
+    /// [retry policy](RetryPolicy::retry_call) and `idempotency`, on the configured clock.
+    /// `op` gets the attempt number and sends the request once.
+    pub async fn run_call<T, F, Fut>(
+        &self,
+        api: Option<&ApiLimit>,
+        idempotency: Idempotency,
+        mut op: F,
+    ) -> Result<T, Error>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let clock = self.clock.as_ref();
+        let limiter = &self.rate_limiter;
+        self.retry
+            .retry_call(clock, idempotency, |attempt| {
+                let sent = op(attempt);
+                async move {
+                    if let Some(api) = api {
+                        limiter.acquire(&api.key, api.default, clock).await;
+                    }
+                    let result = sent.await;
+                    if let Some(api) = api {
+                        let throttled =
+                            matches!(&result, Err(e) if e.kind() == ErrorKind::Throttled);
+                        limiter.record(&api.key, throttled, clock);
+                    }
+                    result
+                }
+            })
+            .await
     }
 }
 
@@ -234,6 +307,7 @@ impl fmt::Debug for ClientConfig {
             .field("total_timeout", &self.total_timeout)
             .field("user_agent", &self.user_agent)
             .field("retry", &self.retry)
+            .field("rate_limits", self.rate_limiter.limits())
             .finish_non_exhaustive()
     }
 }

@@ -11,6 +11,8 @@
 //!   message, HTTP status and request id kept for diagnosis;
 //! - [`codes`] — the one shape of every vendor's error-code table;
 //! - [`RetryPolicy`] — exponential back-off with full jitter, bounded attempts and time;
+//! - [`ratelimit`] — client-side, adaptive rate limits per provider × service × action,
+//!   shared by every client built from one [`ClientConfig`];
 //! - [`clock`] — real and manual clocks, so tests of retries, refresh and waiters never sleep;
 //! - the mechanics every service shares: [`ids`] (validation, de-duplication, per-call chunks,
 //!   client tokens), [`paging`] (a lazy stream over every page), [`waiter`] (polling until a
@@ -61,6 +63,7 @@ pub mod listing;
 pub mod object;
 pub mod paging;
 mod provider;
+pub mod ratelimit;
 mod region;
 mod retry;
 pub mod signing;

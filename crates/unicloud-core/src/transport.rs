@@ -64,6 +64,7 @@ use crate::config::ClientConfig;
 use crate::credentials::{AssumeRole, Credentials, SharedCredentialsProvider, client_credentials};
 use crate::error::{Error, ErrorKind};
 use crate::provider::Provider;
+use crate::ratelimit::ApiLimit;
 use crate::region::Region;
 use crate::retry::Idempotency;
 
@@ -96,6 +97,13 @@ pub trait Protocol: Sync {
     /// Decodes the reply to `call`: the output on success, a typed [`Error`] (with the
     /// vendor's code and request id) otherwise.
     fn decode(&self, call: &Self::Call, response: HttpResponse) -> Result<Self::Output, Error>;
+
+    /// The rate-limit bucket of `call` and the vendor's limit for it (see
+    /// [`ratelimit`](crate::ratelimit)); `None` (the default) sends it unlimited.
+    fn rate_limit(&self, call: &Self::Call) -> Option<ApiLimit> {
+        let _ = call;
+        None
+    }
 }
 
 /// The shared HTTP transport of a provider client; cheap to clone.
@@ -160,18 +168,18 @@ impl Transport {
 
     /// Sends `call` under `protocol`, retrying retryable failures under the configured policy.
     /// After a failure that may have been applied (a time-out, a connection broken after the
-    /// request left) the call is repeated only when it is [`Idempotency::Idempotent`].
+    /// request left) the call is repeated only when it is [`Idempotency::Idempotent`]. Every
+    /// attempt waits for the call's [rate limit](Protocol::rate_limit) first.
     pub async fn call<P: Protocol>(
         &self,
         protocol: &P,
         call: &P::Call,
         idempotency: Idempotency,
     ) -> Result<P::Output, Error> {
-        let clock = self.inner.config.clock().clone();
+        let api = protocol.rate_limit(call);
         self.inner
             .config
-            .retry()
-            .retry_call(clock.as_ref(), idempotency, |_| {
+            .run_call(api.as_ref(), idempotency, |_| {
                 self.send_once(protocol, call)
             })
             .await

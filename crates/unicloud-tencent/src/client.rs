@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
+use unicloud_core::ratelimit::ApiLimit;
 use unicloud_core::transport::{
     Bytes, HttpRequest, HttpResponse, Protocol, Transport, TransportBuilder, build_request,
     header_value, http::Method,
@@ -181,6 +182,14 @@ impl TencentClient {
 impl Protocol for Inner {
     type Call = Api3Call;
     type Output = Value;
+
+    fn rate_limit(&self, call: &Api3Call) -> Option<ApiLimit> {
+        Some(crate::limits::api(
+            &call.service,
+            &call.action,
+            &call.region,
+        ))
+    }
 
     fn sign(
         &self,

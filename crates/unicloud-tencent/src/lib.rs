@@ -43,6 +43,7 @@ pub mod client;
 pub mod cos;
 pub mod errors;
 pub mod generated;
+pub mod limits;
 pub mod sign;
 #[cfg(feature = "sts")]
 pub mod sts;

@@ -47,6 +47,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use unicloud_core::object::rest::{
     CompleteBodyStyle, Dialect, ObjectCall, ObjectClient, ObjectClientBuilder, Target,
 };
+use unicloud_core::ratelimit::{ApiLimit, LimitKey};
 use unicloud_core::transport::{
     HttpRequest, HttpResponse, TransportBuilder, build_request, header_value,
 };
@@ -109,6 +110,14 @@ impl Dialect for Oss {
 
     /// Path-style to the endpoint override when there is one, else virtual-hosted; both
     /// signatures cover the bucket and key rather than the path, so they sign the same.
+    /// OSS's request rate is per account.
+    fn rate_limit(&self, call: &ObjectCall, _region: &str) -> Option<ApiLimit> {
+        Some(ApiLimit {
+            key: LimitKey::new(Provider::Alibaba, "oss", call.op.name()),
+            default: crate::limits::OSS_PER_ACCOUNT,
+        })
+    }
+
     fn sign(
         &self,
         call: &ObjectCall,

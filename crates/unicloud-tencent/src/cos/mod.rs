@@ -47,6 +47,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use unicloud_core::object::rest::{
     CompleteBodyStyle, Dialect, ObjectCall, ObjectClient, ObjectClientBuilder, Target,
 };
+use unicloud_core::ratelimit::{ApiLimit, LimitKey};
 use unicloud_core::transport::{HttpRequest, TransportBuilder, build_request, http::Method};
 use unicloud_core::{Credentials, Error, Provider};
 
@@ -102,6 +103,14 @@ impl Dialect for Cos {
 
     /// Sent to the endpoint override when there is one, else to the bucket's virtual host;
     /// always carrying and signing the virtual host as `Host`.
+    /// COS's request rate is per bucket.
+    fn rate_limit(&self, call: &ObjectCall, _region: &str) -> Option<ApiLimit> {
+        Some(ApiLimit {
+            key: LimitKey::new(Provider::Tencent, "cos", call.op.name()).scoped(&call.bucket),
+            default: crate::limits::COS_PER_BUCKET,
+        })
+    }
+
     fn sign(
         &self,
         call: &ObjectCall,

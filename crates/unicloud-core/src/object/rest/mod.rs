@@ -64,6 +64,7 @@ use crate::config::ClientConfig;
 use crate::credentials::{Credentials, SharedCredentialsProvider};
 use crate::error::{Error, ErrorKind};
 use crate::provider::Provider;
+use crate::ratelimit::ApiLimit;
 use crate::region::Region;
 use crate::retry::Idempotency;
 use crate::signing::rfc3986_encode;
@@ -115,6 +116,13 @@ pub trait Dialect: fmt::Debug + Send + Sync + 'static {
     /// through the provider's STS).
     fn prepare(&self, transport: TransportBuilder) -> TransportBuilder {
         transport
+    }
+
+    /// The client-side [rate-limit](crate::ratelimit) bucket of `call` sent in `region`, with
+    /// the store's published request rate; `None` (the default) sends it unlimited.
+    fn rate_limit(&self, call: &ObjectCall, region: &str) -> Option<ApiLimit> {
+        let _ = (call, region);
+        None
     }
 }
 
@@ -700,6 +708,11 @@ impl<D: Dialect> Protocol for Inner<D> {
         self.dialect
             .sign(call, creds, target, now)
             .map_err(|e| e.with_provider(D::PROVIDER).with_operation(call.op.name()))
+    }
+
+    fn rate_limit(&self, call: &ObjectCall) -> Option<ApiLimit> {
+        self.dialect
+            .rate_limit(call, self.transport.region().as_str())
     }
 
     fn decode(&self, call: &ObjectCall, response: HttpResponse) -> Result<HttpResponse, Error> {

@@ -18,6 +18,8 @@
 //! drop_mid_body = 0.0          # object storage: drop the connection while the body arrives
 //! after = 0                    # the first N matching requests pass untouched
 //! times = 3                    # inject into at most N matching requests, then stop (omit: no limit)
+//! rate = 20.0                  # requests per second allowed (token bucket), the rest throttled
+//! burst = 5.0                  # the bucket's size (default: the rate, at least 1)
 //! ```
 //!
 //! A rule *matches* a request by cloud and action. Each rule counts the requests it matches,
@@ -48,10 +50,37 @@
 //!
 //! The same as flags: `--fault aws:ReplaceRoute:reject=1,after=1,times=1` and
 //! `--fault tencent:ReplaceRoutes:reject=1,after=1,times=2`.
+//!
+//! # Rate limits
+//!
+//! `rate = R` makes a rule answer the requests above R per second with the vendor's real
+//! throttling error — the one `throttle` sends: AWS EC2 `RequestLimitExceeded` (HTTP 503),
+//! ELB/ELBv2 and STS `Throttling` (HTTP 400), Tencent Cloud `RequestLimitExceeded` (in HTTP
+//! 200), Alibaba Cloud `Throttling.User` (HTTP 400), S3 `SlowDown`, … — as a token bucket:
+//! `burst = B` tokens (default R, at least 1), full at the first request, refilled at R per
+//! second on the emulator's clock (so a [`ManualClock`](unicloud_core::clock::ManualClock)
+//! makes it deterministic); each request the rule decides takes a token, a request that finds
+//! none is throttled (and takes none). There is one bucket per rule and (cloud, region,
+//! action): `*` rules limit each action apart, as the vendors do per API. A throttled request
+//! is counted as [`FaultKind::Throttle`]; a request that got a token is then decided by the
+//! rule's other settings (all 0 by default: it passes). `after` and `times` apply as above:
+//! the bucket only sees the requests in the rule's window.
+//!
+//! ```
+//! use unicloud_core::Provider;
+//! use unicloud_emulator::{FaultConfig, FaultRule};
+//!
+//! // At most 20 DescribeInstances per second per region, bursts of 5.
+//! let limit = FaultRule::new(Some(Provider::Aws), "DescribeInstances").rate(20.0).burst(5.0);
+//! let config = FaultConfig::default().rule(limit);
+//! # let _ = config;
+//! ```
+//!
+//! As a flag: `--fault aws:DescribeInstances:rate=20,burst=5`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::Deserialize;
@@ -128,6 +157,14 @@ pub struct FaultRule {
     /// `after`; `None`: on all of them.
     #[serde(default)]
     pub times: Option<u64>,
+    /// Requests per second the rule lets through (a token bucket per cloud, region and action);
+    /// the others get the vendor's throttling error. `None`: no rate limit.
+    #[serde(default)]
+    pub rate: Option<f64>,
+    /// The token bucket's size for [`rate`](Self::rate): how many requests may come at once
+    /// (default: the rate, at least 1).
+    #[serde(default)]
+    pub burst: Option<f64>,
 }
 
 impl FaultRule {
@@ -189,6 +226,26 @@ impl FaultRule {
         self
     }
 
+    /// Limits matching requests to `per_second` per (cloud, region, action), throttling the
+    /// others (see [Rate limits](self#rate-limits)).
+    pub fn rate(mut self, per_second: f64) -> Self {
+        self.rate = Some(per_second);
+        self
+    }
+
+    /// Sets the token bucket's size for [`rate`](Self::rate) (default: the rate, at least 1).
+    pub fn burst(mut self, requests: f64) -> Self {
+        self.burst = Some(requests);
+        self
+    }
+
+    /// The bucket size a rate rule uses.
+    fn bucket_size(&self) -> f64 {
+        self.burst
+            .unwrap_or_else(|| self.rate.unwrap_or(1.0))
+            .max(1.0)
+    }
+
     /// Whether the `n`th matching request (1-based) falls in the rule's window.
     fn active_for(&self, n: u64) -> bool {
         n > self.after && self.times.is_none_or(|t| n - self.after <= t)
@@ -196,7 +253,8 @@ impl FaultRule {
 
     /// Parses the `--fault` flag format `PROVIDER:ACTION:key=value,...` (`*` for any provider or
     /// action; keys `throttle`, `server_error`, `latency_ms`, `drop_after_apply` (or `drop`),
-    /// `reject`, `after`, `times`).
+    /// `reject`, `drop_mid_body`, `after`, `times`, `rate` (requests per second, above 0) and
+    /// `burst` (at least 1)).
     pub fn parse_flag(s: &str) -> Result<Self, String> {
         let mut parts = s.splitn(3, ':');
         let provider = parts.next().unwrap_or_default();
@@ -235,6 +293,22 @@ impl FaultRule {
                 }
                 "after" => rule.after = v.parse().map_err(|_| "`after` needs an integer")?,
                 "times" => rule.times = Some(v.parse().map_err(|_| "`times` needs an integer")?),
+                "rate" => {
+                    rule.rate = Some(
+                        v.parse::<f64>()
+                            .ok()
+                            .filter(|r| r.is_finite() && *r > 0.0)
+                            .ok_or("`rate` needs a number of requests per second above 0")?,
+                    )
+                }
+                "burst" => {
+                    rule.burst = Some(
+                        v.parse::<f64>()
+                            .ok()
+                            .filter(|b| b.is_finite() && *b >= 1.0)
+                            .ok_or("`burst` needs a number of requests, at least 1")?,
+                    )
+                }
                 other => return Err(format!("unknown fault setting `{other}`")),
             }
         }
@@ -330,6 +404,27 @@ pub(crate) struct FaultEngine {
     /// How many requests each rule has matched, per (rule index, cloud, action). Only actions
     /// a front-end serves reach the engine, so this stays as small as rules × actions.
     seen: Mutex<HashMap<(usize, Provider, String), u64>>,
+    /// The token buckets of rate rules, per (rule index, cloud, region, action).
+    buckets: Mutex<HashMap<(usize, Provider, String, String), Bucket>>,
+}
+
+/// The most token buckets kept; past it, full ones (no different from new ones) are dropped.
+const MAX_BUCKETS: usize = 65_536;
+
+/// A token bucket of a rate rule.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: SystemTime,
+}
+
+impl Bucket {
+    /// Refills for the time since it was last seen (none if the clock went back).
+    fn refill(&mut self, now: SystemTime, rate: f64, size: f64) {
+        let elapsed = now.duration_since(self.at).unwrap_or_default();
+        self.tokens = (self.tokens + elapsed.as_secs_f64() * rate).min(size);
+        self.at = self.at.max(now);
+    }
 }
 
 impl FaultEngine {
@@ -343,11 +438,60 @@ impl FaultEngine {
             rng: Mutex::new(rng),
             counters: Mutex::new(FaultCounters::default()),
             seen: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Draws the faults for one request and counts them.
-    pub(crate) fn decide(&self, provider: Provider, action: &str) -> Decision {
+    /// Whether rule `index` (with a rate) has a token for (`provider`, `region`, `action`) at
+    /// `now`; takes it if so.
+    fn take_token(
+        &self,
+        index: usize,
+        rule: &FaultRule,
+        key: (Provider, &str, &str),
+        now: SystemTime,
+    ) -> bool {
+        let Some(rate) = rule.rate.filter(|r| *r > 0.0) else {
+            return true;
+        };
+        let size = rule.bucket_size();
+        let (provider, region, action) = key;
+        let mut buckets = crate::model::lock(&self.buckets);
+        let key = (index, provider, region.to_owned(), action.to_owned());
+        if !buckets.contains_key(&key) && buckets.len() >= MAX_BUCKETS {
+            let rules = &self.config.rules;
+            buckets.retain(|(i, ..), b| {
+                let r = &rules[*i];
+                let mut b = *b;
+                b.refill(now, r.rate.unwrap_or(0.0), r.bucket_size());
+                b.tokens < r.bucket_size()
+            });
+            if buckets.len() >= MAX_BUCKETS {
+                return true;
+            }
+        }
+        let bucket = buckets.entry(key).or_insert(Bucket {
+            tokens: size,
+            at: now,
+        });
+        bucket.refill(now, rate, size);
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Draws the faults for one request for `action` of `provider` in `region`, at `now` on
+    /// the emulator's clock, and counts them.
+    pub(crate) fn decide(
+        &self,
+        provider: Provider,
+        region: &str,
+        action: &str,
+        now: SystemTime,
+    ) -> Decision {
         let rule = {
             let mut seen = crate::model::lock(&self.seen);
             let mut chosen = None;
@@ -358,24 +502,26 @@ impl FaultEngine {
                 let n = seen.entry((i, provider, action.to_owned())).or_insert(0);
                 *n = n.saturating_add(1);
                 if chosen.is_none() && r.active_for(*n) {
-                    chosen = Some(r);
+                    chosen = Some((i, r));
                 }
             }
             chosen
         };
-        let Some(rule) = rule else {
+        let Some((index, rule)) = rule else {
             return Decision::default();
         };
+        let over_rate = !self.take_token(index, rule, (provider, region, action), now);
         let mut d = Decision {
             latency: Duration::from_millis(rule.latency_ms),
             ..Decision::default()
         };
+        d.throttle = over_rate;
         if let Ok(mut rng) = self.rng.lock() {
             // Always draw all three so a seed gives the same sequence whatever the outcome
             // (and a fourth only for rules that reject, so older configs draw as they did).
             let (a, b, c): (f64, f64, f64) = (rng.random(), rng.random(), rng.random());
             let r: f64 = if rule.reject > 0.0 { rng.random() } else { 1.0 };
-            d.throttle = a < rule.throttle;
+            d.throttle = over_rate || a < rule.throttle;
             d.server_error = !d.throttle && b < rule.server_error;
             d.reject = !d.throttle && !d.server_error && r < rule.reject;
             d.drop_after_apply =
@@ -417,6 +563,11 @@ impl FaultEngine {
 
 #[cfg(test)]
 mod tests {
+    /// One request at the epoch in region `r1`.
+    fn decide(e: &FaultEngine, p: Provider, action: &str) -> Decision {
+        e.decide(p, "r1", action, SystemTime::UNIX_EPOCH)
+    }
+
     use super::*;
 
     #[test]
@@ -445,7 +596,7 @@ mod tests {
         let draw = || {
             let e = FaultEngine::new(cfg.clone());
             let v: Vec<bool> = (0..64)
-                .map(|_| e.decide(Provider::Aws, "RunInstances").throttle)
+                .map(|_| decide(&e, Provider::Aws, "RunInstances").throttle)
                 .collect();
             (v, e.counters())
         };
@@ -460,7 +611,7 @@ mod tests {
         );
         let e = FaultEngine::new(cfg);
         assert_eq!(
-            e.decide(Provider::Tencent, "RunInstances"),
+            decide(&e, Provider::Tencent, "RunInstances"),
             Decision::default()
         );
     }
@@ -504,12 +655,12 @@ mod tests {
             ),
         );
         let rejected: Vec<bool> = (0..5)
-            .map(|_| e.decide(Provider::Aws, "ReplaceRoute").reject)
+            .map(|_| decide(&e, Provider::Aws, "ReplaceRoute").reject)
             .collect();
         assert_eq!(rejected, [false, true, true, false, false]);
         // Other actions and clouds have counters of their own and are not matched.
-        assert!(!e.decide(Provider::Aws, "CreateRoute").reject);
-        assert!(!e.decide(Provider::Tencent, "ReplaceRoute").reject);
+        assert!(!decide(&e, Provider::Aws, "CreateRoute").reject);
+        assert!(!decide(&e, Provider::Tencent, "ReplaceRoute").reject);
         let c = e.counters();
         assert_eq!(c.get(Provider::Aws, "ReplaceRoute", FaultKind::Reject), 2);
         assert_eq!(c.total(FaultKind::Reject), 2);
@@ -523,7 +674,7 @@ mod tests {
             (Provider::Alibaba, "ModifyRouteEntry"),
             (Provider::Aws, "ReplaceRoute"),
         ] {
-            let got: Vec<bool> = (0..3).map(|_| e.decide(p, a).reject).collect();
+            let got: Vec<bool> = (0..3).map(|_| decide(&e, p, a).reject).collect();
             assert_eq!(got, [false, true, false], "{p:?} {a}");
         }
     }
@@ -535,9 +686,9 @@ mod tests {
                 .rule(FaultRule::new(None, "RunInstances").times(1).reject(1.0))
                 .rule(FaultRule::new(None, "*").server_error(1.0)),
         );
-        let first = e.decide(Provider::Alibaba, "RunInstances");
+        let first = decide(&e, Provider::Alibaba, "RunInstances");
         assert!(first.reject && !first.server_error);
-        let second = e.decide(Provider::Alibaba, "RunInstances");
+        let second = decide(&e, Provider::Alibaba, "RunInstances");
         assert!(!second.reject && second.server_error);
         // The later rule counted the first request too, though the first rule decided it.
         let e = FaultEngine::new(
@@ -545,9 +696,12 @@ mod tests {
                 .rule(FaultRule::new(None, "*").times(1).throttle(1.0))
                 .rule(FaultRule::new(None, "*").after(1).times(1).reject(1.0)),
         );
-        assert!(e.decide(Provider::Aws, "DeleteRoute").throttle);
-        assert!(e.decide(Provider::Aws, "DeleteRoute").reject);
-        assert_eq!(e.decide(Provider::Aws, "DeleteRoute"), Decision::default());
+        assert!(decide(&e, Provider::Aws, "DeleteRoute").throttle);
+        assert!(decide(&e, Provider::Aws, "DeleteRoute").reject);
+        assert_eq!(
+            decide(&e, Provider::Aws, "DeleteRoute"),
+            Decision::default()
+        );
     }
 
     #[test]
@@ -556,8 +710,107 @@ mod tests {
             FaultConfig::default().rule(FaultRule::new(None, "*").server_error(1.0)),
         );
         for _ in 0..10 {
-            assert!(e.decide(Provider::Alibaba, "StopInstances").server_error);
+            assert!(decide(&e, Provider::Alibaba, "StopInstances").server_error);
         }
         assert_eq!(e.counters().total(FaultKind::ServerError), 10);
+    }
+
+    #[test]
+    fn rates_parse_from_toml_builder_and_flags() {
+        let built = FaultRule::new(Some(Provider::Aws), "DescribeInstances")
+            .rate(20.0)
+            .burst(5.0);
+        assert_eq!(
+            FaultRule::parse_flag("aws:DescribeInstances:rate=20,burst=5").unwrap(),
+            built
+        );
+        for toml in [
+            "[[rule]]\nprovider = \"aws\"\naction = \"DescribeInstances\"\nrate = 20.0\nburst = 5.0\n",
+            "[[rule]]\nprovider = \"aws\"\naction = \"DescribeInstances\"\nrate = 20\nburst = 5\n",
+        ] {
+            assert_eq!(
+                FaultConfig::from_toml(toml).unwrap().rules[0],
+                built,
+                "{toml}"
+            );
+        }
+        let r = FaultRule::parse_flag("tencent:*:rate=0.5").unwrap();
+        assert_eq!((r.rate, r.burst, r.bucket_size()), (Some(0.5), None, 1.0));
+        assert_eq!(FaultRule::default().rate(8.0).bucket_size(), 8.0);
+        for bad in [
+            "aws:*:rate=0",
+            "aws:*:rate=-1",
+            "aws:*:rate=x",
+            "aws:*:rate=inf",
+            "aws:*:rate=5,burst=0.5",
+        ] {
+            assert!(FaultRule::parse_flag(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_rate_throttles_above_a_token_bucket_on_the_clock_given() {
+        let e = FaultEngine::new(
+            FaultConfig::default().seed(1).rule(
+                FaultRule::new(Some(Provider::Aws), "DescribeInstances")
+                    .rate(2.0)
+                    .burst(3.0),
+            ),
+        );
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let go = |region: &str, ms: u64| {
+            e.decide(Provider::Aws, region, "DescribeInstances", at(ms))
+                .throttle
+        };
+        // A full bucket of 3, then throttled at the same instant.
+        let burst: Vec<bool> = (0..5).map(|_| go("us-east-1", 0)).collect();
+        assert_eq!(burst, [false, false, false, true, true]);
+        // 2 per second: one token back after 500 ms, not before.
+        assert!(go("us-east-1", 499));
+        assert!(!go("us-east-1", 500));
+        assert!(go("us-east-1", 500));
+        // Another region, another bucket; other actions and clouds are not matched.
+        assert!(!go("us-west-2", 500));
+        assert!(
+            !e.decide(Provider::Aws, "us-east-1", "RunInstances", at(500))
+                .throttle
+        );
+        assert!(
+            !e.decide(Provider::Tencent, "us-east-1", "DescribeInstances", at(500))
+                .throttle
+        );
+        // A long pause refills up to the burst only.
+        let later: Vec<bool> = (0..4).map(|_| go("us-east-1", 60_000)).collect();
+        assert_eq!(later, [false, false, false, true]);
+        // A clock that goes back gives no tokens (and takes none).
+        assert!(go("us-east-1", 1_000));
+        let c = e.counters();
+        assert_eq!(
+            c.get(Provider::Aws, "DescribeInstances", FaultKind::Throttle),
+            6
+        );
+        assert_eq!(c.total(FaultKind::Throttle), 6);
+    }
+
+    #[test]
+    fn a_steady_rate_lets_through_about_that_many_per_second() {
+        let e = FaultEngine::new(
+            FaultConfig::default().rule(FaultRule::new(None, "*").rate(20.0).burst(5.0)),
+        );
+        let t0 = SystemTime::UNIX_EPOCH;
+        // 100 requests per second for 10 seconds: 5 (the burst) + 20 per second get through.
+        let passed = (0..1000u64)
+            .filter(|n| {
+                !e.decide(
+                    Provider::Alibaba,
+                    "cn-hangzhou",
+                    "DescribeInstances",
+                    t0 + Duration::from_millis(n * 10),
+                )
+                .throttle
+            })
+            .count();
+        assert!((200..=205).contains(&passed), "{passed}");
     }
 }

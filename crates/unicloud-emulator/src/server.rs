@@ -24,6 +24,8 @@ pub(crate) struct Shared {
     pub(crate) keys: KeyStore,
     pub(crate) world: World,
     pub(crate) faults: FaultEngine,
+    /// Requests received, per (cloud, region, action).
+    pub(crate) requests: crate::requests::RequestCounter,
     pub(crate) clock: Arc<dyn Clock>,
     /// How long transitional states last.
     pub(crate) delay: Duration,
@@ -294,18 +296,21 @@ pub(crate) struct FaultErrors {
     pub(crate) reject: ApiError,
 }
 
-/// Runs `apply` under the fault rules for (`provider`, `action`): latency first, then maybe a
-/// throttling, server or rejection error instead of `apply`, then maybe a dropped connection
-/// after it.
+/// Counts the request for (`provider`, `region`, `action`) and runs `apply` under the fault
+/// rules: latency first, then maybe a throttling (drawn or over a `rate`), server or rejection
+/// error instead of `apply`, then maybe a dropped connection after it.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn with_faults(
     shared: &Shared,
     provider: Provider,
+    region: &str,
     action: &str,
     error: impl Fn(ApiError) -> Response,
     errors: FaultErrors,
     apply: impl FnOnce() -> Response,
 ) -> Response {
-    let d = shared.faults.decide(provider, action);
+    shared.requests.count(provider, region, action);
+    let d = shared.faults.decide(provider, region, action, shared.now());
     if !d.latency.is_zero() {
         tokio::time::sleep(d.latency).await;
     }

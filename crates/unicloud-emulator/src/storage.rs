@@ -298,7 +298,10 @@ pub(crate) async fn serve(
         Err(e) => return (v.error)(&sreq, &e),
     };
     let name = action.name(v);
-    let d = shared.faults.decide(v.provider, name);
+    shared.requests.count(v.provider, &sreq.region, name);
+    let d = shared
+        .faults
+        .decide(v.provider, &sreq.region, name, shared.now());
     if !d.latency.is_zero() {
         tokio::time::sleep(d.latency).await;
     }

@@ -6,7 +6,9 @@ use serde_json::{Map, Value, json};
 
 use super::{Handler, P, Rpc, Service};
 use crate::auth::ApiError;
-use crate::model::compute::{Instance, InstanceState, Lifecycle, Refusal, Rules, Verdict};
+use crate::model::compute::{
+    Cursor, Instance, InstanceState, Lifecycle, Refusal, Rules, Start, Verdict,
+};
 use crate::model::network::OnTargetGone;
 use crate::model::tokens::TokenRecord;
 use crate::server::Ctx;
@@ -66,6 +68,9 @@ fn alibaba_name(s: InstanceState) -> &'static str {
     }
 }
 
+/// A field of an instance an equality filter compares.
+type Field = fn(&Instance) -> &str;
+
 fn describe_instances(_cx: &Ctx<'_>, p: &Rpc) -> Result<Map<String, Value>, ApiError> {
     let region = p.required("RegionId")?;
     let ids = p.json_list("InstanceIds")?;
@@ -78,78 +83,78 @@ fn describe_instances(_cx: &Ctx<'_>, p: &Rpc) -> Result<Map<String, Value>, ApiE
     }
     let ips = p.json_list("PrivateIpAddresses")?;
     let token_mode = p.get("NextToken").is_some() || p.get("MaxResults").is_some();
-    let (offset, size, page_number) = if token_mode {
+    // NextToken paging resumes at a cursor (`Cursor::token`); PageNumber paging at an offset.
+    let (cursor, offset, size, page_number) = if token_mode {
         let size = p.int("MaxResults", 10, 1..=100)?;
-        let offset = match p.get("NextToken") {
-            None => 0,
-            Some(t) => decode_token(t).ok_or_else(|| {
+        let cursor = match p.get("NextToken") {
+            None | Some("") => None,
+            Some(t) => Some(Cursor::from_token(t).ok_or_else(|| {
                 ApiError::new(
                     400,
                     "InvalidParameter.NextToken",
                     "The specified NextToken is not valid.",
                 )
-            })?,
+            })?),
         };
-        (offset, size, 1)
+        (cursor, 0, size, 1)
     } else {
         let number = p.int("PageNumber", 1, 1..=i64::from(i32::MAX))?;
         let size = p.int("PageSize", 10, 1..=100)?;
-        ((number - 1).saturating_mul(size), size, number)
+        (None, (number - 1).saturating_mul(size), size, number)
     };
-    _cx.shared.in_region(P, region, &RULES, |rs, _| {
-        let mut list = rs.instances.list();
-        if let Some(ids) = &ids {
-            list.retain(|i| ids.contains(&i.id));
-        }
-        if let Some(ips) = &ips {
-            list.retain(|i| ips.contains(&i.private_ip));
-        }
-        if let Some(v) = p.get("Status") {
-            list.retain(|i| alibaba_name(i.state) == v);
-        }
-        if let Some(v) = p.get("InstanceName") {
-            match v.strip_suffix('*') {
-                Some(prefix) => list.retain(|i| i.name.starts_with(prefix)),
-                None => list.retain(|i| i.name == v),
-            }
-        }
-        for (param, field) in [
-            (
-                "ZoneId",
-                (|i: &Instance| i.zone.clone()) as fn(&Instance) -> String,
-            ),
-            ("VpcId", |i| i.vpc_id.clone()),
-            ("VSwitchId", |i| i.subnet_id.clone()),
-            ("InstanceType", |i| i.instance_type.clone()),
-            ("ImageId", |i| i.image_id.clone()),
-        ] {
-            if let Some(v) = p.get(param) {
-                list.retain(|i| field(i) == v);
-            }
-        }
-        for (k, v) in p.tags() {
-            list.retain(|i| {
+    let fields: [(&str, Field); 5] = [
+        ("ZoneId", |i| &i.zone),
+        ("VpcId", |i| &i.vpc_id),
+        ("VSwitchId", |i| &i.subnet_id),
+        ("InstanceType", |i| &i.instance_type),
+        ("ImageId", |i| &i.image_id),
+    ];
+    let wanted: Vec<(Field, &str)> = fields
+        .iter()
+        .filter_map(|(param, field)| Some((*field, p.get(param)?)))
+        .collect();
+    let tags = p.tags();
+    let status = p.get("Status");
+    let name = p.get("InstanceName");
+    let filtered = ips.is_some()
+        || status.is_some()
+        || name.is_some()
+        || !wanted.is_empty()
+        || !tags.is_empty();
+    let keep = |i: &Instance| {
+        ips.as_ref().is_none_or(|ips| ips.contains(&i.private_ip))
+            && status.is_none_or(|v| alibaba_name(i.state) == v)
+            && name.is_none_or(|v| match v.strip_suffix('*') {
+                Some(prefix) => i.name.starts_with(prefix),
+                None => i.name == v,
+            })
+            && wanted.iter().all(|(field, v)| field(i) == *v)
+            && tags.iter().all(|(k, v)| {
                 i.tags
                     .iter()
-                    .any(|(tk, tv)| *tk == k && (v.is_empty() || *tv == v))
-            });
-        }
-        let total = list.len();
-        let start = usize::try_from(offset).unwrap_or(usize::MAX);
-        let take = usize::try_from(size).unwrap_or(10);
-        let page: Vec<Value> = list
-            .iter()
-            .skip(start)
-            .take(take)
-            .map(|i| instance_json(i))
-            .collect();
-        let next = if token_mode && start.saturating_add(take) < total {
-            encode_token(offset + size)
-        } else {
-            String::new()
+                    .any(|(tk, tv)| tk == k && (v.is_empty() || tv == v))
+            })
+    };
+    _cx.shared.in_region(P, region, &RULES, |rs, _| {
+        let start = match &cursor {
+            Some(c) => Start::At(c),
+            None => Start::Offset(usize::try_from(offset).unwrap_or(usize::MAX)),
+        };
+        let listing = rs.instances.page(
+            ids.as_deref(),
+            filtered.then_some(&keep as &dyn Fn(&Instance) -> bool),
+            start,
+            usize::try_from(size).unwrap_or(10),
+            true,
+        );
+        let page: Vec<Value> = listing.items.into_iter().map(instance_json).collect();
+        // "If NextToken is empty, no next page exists": an exactly full last page has none.
+        let next = match listing.next {
+            Some(c) if token_mode => c.token(),
+            _ => String::new(),
         };
         let mut out = Map::new();
-        out.insert("TotalCount".into(), json!(total));
+        out.insert("TotalCount".into(), json!(listing.total.unwrap_or(0)));
         out.insert("PageNumber".into(), json!(page_number));
         out.insert("PageSize".into(), json!(size));
         out.insert("NextToken".into(), json!(next));
@@ -389,16 +394,6 @@ fn change(
     })
 }
 
-fn encode_token(offset: i64) -> String {
-    format!("emu{:016x}", offset)
-}
-
-fn decode_token(t: &str) -> Option<i64> {
-    i64::from_str_radix(t.strip_prefix("emu")?, 16)
-        .ok()
-        .filter(|n| *n >= 0)
-}
-
 /// The ECS `Instance` structure.
 fn instance_json(i: &Instance) -> Value {
     json!({
@@ -437,15 +432,4 @@ fn instance_json(i: &Instance) -> Value {
         "StoppedMode": if i.state == InstanceState::Stopped { "KeepCharging" } else { "Not-applicable" },
         "DeletionProtection": false,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn page_tokens_round_trip() {
-        assert_eq!(decode_token(&encode_token(30)), Some(30));
-        assert_eq!(decode_token("bogus"), None);
-    }
 }

@@ -239,9 +239,11 @@ pub(crate) async fn handle(shared: &Shared, req: Incoming) -> Response {
         principal: &principal,
         request_id: &rid,
     };
+    let region = params.get("RegionId").unwrap_or_default().to_owned();
     with_faults(
         shared,
         P,
+        &region,
         &action,
         err,
         FaultErrors {

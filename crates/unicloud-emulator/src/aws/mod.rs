@@ -219,7 +219,7 @@ pub(crate) async fn handle(shared: &Shared, req: Incoming) -> Response {
         server_error: server,
         reject: ApiError::new(400, "InvalidParameterValue", rejected_message(&action)),
     };
-    with_faults(shared, P, &action, err, errors, || {
+    with_faults(shared, P, &auth.region, &action, err, errors, || {
         match handler(&cx, &params) {
             Ok(inner) => {
                 let ns = service.namespace;

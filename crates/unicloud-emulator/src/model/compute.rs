@@ -5,7 +5,7 @@
 //! transition delay, the bookkeeping) is written once, here. Vendor state names (`pending`,
 //! `RUNNING`, `Stopped`) are chosen at the wire edge, in each front-end.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime};
 
 /// A lifecycle state, common to the three vendors (each front-end maps it to the vendor's name).
@@ -180,10 +180,76 @@ pub(crate) struct Caller<'a> {
     pub(crate) delay: Duration,
 }
 
+/// Where a listing resumes: the creation-order key of the first instance to return.
+///
+/// Pages that resume from a cursor (EC2 and ECS `NextToken`) neither skip nor repeat an
+/// instance when others are created or destroyed between pages, and cost no scan of the
+/// instances before the cursor.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Cursor {
+    seq: u64,
+    id: String,
+}
+
+impl Cursor {
+    /// The emulator's opaque page token for this cursor: `emu-`, the key's sequence number
+    /// (16 hex digits) and the id, hex-encoded (so it is safe in XML and JSON).
+    pub(crate) fn token(&self) -> String {
+        format!("emu-{:016x}{}", self.seq, hex::encode(self.id.as_bytes()))
+    }
+
+    /// Reads a token made by [`Cursor::token`]; `None` for anything else.
+    pub(crate) fn from_token(token: &str) -> Option<Self> {
+        let rest = token.strip_prefix("emu-")?;
+        let (seq, id) = (rest.get(..16)?, rest.get(16..)?);
+        let seq = u64::from_str_radix(seq, 16).ok()?;
+        let id = String::from_utf8(hex::decode(id).ok()?).ok()?;
+        Some(Self { seq, id })
+    }
+
+    fn of(i: &Instance) -> Self {
+        Self {
+            seq: i.seq,
+            id: i.id.clone(),
+        }
+    }
+}
+
+/// Where a page of a listing starts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Start<'c> {
+    /// After this many matching instances (Tencent `Offset`, Alibaba `PageNumber`).
+    Offset(usize),
+    /// At the first instance whose key is not below this cursor (a `NextToken`).
+    At(&'c Cursor),
+}
+
+/// One page of a listing: see [`Instances::page`].
+#[derive(Debug)]
+pub(crate) struct Page<'a> {
+    /// The instances of the page, in creation order.
+    pub(crate) items: Vec<&'a Instance>,
+    /// Where the next page starts: `None` when no matching instance follows the page, so an
+    /// exactly full last page advertises no next page.
+    pub(crate) next: Option<Cursor>,
+    /// How many instances match in all, when asked for.
+    pub(crate) total: Option<usize>,
+}
+
 /// The instances of one (cloud, region).
+///
+/// Kept in creation order (a sorted index beside the map) so that a page of a listing costs
+/// about its own size, whatever the number of instances: a page at an offset of an unfiltered
+/// listing, or at a cursor, is found without walking the instances before it. Transitions are
+/// settled by visiting only the instances that have one due or are terminated, not all.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Instances {
     by_id: HashMap<String, Instance>,
+    /// (seq, id) of every instance, sorted: the listing order.
+    order: Vec<(u64, String)>,
+    /// Ids of the instances [`Instances::settle`] must look at: those with a scheduled
+    /// transition, and terminated ones (which may have to vanish).
+    watch: HashSet<String>,
 }
 
 impl Instances {
@@ -197,11 +263,90 @@ impl Instances {
         self.by_id.contains_key(id)
     }
 
+    /// How many instances there are.
+    pub(crate) fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
     /// Every instance, in creation order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Instance> + '_ {
+        self.order.iter().filter_map(|(_, id)| self.by_id.get(id))
+    }
+
+    /// Every instance, in creation order, collected.
     pub(crate) fn list(&self) -> Vec<&Instance> {
-        let mut v: Vec<&Instance> = self.by_id.values().collect();
-        v.sort_by_key(|i| i.seq);
-        v
+        self.iter().collect()
+    }
+
+    /// A page of the instances named by `ids` (all of them when `None`) that pass `keep`
+    /// (every one when `None`), in creation order: `size` instances from `start`, the cursor
+    /// of the next matching instance if there is one, and the number matching in all when
+    /// `count` is set. Costs O(log n + size) without `ids` and `keep` (plus nothing for the
+    /// count, which is the length); a filter costs a scan of what it rejects, never a copy.
+    pub(crate) fn page<'a>(
+        &'a self,
+        ids: Option<&[String]>,
+        keep: Option<&'a dyn Fn(&Instance) -> bool>,
+        start: Start<'_>,
+        size: usize,
+        count: bool,
+    ) -> Page<'a> {
+        let pass = |i: &Instance| keep.is_none_or(|k| k(i));
+        // The candidates in listing order: the named ones (looked up, not searched for), or
+        // the index.
+        let named: Option<Vec<&Instance>> = ids.map(|ids| {
+            let mut v: Vec<&Instance> = ids.iter().filter_map(|id| self.by_id.get(id)).collect();
+            v.sort_by(|a, b| (a.seq, &a.id).cmp(&(b.seq, &b.id)));
+            v.dedup_by(|a, b| a.id == b.id);
+            v
+        });
+        let total = count.then(|| match (&named, keep) {
+            (None, None) => self.len(),
+            (Some(v), _) => v.iter().filter(|i| pass(i)).count(),
+            (None, Some(_)) => self.iter().filter(|i| pass(i)).count(),
+        });
+        let key_of = |i: &Instance| (i.seq, i.id.clone());
+        let mut rest: Box<dyn Iterator<Item = &'a Instance> + 'a> = match (named, start) {
+            (Some(v), Start::Offset(n)) => Box::new(
+                v.into_iter()
+                    .filter(move |i| keep.is_none_or(|k| k(i)))
+                    .skip(n),
+            ),
+            (Some(v), Start::At(c)) => {
+                let c = (c.seq, c.id.clone());
+                Box::new(
+                    v.into_iter()
+                        .filter(move |i| key_of(i) >= c && keep.is_none_or(|k| k(i))),
+                )
+            }
+            (None, Start::Offset(n)) if keep.is_none() => {
+                let from = n.min(self.order.len());
+                Box::new(
+                    self.order[from..]
+                        .iter()
+                        .filter_map(|(_, id)| self.by_id.get(id)),
+                )
+            }
+            (None, Start::Offset(n)) => Box::new(
+                self.iter()
+                    .filter(move |i| keep.is_none_or(|k| k(i)))
+                    .skip(n),
+            ),
+            (None, Start::At(c)) => {
+                let from = self
+                    .order
+                    .partition_point(|(s, id)| (*s, id.as_str()) < (c.seq, c.id.as_str()));
+                Box::new(
+                    self.order[from..]
+                        .iter()
+                        .filter_map(|(_, id)| self.by_id.get(id))
+                        .filter(move |i| keep.is_none_or(|k| k(i))),
+                )
+            }
+        };
+        let items: Vec<&Instance> = rest.by_ref().take(size).collect();
+        let next = rest.next().map(Cursor::of);
+        Page { items, next, total }
     }
 
     /// The ids in `ids` that do not exist, in order.
@@ -211,7 +356,33 @@ impl Instances {
 
     /// Inserts (or replaces) an instance as it is.
     pub(crate) fn insert(&mut self, instance: Instance) {
-        self.by_id.insert(instance.id.clone(), instance);
+        let id = instance.id.clone();
+        self.unindex(&id);
+        let key = (instance.seq, id.clone());
+        // New instances come last (their sequence numbers grow): usually a push.
+        let at = self.order.partition_point(|k| *k < key);
+        self.order.insert(at, key);
+        if instance.pending.is_some() || instance.state == InstanceState::Terminated {
+            self.watch.insert(id.clone());
+        }
+        self.by_id.insert(id, instance);
+    }
+
+    /// Takes `id` out of the order index and the watch list (not out of the map).
+    fn unindex(&mut self, id: &str) {
+        if let Some(old) = self.by_id.get(id) {
+            let key = (old.seq, old.id.clone());
+            if let Ok(at) = self.order.binary_search(&key) {
+                self.order.remove(at);
+            }
+        }
+        self.watch.remove(id);
+    }
+
+    /// Removes an instance.
+    fn remove(&mut self, id: &str) {
+        self.unindex(id);
+        self.by_id.remove(id);
     }
 
     /// Adds a new instance in `Pending`, reaching `Running` after the delay.
@@ -227,7 +398,10 @@ impl Instances {
             caller.delay,
         );
         let id = instance.id.clone();
-        self.by_id.entry(id).or_insert(instance)
+        if !self.by_id.contains_key(&id) {
+            self.insert(instance);
+        }
+        &self.by_id[&id]
     }
 
     /// Applies `op` to every instance in `ids`, or to none: every id must exist and the
@@ -266,6 +440,7 @@ impl Instances {
                 let previous = i.state;
                 if verdict == Verdict::Apply {
                     i.begin(transitional, target, caller.now, caller.delay);
+                    self.watch.insert(id.clone());
                 }
                 i.last_action = caller.action.to_owned();
                 i.last_request_id = caller.request_id.to_owned();
@@ -280,9 +455,19 @@ impl Instances {
     }
 
     /// Applies every transition due at `now`. Destroyed instances vanish unless the rules keep
-    /// them, and then only for `retention` after they were destroyed.
+    /// them, and then only for `retention` after they were destroyed. Visits only the watched
+    /// instances (with a transition scheduled, or terminated).
     pub(crate) fn settle(&mut self, now: SystemTime, rules: &Rules, retention: Duration) {
-        self.by_id.retain(|_, inst| {
+        if self.watch.is_empty() {
+            return;
+        }
+        let mut gone = Vec::new();
+        let mut settled = Vec::new();
+        for id in &self.watch {
+            let Some(inst) = self.by_id.get_mut(id) else {
+                settled.push(id.clone());
+                continue;
+            };
             if let Some((target, at)) = inst.pending
                 && at <= now
             {
@@ -293,13 +478,25 @@ impl Instances {
                 }
             }
             if inst.state != InstanceState::Terminated {
-                return true;
+                if inst.pending.is_none() {
+                    settled.push(id.clone());
+                }
+                continue;
             }
-            rules.keeps_terminated
+            let kept = rules.keeps_terminated
                 && inst
                     .terminated_at
-                    .is_none_or(|t| now.duration_since(t).map_or(true, |d| d <= retention))
-        });
+                    .is_none_or(|t| now.duration_since(t).map_or(true, |d| d <= retention));
+            if !kept {
+                gone.push(id.clone());
+            }
+        }
+        for id in settled {
+            self.watch.remove(&id);
+        }
+        for id in gone {
+            self.remove(&id);
+        }
     }
 }
 
@@ -456,5 +653,140 @@ mod tests {
             );
             assert!(!all.contains("i-1"), "kept past the retention");
         }
+    }
+
+    fn many(n: u64) -> Instances {
+        let mut all = Instances::default();
+        for k in 1..=n {
+            let mut i = inst(&format!("i-{k:05}"), InstanceState::Running);
+            i.seq = k * 1000;
+            all.insert(i);
+        }
+        all
+    }
+
+    fn ids(p: &Page<'_>) -> Vec<String> {
+        p.items.iter().map(|i| i.id.clone()).collect()
+    }
+
+    #[test]
+    fn cursors_round_trip_as_tokens() {
+        let c = Cursor {
+            seq: 42_000,
+            id: "i-<odd>&id".into(),
+        };
+        let t = c.token();
+        assert!(
+            t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'),
+            "{t}"
+        );
+        assert_eq!(Cursor::from_token(&t), Some(c));
+        for bad in [
+            "",
+            "emu-",
+            "emu-12",
+            "emu-zzzzzzzzzzzzzzzz",
+            "emu-0000000000000001zz",
+            "x",
+        ] {
+            assert_eq!(Cursor::from_token(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn pages_follow_creation_order_and_a_full_last_page_has_no_next() {
+        let all = many(10);
+        // By cursor: 4 + 4 + 2, then an exactly full split: 5 + 5 with no next after.
+        let mut seen = Vec::new();
+        let mut start = None;
+        let mut trips = 0;
+        loop {
+            let page = all.page(
+                None,
+                None,
+                start.as_ref().map_or(Start::Offset(0), Start::At),
+                4,
+                false,
+            );
+            trips += 1;
+            seen.extend(ids(&page));
+            match page.next {
+                Some(c) => start = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!((trips, seen.len()), (3, 10));
+        assert_eq!(
+            seen,
+            all.list().iter().map(|i| i.id.clone()).collect::<Vec<_>>()
+        );
+        let first = all.page(None, None, Start::Offset(0), 5, true);
+        let c = first.next.clone().unwrap();
+        assert_eq!(first.total, Some(10));
+        let last = all.page(None, None, Start::At(&c), 5, false);
+        assert_eq!(ids(&last).first().map(String::as_str), Some("i-00006"));
+        assert!(
+            last.next.is_none(),
+            "an exactly full last page advertises nothing"
+        );
+        // By offset, past the end: empty.
+        assert!(
+            all.page(None, None, Start::Offset(10), 5, false)
+                .items
+                .is_empty()
+        );
+        assert!(
+            all.page(None, None, Start::Offset(usize::MAX), 5, false)
+                .items
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn filters_ids_and_changes_between_pages() {
+        let mut all = many(10);
+        let even = |i: &Instance| i.seq.is_multiple_of(2000);
+        let p = all.page(None, Some(&even), Start::Offset(1), 2, true);
+        assert_eq!(ids(&p), ["i-00004", "i-00006"]);
+        assert_eq!(p.total, Some(5));
+        let c = p.next.unwrap();
+        // The instance the cursor names is destroyed: the next page starts after it anyway.
+        all.remove("i-00008");
+        let p = all.page(None, Some(&even), Start::At(&c), 2, false);
+        assert_eq!(ids(&p), ["i-00010"]);
+        assert!(p.next.is_none());
+        // Named ids: looked up, deduplicated, in creation order; unknown ones left out.
+        let named = [
+            "i-00003".to_owned(),
+            "i-00001".into(),
+            "i-00003".into(),
+            "i-nope".into(),
+        ];
+        let p = all.page(Some(&named), None, Start::Offset(0), 10, true);
+        assert_eq!(ids(&p), ["i-00001", "i-00003"]);
+        assert_eq!(p.total, Some(2));
+        // Replacing an instance keeps one entry in the order.
+        let mut again = inst("i-00001", InstanceState::Stopped);
+        again.seq = 99_000;
+        all.insert(again);
+        assert_eq!(all.list().len(), all.len());
+        assert_eq!(all.list().last().map(|i| i.id.as_str()), Some("i-00001"));
+    }
+
+    #[test]
+    fn settling_visits_only_instances_in_transition() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1000);
+        let mut all = many(100);
+        assert!(all.watch.is_empty());
+        all.change(&["i-00007".into()], Lifecycle::Stop, &STRICT, caller(t0))
+            .unwrap();
+        assert_eq!(all.watch.len(), 1);
+        all.settle(
+            t0 + Duration::from_secs(5),
+            &STRICT,
+            Duration::from_secs(60),
+        );
+        assert!(all.watch.is_empty());
+        assert_eq!(all.get("i-00007").unwrap().state, InstanceState::Stopped);
     }
 }

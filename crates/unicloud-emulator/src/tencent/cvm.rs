@@ -7,7 +7,7 @@ use unicloud_tencent::generated::cvm;
 
 use super::{Handler, P, Service, required_region, typed};
 use crate::auth::ApiError;
-use crate::model::compute::{Instance, InstanceState, Lifecycle, Refusal, Rules, Verdict};
+use crate::model::compute::{Instance, InstanceState, Lifecycle, Refusal, Rules, Start, Verdict};
 use crate::model::network::{Cidr, OnTargetGone};
 use crate::model::tokens::TokenRecord;
 use crate::server::Ctx;
@@ -139,22 +139,23 @@ fn describe_instances(cx: &Ctx<'_>, params: Value) -> Result<Map<String, Value>,
         ));
     }
     cx.shared.in_region(P, region, &RULES, |rs, _| {
-        let mut list = rs.instances.list();
-        if let Some(ids) = &req.instance_ids {
-            list.retain(|i| ids.contains(&i.id));
-        }
-        for f in req.filters.iter().flatten() {
-            list.retain(|i| f.values.iter().any(|v| filter_match(i, &f.name, v)));
-        }
-        let total = list.len();
-        let page: Vec<Value> = list
-            .into_iter()
-            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-            .take(usize::try_from(limit).unwrap_or(100))
-            .map(instance_json)
-            .collect();
+        let keep = |i: &Instance| {
+            req.filters
+                .iter()
+                .flatten()
+                .all(|f| f.values.iter().any(|v| filter_match(i, &f.name, v)))
+        };
+        let filtered = req.filters.as_ref().is_some_and(|f| !f.is_empty());
+        let listing = rs.instances.page(
+            req.instance_ids.as_deref(),
+            filtered.then_some(&keep as &dyn Fn(&Instance) -> bool),
+            Start::Offset(usize::try_from(offset).unwrap_or(usize::MAX)),
+            usize::try_from(limit).unwrap_or(100),
+            true,
+        );
+        let page: Vec<Value> = listing.items.into_iter().map(instance_json).collect();
         let mut out = Map::new();
-        out.insert("TotalCount".into(), json!(total));
+        out.insert("TotalCount".into(), json!(listing.total.unwrap_or(0)));
         out.insert("InstanceSet".into(), Value::Array(page));
         Ok(out)
     })

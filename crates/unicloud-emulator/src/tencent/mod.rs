@@ -167,6 +167,7 @@ pub(crate) async fn handle(shared: &Shared, req: Incoming) -> Response {
     with_faults(
         shared,
         P,
+        &region,
         &action,
         err,
         FaultErrors {

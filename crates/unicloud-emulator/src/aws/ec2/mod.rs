@@ -8,7 +8,9 @@ use std::fmt::Write as _;
 
 use super::{Handler, P, Query, Service};
 use crate::auth::{AWS_ACCOUNT, ApiError};
-use crate::model::compute::{Instance, InstanceState, Lifecycle, Refusal, Rules, Verdict};
+use crate::model::compute::{
+    Cursor, Instance, InstanceState, Lifecycle, Refusal, Rules, Start, Verdict,
+};
 use crate::model::network::OnTargetGone;
 use crate::model::tokens::TokenRecord;
 use crate::server::Ctx;
@@ -248,21 +250,35 @@ fn describe_instances(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
             format!("The filter '{name}' is invalid"),
         ));
     }
-    let start = p.page_start()?;
+    // The emulator's tokens are cursors (`Cursor::token`): a page costs its own size, and
+    // instances created or destroyed between pages shift nothing.
+    let cursor = match p.get("NextToken") {
+        None | Some("") => None,
+        Some(t) => Some(Cursor::from_token(t).ok_or_else(|| {
+            ApiError::new(400, "InvalidParameterValue", "Invalid value for NextToken")
+        })?),
+    };
     cx.shared.in_region(P, cx.region, &RULES, |rs, _| {
         let missing = rs.instances.missing(&ids);
         if !missing.is_empty() {
             return Err(not_found(&missing));
         }
-        let mut list = rs.instances.list();
-        if !ids.is_empty() {
-            list.retain(|i| ids.contains(&i.id));
-        }
-        for (name, values) in &filters {
-            list.retain(|i| filter_match(i, name, values) == Some(true));
-        }
+        let keep = |i: &Instance| {
+            filters
+                .iter()
+                .all(|(name, values)| filter_match(i, name, values) == Some(true))
+        };
+        // Without MaxResults EC2 answers every match in one page.
         let size = max.map_or(usize::MAX, |m| usize::try_from(m).unwrap_or(1000));
-        let page: Vec<&Instance> = list.iter().skip(start).take(size).copied().collect();
+        let start = cursor.as_ref().map_or(Start::Offset(0), Start::At);
+        let listing = rs.instances.page(
+            (!ids.is_empty()).then_some(ids.as_slice()),
+            (!filters.is_empty()).then_some(&keep as &dyn Fn(&Instance) -> bool),
+            start,
+            size,
+            false,
+        );
+        let page = listing.items;
         let mut out = String::from("<reservationSet>");
         let mut i = 0;
         while i < page.len() {
@@ -275,8 +291,9 @@ fn describe_instances(cx: &Ctx<'_>, p: &Query) -> Result<String, ApiError> {
             let _ = write!(out, "<item>{}</item>", reservation_xml(r, &items));
         }
         out.push_str("</reservationSet>");
-        if start.saturating_add(size) < list.len() {
-            let _ = write!(out, "<nextToken>emu-{}</nextToken>", start + size);
+        // "null when there are no more items to return": an exactly full last page has none.
+        if let Some(next) = listing.next {
+            let _ = write!(out, "<nextToken>{}</nextToken>", next.token());
         }
         Ok(out)
     })

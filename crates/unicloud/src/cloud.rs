@@ -7,6 +7,7 @@ use std::time::Duration;
 use unicloud_core::SharedCredentialsProvider;
 use unicloud_core::clock::SharedClock;
 use unicloud_core::credentials::RoleSpec;
+use unicloud_core::ratelimit::{RateLimiter, RateLimits};
 use unicloud_core::{ClientConfig, Credentials, Error, ErrorKind, Provider, Region, RetryPolicy};
 
 /// A configured connection to one provider in one region; hands out the service APIs.
@@ -109,6 +110,7 @@ pub struct CloudBuilder {
     timeouts: Option<(Duration, Duration)>,
     clock: Option<SharedClock>,
     role: Option<RoleSpec>,
+    rate_limiter: Option<RateLimiter>,
 }
 
 impl Cloud {
@@ -131,6 +133,7 @@ impl Cloud {
             timeouts: None,
             clock: None,
             role: None,
+            rate_limiter: None,
         }
     }
 
@@ -167,6 +170,58 @@ impl Cloud {
             #[cfg(not(any(feature = "aws", feature = "tencent", feature = "alibaba")))]
             ProviderClient::None(never) => match *never {},
         }
+    }
+
+    /// The same account in another region of the same provider: the credentials (and their
+    /// cache), the configuration and the [rate-limit buckets](unicloud_core::ratelimit) are
+    /// shared with this cloud. A region name the provider does not use is
+    /// [`ErrorKind::InvalidInput`], before any request.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use unicloud::{Cloud, Credentials, Provider};
+    ///
+    /// let gz = Cloud::builder(Provider::Tencent)
+    ///     .region("ap-guangzhou")
+    ///     .credentials(Credentials::new("AKIDexample", "example-secret"))
+    ///     .build()
+    ///     .await?;
+    /// let sh = gz.in_region("ap-shanghai")?;
+    /// assert_eq!(sh.region().as_str(), "ap-shanghai");
+    /// assert!(gz.in_region("Shanghai!").is_err());
+    /// # Ok::<_, unicloud::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn in_region(&self, region: &str) -> Result<Cloud, Error> {
+        let region = Region::new(self.provider(), region.trim())?;
+        let client = match &self.client {
+            #[cfg(feature = "aws")]
+            ProviderClient::Aws(c) => ProviderClient::Aws(unicloud_aws::AwsClient::new(
+                unicloud_aws::with_region(c.sdk_config(), &region),
+                self.config.clone(),
+            )?),
+            #[cfg(feature = "tencent")]
+            ProviderClient::Tencent(c) => ProviderClient::Tencent(
+                unicloud_tencent::client::TencentClient::builder(region.clone())
+                    .credentials(c.credentials().clone())
+                    .config(self.config.clone())
+                    .build()?,
+            ),
+            #[cfg(feature = "alibaba")]
+            ProviderClient::Alibaba(c) => ProviderClient::Alibaba(
+                unicloud_alibaba::client::AlibabaClient::builder(region.clone())
+                    .credentials(c.credentials().clone())
+                    .config(self.config.clone())
+                    .build()?,
+            ),
+            #[cfg(not(any(feature = "aws", feature = "tencent", feature = "alibaba")))]
+            ProviderClient::None(never) => match *never {},
+        };
+        Ok(Cloud {
+            region,
+            config: self.config.clone(),
+            client,
+        })
     }
 
     /// The AWS SDK configuration (credentials, region, endpoint), for AWS services unicloud does
@@ -327,6 +382,76 @@ impl CloudBuilder {
         self
     }
 
+    /// Client-side rate limits (default: [`RateLimits::default`], each vendor's published
+    /// per-action limits, lowered while the vendor throttles and recovered after); see
+    /// [`unicloud_core::ratelimit`]. Every clone of the cloud, its services and the clouds of
+    /// [`Cloud::in_region`] share the buckets.
+    ///
+    /// ```no_run
+    /// # async fn example() -> Result<(), unicloud::Error> {
+    /// use unicloud::base::ratelimit::{Rate, RateLimits};
+    /// use unicloud::{Cloud, Provider};
+    ///
+    /// // Other jobs spend the same account's budget: take at most 10 DescribeInstances a second.
+    /// let cloud = Cloud::builder(Provider::Tencent)
+    ///     .rate_limits(RateLimits::default().with_action_rate(
+    ///         Provider::Tencent,
+    ///         "cvm",
+    ///         "DescribeInstances",
+    ///         Rate::per_second(10),
+    ///     ))
+    ///     .build()
+    ///     .await?;
+    /// # let _ = cloud; Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.rate_limiter = Some(RateLimiter::new(limits));
+        self
+    }
+
+    /// Shares `limiter`'s buckets: clouds built with the same limiter (other accounts' clouds
+    /// never should) stay under the limits together.
+    #[must_use]
+    pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
+        self.rate_limiter = Some(limiter);
+        self
+    }
+
+    /// Builds one cloud per region, as a [`Fleet`](crate::Fleet): the first region's cloud is
+    /// built as [`build`](Self::build) does, and the others are [`Cloud::in_region`] of it, so
+    /// all share credentials and rate-limit buckets. The builder's own region, if any, is not
+    /// added. No region, or a region name the provider does not use, is
+    /// [`ErrorKind::InvalidInput`], before any request.
+    pub async fn build_regions<I, S>(mut self, regions: I) -> Result<crate::Fleet, Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let names: Vec<String> = regions
+            .into_iter()
+            .map(|r| r.as_ref().trim().to_owned())
+            .collect();
+        for n in &names {
+            Region::new(self.provider, n.clone())?;
+        }
+        let Some(first) = names.first() else {
+            return Err(
+                Error::invalid_input("build_regions needs at least one region")
+                    .with_provider(self.provider),
+            );
+        };
+        self.region = Some(first.clone());
+        let cloud = self.build().await?;
+        let mut clouds = vec![cloud.clone()];
+        for n in names.iter().skip(1) {
+            if clouds.iter().all(|c| c.region().as_str() != n) {
+                clouds.push(cloud.in_region(n)?);
+            }
+        }
+        Ok(crate::Fleet::new(clouds))
+    }
+
     fn client_config(&self) -> Result<ClientConfig, Error> {
         let mut config = ClientConfig::default();
         if let Some(e) = &self.endpoint {
@@ -340,6 +465,9 @@ impl CloudBuilder {
         }
         if let Some(c) = &self.clock {
             config = config.with_clock(c.clone());
+        }
+        if let Some(l) = &self.rate_limiter {
+            config = config.with_rate_limiter(l.clone());
         }
         Ok(config)
     }

@@ -40,6 +40,7 @@
 //! Tencent Cloud backend of the compute API (no AWS SDK at all).
 
 mod cloud;
+mod fleet;
 
 /// The README's Rust examples, compiled as doc tests so they cannot drift from the API.
 #[cfg(all(
@@ -56,6 +57,7 @@ mod cloud;
 pub struct ReadmeDoctests;
 
 pub use cloud::{Cloud, CloudBuilder, ProviderClient, Service};
+pub use fleet::{DEFAULT_CONCURRENCY, Fleet, FleetReport, Regional};
 #[cfg(feature = "alibaba")]
 pub use unicloud_alibaba as alibaba;
 #[cfg(feature = "aws")]

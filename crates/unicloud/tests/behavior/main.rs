@@ -20,6 +20,7 @@
 
 mod cases;
 mod catalogue;
+mod fleet;
 mod harness;
 mod lb;
 mod network;
@@ -237,3 +238,32 @@ behavior!(catalogue::catalogue_config, throttle_everything(25));
 async fn soak() {
     Box::pin(soak::soak()).await;
 }
+
+// Fleet scale: client-side rate limits (on the emulator's clock, shared with the client) and
+// fan-out over regions.
+behavior!(
+    fleet::rate_limit_stays_under_the_vendor_limit,
+    EmuOpts {
+        faults: FaultConfig::default().rule(
+            FaultRule::new(None, "DescribeInstances")
+                .rate(5.0)
+                .burst(2.0)
+        ),
+        clock: Some(ManualClock::new(SystemTime::now())),
+        ..EmuOpts::default()
+    }
+);
+behavior!(
+    fleet::rate_limit_adapts_to_throttling,
+    EmuOpts {
+        faults: FaultConfig::default().rule(
+            FaultRule::new(None, "DescribeInstances")
+                .times(3)
+                .throttle(1.0)
+        ),
+        clock: Some(ManualClock::new(SystemTime::now())),
+        ..EmuOpts::default()
+    }
+);
+behavior!(fleet::fleet_fan_out, EmuOpts::default());
+behavior!(fleet::fleet_network_and_lb, EmuOpts::default());

@@ -212,6 +212,17 @@ pub async fn fleet_fan_out(ctx: &Ctx) {
         .collect();
     assert_eq!(report.items.len(), 5, "{p}: each instance once");
     assert_eq!(got, want, "{p}");
+    if let Some(emu) = &ctx.emulator {
+        // One page per region, each asked in its own region.
+        let counts = emu.request_counts();
+        for region in [home.as_str(), second, third] {
+            assert_eq!(
+                counts.get(p, region, describe_action(p)),
+                1,
+                "{p}: round trips in {region}"
+            );
+        }
+    }
 
     // A fourth region that cannot be reached: one error, tagged; the rest all arrive.
     let unreachable = ctx

@@ -24,6 +24,7 @@ mod fleet;
 mod harness;
 mod lb;
 mod network;
+mod scale;
 mod soak;
 mod storage;
 
@@ -267,3 +268,13 @@ behavior!(
 );
 behavior!(fleet::fleet_fan_out, EmuOpts::default());
 behavior!(fleet::fleet_network_and_lb, EmuOpts::default());
+
+// Scale: 10 000 seeded instances listed lazily in ceil(N / page) requests (emulator only), on a
+// manual clock the client shares, so its rate limiter never sleeps for real.
+behavior!(
+    scale::scale_listing,
+    EmuOpts {
+        clock: Some(ManualClock::new(SystemTime::now())),
+        ..EmuOpts::default()
+    }
+);

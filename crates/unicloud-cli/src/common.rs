@@ -11,8 +11,8 @@ use std::time::Duration;
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
-use unicloud::Cloud;
 use unicloud::base::{Error, ErrorKind, Provider};
+use unicloud::{Cloud, CloudBuilder, Fleet, FleetReport};
 
 /// The flags every subcommand accepts (listed apart from a subcommand's own in its help).
 #[derive(Debug, clap::Args)]
@@ -53,18 +53,94 @@ impl GlobalArgs {
     /// The [`Cloud`] of `provider` (which the command decided, e.g. from an `s3://` URL) with
     /// the region, profile and endpoint flags.
     pub(crate) async fn cloud_for(&self, provider: Provider) -> Result<Cloud, Error> {
-        let mut b = Cloud::builder(provider);
+        let mut b = self.builder(provider);
         if let Some(r) = &self.region {
             b = b.region(r.clone());
         }
+        b.build().await
+    }
+
+    /// The [`Fleet`] of the provider flag in each of `regions` (`--regions`, which replaces
+    /// `--region`), with the profile and endpoint flags; the clouds share credentials and
+    /// rate limits.
+    pub(crate) async fn fleet(&self, regions: &[String]) -> Result<Fleet, Error> {
+        let provider = self.provider.ok_or_else(|| {
+            Error::invalid_input(
+                "no provider: pass --provider aws|tencent|alibaba or set UNICLOUD_PROVIDER",
+            )
+        })?;
+        self.builder(provider).build_regions(regions).await
+    }
+
+    fn builder(&self, provider: Provider) -> CloudBuilder {
+        let mut b = Cloud::builder(provider);
         if let Some(p) = &self.profile {
             b = b.profile(p.clone());
         }
         if let Some(e) = &self.endpoint {
             b = b.endpoint(e.clone());
         }
-        b.build().await
+        b
     }
+}
+
+/// An item with the region it was found in: in JSON, the item's own fields and `Region`.
+#[derive(Debug, Serialize)]
+pub(crate) struct InRegion<T> {
+    /// The region.
+    #[serde(rename = "Region")]
+    pub(crate) region: String,
+    /// The item.
+    #[serde(flatten)]
+    pub(crate) item: T,
+}
+
+/// Prints what a fan-out over several regions found — JSON items with their `Region`, or
+/// the table `rows` makes of each item with a REGION column first — and then fails with
+/// every region that could not be listed (the first one's kind decides the exit code).
+pub(crate) fn print_regional<T: Serialize>(
+    format: OutputFormat,
+    report: FleetReport<T>,
+    headers: &[&str],
+    rows: impl Fn(&T) -> Vec<Vec<String>>,
+) -> Result<(), Error> {
+    let FleetReport {
+        items, failures, ..
+    } = report;
+    let items: Vec<InRegion<T>> = items
+        .into_iter()
+        .map(|(region, item)| InRegion {
+            region: region.as_str().to_owned(),
+            item,
+        })
+        .collect();
+    print(format, &items, || {
+        let mut head = vec!["REGION"];
+        head.extend_from_slice(headers);
+        let mut table_rows = Vec::new();
+        for i in &items {
+            for mut row in rows(&i.item) {
+                row.insert(0, i.region.clone());
+                table_rows.push(row);
+            }
+        }
+        table(&head, &table_rows)
+    })?;
+    let Some((_, first)) = failures.first() else {
+        return Ok(());
+    };
+    let detail = failures
+        .iter()
+        .map(|(region, e)| format!("{region}: {e}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    Err(Error::new(
+        first.kind(),
+        format!(
+            "{} region(s) could not be listed (the others are shown): {detail}",
+            failures.len()
+        ),
+    ))
 }
 
 fn parse_provider(s: &str) -> Result<Provider, String> {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::Subcommand;
 use serde::Serialize;
+use unicloud::Fleet;
 use unicloud::base::Error;
 use unicloud::compute::{
     CreateInstancesSpec, Filters, Instance, InstanceQuery, InstanceState, StateChange, StopMode,
@@ -24,6 +25,10 @@ pub(crate) enum ComputeCommand {
         /// image, instance-type, private-ip, tag:<key>.
         #[arg(long = "filter", value_name = "KEY=VALUE[,VALUE...]")]
         filters: Vec<String>,
+        /// List in each of these regions at once (comma-separated or repeated; replaces
+        /// --region); a region that fails is reported and the others are still listed.
+        #[arg(long = "regions", value_name = "REGION,...", value_delimiter = ',')]
+        regions: Vec<String>,
     },
     /// Create instances; prints the new ids.
     CreateInstances(Box<CreateArgs>),
@@ -127,8 +132,21 @@ pub(crate) async fn run(global: &GlobalArgs, command: &ComputeCommand) -> Result
     // Input errors in the command itself come before any credentials are looked up.
     let format = global.output;
     match command {
-        ComputeCommand::DescribeInstances { ids, filters } => {
+        ComputeCommand::DescribeInstances {
+            ids,
+            filters,
+            regions,
+        } => {
             let filters = parse_filters(filters)?;
+            if !regions.is_empty() {
+                let fleet = global.fleet(regions).await?;
+                let found =
+                    fleet.describe_instances(InstanceQuery::ids(ids).with_filters(filters))?;
+                let report = Fleet::collect(found).await;
+                return common::print_regional(format, report, &INSTANCE_HEADERS, |i| {
+                    vec![instance_row(i)]
+                });
+            }
             let compute = global.cloud().await?.compute();
             let instances = compute
                 .list_instances(InstanceQuery::ids(ids).with_filters(filters))
@@ -296,34 +314,36 @@ fn tags_cell(instance: &Instance) -> String {
         .join(",")
 }
 
-/// The table of instances: provider, id, name, state, type, zone, primary private IP, tags.
+/// The columns of the instance table.
+const INSTANCE_HEADERS: [&str; 8] = [
+    "PROVIDER",
+    "INSTANCE ID",
+    "NAME",
+    "STATE",
+    "TYPE",
+    "ZONE",
+    "PRIVATE IP",
+    "TAGS",
+];
+
+/// One instance's row: provider, id, name, state, type, zone, primary private IP, tags.
+fn instance_row(i: &Instance) -> Vec<String> {
+    vec![
+        i.provider.as_str().to_owned(),
+        i.id.clone(),
+        common::cell(i.name.as_deref()),
+        i.state.as_str().to_owned(),
+        common::cell(i.instance_type.as_deref()),
+        common::cell(i.zone.as_deref()),
+        common::cell(i.private_ip()),
+        tags_cell(i),
+    ]
+}
+
+/// The table of instances.
 pub(crate) fn instance_table(instances: &[Instance]) -> String {
-    let headers = [
-        "PROVIDER",
-        "INSTANCE ID",
-        "NAME",
-        "STATE",
-        "TYPE",
-        "ZONE",
-        "PRIVATE IP",
-        "TAGS",
-    ];
-    let rows: Vec<Vec<String>> = instances
-        .iter()
-        .map(|i| {
-            vec![
-                i.provider.as_str().to_owned(),
-                i.id.clone(),
-                common::cell(i.name.as_deref()),
-                i.state.as_str().to_owned(),
-                common::cell(i.instance_type.as_deref()),
-                common::cell(i.zone.as_deref()),
-                common::cell(i.private_ip()),
-                tags_cell(i),
-            ]
-        })
-        .collect();
-    common::table(&headers, &rows)
+    let rows: Vec<Vec<String>> = instances.iter().map(instance_row).collect();
+    common::table(&INSTANCE_HEADERS, &rows)
 }
 
 #[cfg(test)]

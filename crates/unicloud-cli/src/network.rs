@@ -1,6 +1,7 @@
 //! `unicloud network …`: describe route tables; create, replace and delete routes.
 
 use clap::Subcommand;
+use unicloud::Fleet;
 use unicloud::base::Error;
 use unicloud::network::{
     Cidr, RouteChange, RouteTable, RouteTableFilters, RouteTableQuery, RouteTarget, RouteUpdate,
@@ -19,6 +20,10 @@ pub(crate) enum NetworkCommand {
         /// A filter `KEY=VALUE[,VALUE...]` (repeatable). Keys: vpc, name, subnet, tag:<key>.
         #[arg(long = "filter", value_name = "KEY=VALUE[,VALUE...]")]
         filters: Vec<String>,
+        /// List in each of these regions at once (comma-separated or repeated; replaces
+        /// --region); a region that fails is reported and the others are still listed.
+        #[arg(long = "regions", value_name = "REGION,...", value_delimiter = ',')]
+        regions: Vec<String>,
     },
     /// Point existing routes at new targets, all or nothing (rolled back where the cloud
     /// changes one route per call).
@@ -61,8 +66,19 @@ pub(crate) async fn run(global: &GlobalArgs, command: &NetworkCommand) -> Result
     // Input errors in the command itself come before any credentials are looked up.
     let format = global.output;
     match command {
-        NetworkCommand::DescribeRouteTables { ids, filters } => {
+        NetworkCommand::DescribeRouteTables {
+            ids,
+            filters,
+            regions,
+        } => {
             let filters = RouteTableFilters::parse(filters)?;
+            if !regions.is_empty() {
+                let fleet = global.fleet(regions).await?;
+                let found =
+                    fleet.describe_route_tables(RouteTableQuery::ids(ids).filters(filters))?;
+                let report = Fleet::collect(found).await;
+                return common::print_regional(format, report, &TABLE_HEADERS, route_table_rows);
+            }
             let network = global.cloud().await?.network();
             let tables = network
                 .list_route_tables(RouteTableQuery::ids(ids).filters(filters))
@@ -115,45 +131,49 @@ fn print_updates(format: OutputFormat, updates: &[RouteUpdate]) -> Result<(), Er
 
 /// One row per route (a table without routes gets one row of dashes).
 pub(crate) fn route_table_text(tables: &[RouteTable]) -> String {
+    let rows: Vec<Vec<String>> = tables.iter().flat_map(route_table_rows).collect();
+    common::table(&TABLE_HEADERS, &rows)
+}
+
+/// The columns of the route-table text.
+const TABLE_HEADERS: [&str; 8] = [
+    "TABLE",
+    "VPC",
+    "MAIN",
+    "NAME",
+    "DESTINATION",
+    "TARGET",
+    "STATE",
+    "ORIGIN",
+];
+
+/// One table's rows: one per route (one row of dashes when it has none).
+fn route_table_rows(t: &RouteTable) -> Vec<Vec<String>> {
+    let head = || {
+        vec![
+            t.id.clone(),
+            t.vpc_id.clone(),
+            if t.main { "yes" } else { "no" }.to_owned(),
+            common::cell(t.name.as_deref()),
+        ]
+    };
     let mut rows = Vec::new();
-    for t in tables {
-        let head = || {
-            vec![
-                t.id.clone(),
-                t.vpc_id.clone(),
-                if t.main { "yes" } else { "no" }.to_owned(),
-                common::cell(t.name.as_deref()),
-            ]
-        };
-        if t.routes.is_empty() {
-            let mut row = head();
-            row.extend(["-", "-", "-", "-"].map(String::from));
-            rows.push(row);
-        }
-        for r in &t.routes {
-            let mut row = head();
-            row.extend([
-                r.destination.to_string(),
-                r.target.to_string(),
-                r.state.to_string(),
-                r.origin.as_str().to_owned(),
-            ]);
-            rows.push(row);
-        }
+    if t.routes.is_empty() {
+        let mut row = head();
+        row.extend(["-", "-", "-", "-"].map(String::from));
+        rows.push(row);
     }
-    common::table(
-        &[
-            "TABLE",
-            "VPC",
-            "MAIN",
-            "NAME",
-            "DESTINATION",
-            "TARGET",
-            "STATE",
-            "ORIGIN",
-        ],
-        &rows,
-    )
+    for r in &t.routes {
+        let mut row = head();
+        row.extend([
+            r.destination.to_string(),
+            r.target.to_string(),
+            r.state.to_string(),
+            r.origin.as_str().to_owned(),
+        ]);
+        rows.push(row);
+    }
+    rows
 }
 
 #[cfg(test)]

@@ -331,6 +331,85 @@ fn the_tags_column_shows_the_name_tag() {
     assert_eq!(lines.next(), None, "{table}");
 }
 
+/// `--regions` lists several regions at once: every instance once, with its region (a
+/// REGION column in the table, a `Region` field in JSON).
+#[test]
+fn describe_instances_fans_out_over_regions() {
+    let (img, itype, _) = image(Provider::Tencent);
+    let name = format!("fan-{}", std::process::id());
+    for (region, zone) in [
+        ("ap-guangzhou", "ap-guangzhou-3"),
+        ("ap-shanghai", "ap-shanghai-2"),
+    ] {
+        let out = unicloud(Provider::Tencent, None)
+            .args(["--region", region, "compute", "create-instances"])
+            .args([
+                "--image",
+                img,
+                "--instance-type",
+                itype,
+                "--zone",
+                zone,
+                "--name",
+                &name,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let filter = format!("name={name}");
+    let listed = json(unicloud(Provider::Tencent, None).args([
+        "compute",
+        "describe-instances",
+        "--regions",
+        "ap-guangzhou,ap-shanghai,ap-singapore",
+        "--filter",
+        &filter,
+    ]));
+    let mut regions: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["Region"].as_str().unwrap())
+        .collect();
+    regions.sort_unstable();
+    assert_eq!(regions, ["ap-guangzhou", "ap-shanghai"], "{listed}");
+    let out = unicloud(Provider::Tencent, None)
+        .args([
+            "compute",
+            "describe-instances",
+            "--regions",
+            "ap-shanghai",
+            "--filter",
+            &filter,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows[0][..2], ["REGION", "PROVIDER"], "{table}");
+    assert_eq!(rows[1][..2], ["ap-shanghai", "tencent"], "{table}");
+    assert_eq!(rows.len(), 2, "{table}");
+    fails_with(
+        unicloud(Provider::Tencent, None).args([
+            "compute",
+            "describe-instances",
+            "--regions",
+            "ap-guangzhou,Nowhere!",
+        ]),
+        2,
+        &["Nowhere!"],
+    );
+}
+
 #[test]
 fn lifecycle_on_aws() {
     lifecycle(Provider::Aws);

@@ -279,7 +279,9 @@ impl ClientConfig {
         let limiter = &self.rate_limiter;
         self.retry
             .retry_call(clock, idempotency, |attempt| {
-                let sent = op(attempt);
+                // Boxed: SDK request futures run to kilobytes, and every caller's future
+                // would otherwise carry them inline next to the limiter's.
+                let sent = Box::pin(op(attempt));
                 async move {
                     if let Some(api) = api {
                         limiter.acquire(&api.key, api.default, clock).await;

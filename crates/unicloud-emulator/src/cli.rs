@@ -25,7 +25,9 @@ pub struct EmulatorArgs {
     /// Freeze the clock at this Unix time (seconds), e.g. to replay captured requests.
     #[arg(long)]
     pub fixed_time: Option<u64>,
-    /// A fault rule, `PROVIDER:ACTION:key=value,...` (`*` for any). Repeatable.
+    /// A fault rule, `PROVIDER:ACTION:key=value,...` (`*` for any; keys `throttle`,
+    /// `server_error`, `reject`, `drop`, `drop_mid_body`, `latency_ms`, `after`, `times`,
+    /// `rate`, `burst`), e.g. `aws:DescribeInstances:rate=20,burst=5`. Repeatable.
     #[arg(long = "fault", value_name = "RULE")]
     pub faults: Vec<String>,
     /// A TOML fault configuration file.

@@ -24,7 +24,18 @@ const MAX_KEYS: usize = 65_536;
 
 /// A snapshot of the request counters (see
 /// [`EmulatorHandle::request_counts`](crate::EmulatorHandle::request_counts)): how many
-/// requests each (cloud, region, action) received, injected faults included.
+/// requests each (cloud, region, action) received.
+///
+/// A request is counted once the emulator knows which action of which cloud it asks for —
+/// its signature checked out and its action is one the emulator serves — and before fault
+/// injection, so a request answered with an injected fault (throttling, including a `rate`
+/// rule's, a server error, a rejection, a dropped connection) counts like any other. Requests
+/// refused before that (a bad or missing signature, an unknown action, an unreadable body, a
+/// body over the size limit) are not counted. The region is the one the request names (AWS:
+/// the SigV4 scope; Tencent Cloud: `X-TC-Region`; Alibaba Cloud: `RegionId`, empty when
+/// absent); object-storage requests count under the vendor's action name (`PutObject`,
+/// `UploadPart`, …) and the region their signature or host names. At most 65 536 distinct
+/// keys are kept; requests past that still count in [`RequestCounts::total`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RequestCounts {

@@ -70,7 +70,7 @@ fn native_state(state: &str) -> Option<&'static str> {
     })
 }
 
-fn to_instance(i: ecs::DescribeInstancesInstance) -> Result<Instance, Error> {
+pub(crate) fn to_instance(i: ecs::DescribeInstancesInstance) -> Result<Instance, Error> {
     let id = i.instance_id.ok_or_else(|| {
         Error::new(
             ErrorKind::InvalidResponse,

@@ -92,7 +92,7 @@ fn native_state(state: &str) -> Option<&'static str> {
     })
 }
 
-fn to_instance(i: &ec2::Instance) -> Result<Instance, Error> {
+pub(crate) fn to_instance(i: &ec2::Instance) -> Result<Instance, Error> {
     let id = i.instance_id().ok_or_else(|| {
         Error::new(
             ErrorKind::InvalidResponse,

@@ -206,6 +206,9 @@ use unicloud_core::{Error, ErrorKind, Provider, Region};
 mod alibaba;
 #[cfg(feature = "aws")]
 mod aws;
+#[cfg(feature = "bench-internals")]
+#[doc(hidden)]
+pub mod bench;
 mod model;
 #[cfg(feature = "tencent")]
 mod tencent;

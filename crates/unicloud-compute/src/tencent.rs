@@ -74,7 +74,7 @@ fn native_states(state: &str) -> &'static [&'static str] {
     }
 }
 
-fn to_instance(i: cvm::Instance) -> Result<Instance, Error> {
+pub(crate) fn to_instance(i: cvm::Instance) -> Result<Instance, Error> {
     let id = i.instance_id.ok_or_else(|| {
         Error::new(
             ErrorKind::InvalidResponse,

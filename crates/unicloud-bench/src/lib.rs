@@ -35,12 +35,14 @@
 //!   envelope check, the serde decode of the generated response type and the mapping, the code
 //!   the backend runs. The body is the documented example reply of
 //!   `shared/specs-upstream/tencent-examples/cvm-v20170312.examples.json` with its instance
-//!   repeated 100 times under distinct ids ([`tencent_page`]).
+//!   repeated 100 times under distinct ids ([`tencent_page`]). `decode_page_100_vendor_types`
+//!   stops at the generated types (what `TencentClient::call` returns), so the difference
+//!   between the two decode figures is the mapping into `Instance`.
 //! - **Alibaba**: encode = the RPC parameter encoding of the generated
 //!   `ecs::DescribeInstancesRequest` (`unicloud_alibaba::encode::to_query_pairs`); decode =
 //!   `unicloud_compute::bench::decode_alibaba_page`, as for Tencent. The body is the reply in
 //!   wire capture `011-ali-ecs-DescribeInstances-acs3` with its instance repeated 100 times
-//!   ([`alibaba_page`]).
+//!   ([`alibaba_page`]); `decode_page_100_vendor_types` likewise.
 //! - **AWS**: `aws-sdk-ec2` keeps its serializer and deserializer private, so both figures are
 //!   whole SDK calls (`describe_instances().max_results(100).send()`) through an in-memory HTTP
 //!   client ([`CannedHttp`]): no socket, no retries needed. *encode* answers with an empty page,

@@ -19,7 +19,7 @@
 //! ```
 
 use unicloud_core::Provider;
-use unicloud_core::ratelimit::{ApiLimit, LimitKey, Rate};
+use unicloud_core::ratelimit::{ApiLimit, LimitKey, Rate, published};
 
 /// The rate of an action without a published figure (ECS publishes none outside the console).
 pub const DEFAULT: Rate = Rate::per_second(10);
@@ -39,10 +39,7 @@ pub const PUBLISHED: &[(&str, &str, Rate)] = &[
 /// The limit of `action` of `product` (`ecs`, `vpc`, `slb`, `sts`, matched without regard to
 /// case), else [`DEFAULT`].
 pub fn rate(product: &str, action: &str) -> Rate {
-    PUBLISHED
-        .iter()
-        .find(|(p, a, _)| p.eq_ignore_ascii_case(product) && *a == action)
-        .map_or(DEFAULT, |(_, _, r)| *r)
+    published(PUBLISHED, product, action).unwrap_or(DEFAULT)
 }
 
 /// The bucket of `action` of `product` in `region`, with its limit.

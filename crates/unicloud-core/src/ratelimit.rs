@@ -200,6 +200,24 @@ pub struct ApiLimit {
     pub default: Rate,
 }
 
+/// The rate a vendor table of `(service, action, rate)` rows gives `action` of `service`
+/// (service matched without regard to case), if it lists it: how the provider crates read
+/// their published limits.
+///
+/// ```
+/// use unicloud_core::ratelimit::{Rate, published};
+///
+/// const TABLE: &[(&str, &str, Rate)] = &[("cvm", "DescribeInstances", Rate::per_second(40))];
+/// assert_eq!(published(TABLE, "CVM", "DescribeInstances"), Some(Rate::per_second(40)));
+/// assert_eq!(published(TABLE, "cvm", "RunInstances"), None);
+/// ```
+pub fn published(table: &[(&str, &str, Rate)], service: &str, action: &str) -> Option<Rate> {
+    table
+        .iter()
+        .find(|(s, a, _)| s.eq_ignore_ascii_case(service) && *a == action)
+        .map(|(_, _, r)| *r)
+}
+
 /// An override: a rate for every API that matches.
 #[derive(Debug, Clone, PartialEq)]
 struct Override {

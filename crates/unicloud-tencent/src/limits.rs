@@ -18,7 +18,7 @@
 //! ```
 
 use unicloud_core::Provider;
-use unicloud_core::ratelimit::{ApiLimit, LimitKey, Rate};
+use unicloud_core::ratelimit::{ApiLimit, LimitKey, Rate, published};
 
 /// The rate of an action Tencent Cloud publishes no figure for (among the actions unicloud
 /// sends, the lowest published figure is 10 a second).
@@ -49,10 +49,7 @@ pub const PUBLISHED: &[(&str, &str, Rate)] = &[
 /// The published limit of `action` of `service` (`cvm`, `vpc`, `clb`, `sts`, matched
 /// without regard to case), else [`DEFAULT`].
 pub fn rate(service: &str, action: &str) -> Rate {
-    PUBLISHED
-        .iter()
-        .find(|(s, a, _)| s.eq_ignore_ascii_case(service) && *a == action)
-        .map_or(DEFAULT, |(_, _, r)| *r)
+    published(PUBLISHED, service, action).unwrap_or(DEFAULT)
 }
 
 /// The bucket of `action` of `service` sent to `region`, with its published limit.

@@ -42,18 +42,18 @@ pub fn rfc3339(t: SystemTime) -> String {
 /// vendors send and surrounding white space. Any other input is `None`, never a panic.
 pub fn parse_rfc3339(s: &str) -> Option<SystemTime> {
     let s = s.trim();
-    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
-        return Some(t.into());
-    }
-    // `YYYY-MM-DDTHH:MMZ`: add seconds.
-    if let Some(minutes) = s.strip_suffix('Z').filter(|m| m.len() == 16) {
-        let with_secs = format!("{minutes}:00Z");
-        return OffsetDateTime::parse(&with_secs, &Rfc3339)
+    // `YYYY-MM-DDTHH:MMZ` (every ECS time) is read as it is, not after a failed full parse.
+    if s.len() == 17 && s.ends_with('Z') {
+        return time::PrimitiveDateTime::parse(s, MINUTES_UTC)
             .ok()
-            .map(Into::into);
+            .map(|t| t.assume_utc().into());
     }
-    None
+    OffsetDateTime::parse(s, &Rfc3339).ok().map(Into::into)
 }
+
+/// `2024-01-01T08:00Z`.
+const MINUTES_UTC: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]Z");
 
 /// The HTTP date (`Mon, 01 Jan 2024 08:00:00 GMT`, RFC 9110's IMF-fixdate) of Unix time
 /// `secs`; `None` outside the years it can write.

@@ -23,6 +23,7 @@ use unicloud_bench::{
 use unicloud_compute::{Compute, InstanceQuery};
 use unicloud_core::Provider;
 use unicloud_tencent::generated::cvm;
+use unicloud_testkit::bench_args::BenchArgs;
 
 #[derive(Debug, Clone)]
 struct Opts {
@@ -43,44 +44,20 @@ fn parse_provider(name: &str) -> Vec<Provider> {
 }
 
 fn parse_opts() -> Opts {
-    fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
-        std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
+    let a = BenchArgs::from_env();
+    Opts {
+        rounds: a.number("--rounds", "UNICLOUD_BENCH_ROUNDS", 10).max(1),
+        requests: a
+            .number("--requests", "UNICLOUD_BENCH_REQUESTS", 200)
+            .max(1),
+        instances: a
+            .number("--instances", "UNICLOUD_BENCH_INSTANCES", 1000)
+            .max(PAGE),
+        providers: parse_provider(
+            &a.value("--provider", "UNICLOUD_BENCH_PROVIDER")
+                .unwrap_or_default(),
+        ),
     }
-    let mut o = Opts {
-        rounds: env("UNICLOUD_BENCH_ROUNDS").unwrap_or(10),
-        requests: env("UNICLOUD_BENCH_REQUESTS").unwrap_or(200),
-        instances: env("UNICLOUD_BENCH_INSTANCES").unwrap_or(1000),
-        providers: parse_provider(&std::env::var("UNICLOUD_BENCH_PROVIDER").unwrap_or_default()),
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) => (f.to_owned(), Some(v.to_owned())),
-            None => (a.clone(), None),
-        };
-        let mut value = |name: &str| {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .unwrap_or_else(|| panic!("{name} needs a value"))
-        };
-        let number = |v: String, name: &str| -> usize {
-            v.parse()
-                .unwrap_or_else(|_| panic!("{name}: not a number: {v}"))
-        };
-        match flag.as_str() {
-            "--rounds" => o.rounds = number(value("--rounds"), "--rounds"),
-            "--requests" => o.requests = number(value("--requests"), "--requests"),
-            "--instances" => o.instances = number(value("--instances"), "--instances"),
-            "--provider" => o.providers = parse_provider(&value("--provider")),
-            // `cargo bench` passes `--bench`; a name filter may follow from the command line.
-            _ => {}
-        }
-    }
-    o.rounds = o.rounds.max(1);
-    o.requests = o.requests.max(1);
-    o.instances = o.instances.max(PAGE);
-    o
 }
 
 /// Requests per side sent before measuring.

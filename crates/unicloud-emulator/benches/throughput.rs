@@ -45,6 +45,7 @@ use unicloud_core::{ClientConfig, Credentials, Provider, Region, RetryPolicy};
 use unicloud_emulator::{DEMO_KEYS, Emulator, Instance};
 use unicloud_tencent::client::TencentClient;
 use unicloud_tencent::generated::cvm;
+use unicloud_testkit::bench_args::BenchArgs;
 
 const AWS_REGION: &str = "us-east-1";
 const TENCENT_REGION: &str = "ap-guangzhou";
@@ -67,49 +68,18 @@ struct Opts {
 }
 
 fn parse_opts() -> Opts {
-    fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
-        std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
+    let a = BenchArgs::from_env();
+    Opts {
+        moto: a.value("--moto", "UNICLOUD_BENCH_MOTO"),
+        requests: a
+            .number("--requests", "UNICLOUD_BENCH_REQUESTS", 2000)
+            .max(1),
+        concurrency: a
+            .number("--concurrency", "UNICLOUD_BENCH_CONCURRENCY", 16)
+            .max(1),
+        instances: a.number("--instances", "UNICLOUD_BENCH_INSTANCES", 200),
+        max_seconds: a.number("--max-seconds", "UNICLOUD_BENCH_MAX_SECONDS", 20) as u64,
     }
-    let mut o = Opts {
-        moto: std::env::var("UNICLOUD_BENCH_MOTO")
-            .ok()
-            .filter(|v| !v.is_empty()),
-        requests: env("UNICLOUD_BENCH_REQUESTS").unwrap_or(2000),
-        concurrency: env("UNICLOUD_BENCH_CONCURRENCY").unwrap_or(16),
-        instances: env("UNICLOUD_BENCH_INSTANCES").unwrap_or(200),
-        max_seconds: env("UNICLOUD_BENCH_MAX_SECONDS").unwrap_or(20),
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) => (f.to_owned(), Some(v.to_owned())),
-            None => (a.clone(), None),
-        };
-        let mut value = |name: &str| {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .unwrap_or_else(|| panic!("{name} needs a value"))
-        };
-        let number = |v: String, name: &str| -> usize {
-            v.parse()
-                .unwrap_or_else(|_| panic!("{name}: not a number: {v}"))
-        };
-        match flag.as_str() {
-            "--moto" => o.moto = Some(value("--moto")),
-            "--requests" => o.requests = number(value("--requests"), "--requests"),
-            "--concurrency" => o.concurrency = number(value("--concurrency"), "--concurrency"),
-            "--instances" => o.instances = number(value("--instances"), "--instances"),
-            "--max-seconds" => {
-                o.max_seconds = number(value("--max-seconds"), "--max-seconds") as u64;
-            }
-            // `cargo bench` passes `--bench`; a name filter may follow from the command line.
-            _ => {}
-        }
-    }
-    o.concurrency = o.concurrency.max(1);
-    o.requests = o.requests.max(1);
-    o
 }
 
 /// One call of a scenario: the number of requests it made (a run+terminate pair is two).

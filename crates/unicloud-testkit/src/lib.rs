@@ -9,7 +9,8 @@
 //! - [`refused`]: a loopback address on which a connection is refused, with no race against
 //!   other tests taking the port;
 //! - [`arbitrary`]: `proptest` strategies for the bytes a parser of replies may be handed;
-//! - [`generated`]: the field names and actions a vendor crate's generated code declares.
+//! - [`generated`]: the field names and actions a vendor crate's generated code declares;
+//! - [`bench_args`]: the options of the bench binaries (flag, else environment variable).
 //!
 //! This crate depends on no other unicloud crate, so any of them, `unicloud-core` included, can
 //! use it as a dev-dependency.
@@ -32,6 +33,7 @@
 //! ```
 
 pub mod arbitrary;
+pub mod bench_args;
 pub mod capture;
 pub mod fixtures;
 pub mod generated;

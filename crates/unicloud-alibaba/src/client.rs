@@ -4,6 +4,7 @@
 //! [`Transport`]; this module holds only what is
 //! Alibaba's own: product endpoints, parameters in the signed query, and the error body.
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -148,12 +149,15 @@ impl AlibabaClient {
             action: A::ACTION,
             params: &params,
         };
-        let rpc = Rpc(&self.inner);
-        let transport = &self.inner.transport;
-        let value = transport
-            .call(&rpc, &call, Idempotency::from_bool(A::IDEMPOTENT))
-            .await?;
-        transport.decode_json(value, A::ACTION)
+        let typed = Typed::<A::Output> {
+            rpc: Rpc(&self.inner),
+            action: A::ACTION,
+            output: PhantomData,
+        };
+        self.inner
+            .transport
+            .call(&typed, &call, Idempotency::from_bool(A::IDEMPOTENT))
+            .await
     }
 
     /// Sends one RPC call (no retries) with already-encoded parameters and returns the JSON body.
@@ -234,6 +238,69 @@ impl<'p> Protocol for Rpc<'p> {
         let request_id = header_value(&response, "x-acs-request-id");
         decode_response(response.status().as_u16(), response.body(), request_id)
     }
+}
+
+/// The RPC protocol with the reply read into an action's output type (see [`decode_reply`]).
+struct Typed<'p, T> {
+    rpc: Rpc<'p>,
+    action: &'static str,
+    output: PhantomData<fn() -> T>,
+}
+
+impl<'p, T: serde::de::DeserializeOwned> Protocol for Typed<'p, T> {
+    type Call = RpcCall<'p>;
+    type Output = T;
+
+    fn rate_limit(&self, call: &RpcCall<'p>) -> Option<ApiLimit> {
+        self.rpc.rate_limit(call)
+    }
+
+    fn sign(
+        &self,
+        call: &RpcCall<'p>,
+        creds: &Credentials,
+        now: SystemTime,
+    ) -> Result<HttpRequest, Error> {
+        self.rpc.sign(call, creds, now)
+    }
+
+    fn decode(&self, _: &RpcCall<'p>, response: HttpResponse) -> Result<T, Error> {
+        let request_id = header_value(&response, "x-acs-request-id");
+        decode_reply(
+            response.status().as_u16(),
+            response.body(),
+            request_id,
+            self.action,
+        )
+    }
+}
+
+/// Reads an RPC reply to `action` into its output type `T`: what [`AlibabaClient::call`] does
+/// with every reply.
+///
+/// A successful reply (HTTP 2xx) is decoded from the bytes in one pass, without building a
+/// JSON tree first. Anything else — an error, a body that does not fit `T` — goes through
+/// [`decode_response`], so errors are exactly what that function makes of them, and a reply
+/// that does not fit `T` is [`ErrorKind::InvalidResponse`].
+pub fn decode_reply<T: serde::de::DeserializeOwned>(
+    status: u16,
+    body: &[u8],
+    header_request_id: Option<String>,
+    action: &str,
+) -> Result<T, Error> {
+    if (200..300).contains(&status)
+        && let Ok(out) = serde_json::from_slice::<T>(body)
+    {
+        return Ok(out);
+    }
+    let value = decode_response(status, body, header_request_id)?;
+    serde_json::from_value(value).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidResponse,
+            format!("unexpected {action} response: {e}"),
+        )
+        .with_provider(Provider::Alibaba)
+    })
 }
 
 /// A signed RPC request: the full URL and the headers to send (including `Authorization`).
@@ -411,6 +478,36 @@ impl AlibabaClientBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replies_decode_straight_into_the_output_or_through_the_error_check() {
+        use crate::generated::ecs::DescribeInstancesResponse;
+        let decode = |status: u16, body: &str| {
+            decode_reply::<DescribeInstancesResponse>(
+                status,
+                body.as_bytes(),
+                None,
+                "DescribeInstances",
+            )
+        };
+        let ok =
+            r#"{"TotalCount":1,"Instances":{"Instance":[{"InstanceId":"i-1"}]},"RequestId":"r-1"}"#;
+        assert_eq!(decode(200, ok).unwrap().total_count, Some(1));
+        let err = decode(
+            400,
+            r#"{"Code":"Throttling.User","Message":"slow down","RequestId":"r-2"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Throttled);
+        assert_eq!(err.request_id(), Some("r-2"));
+        let err = decode(200, r#"{"TotalCount":"many"}"#).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+        assert!(err.to_string().contains("DescribeInstances"), "{err}");
+        assert_eq!(
+            decode(200, "[]").unwrap_err().kind(),
+            ErrorKind::InvalidResponse
+        );
+    }
 
     #[test]
     fn endpoints() {

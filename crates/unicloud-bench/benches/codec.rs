@@ -56,9 +56,13 @@ fn tencent(c: &mut Criterion) {
     // returns it: the difference to the line above is the mapping into `Instance`.
     c.bench_function("codec/tencent/decode_page_100_vendor_types", |b| {
         b.iter(|| {
-            let value = unicloud_tencent::client::decode_response(200, black_box(&body), None)
-                .expect("decodes");
-            serde_json::from_value::<cvm::DescribeInstancesResponse>(value).expect("decodes")
+            unicloud_tencent::client::decode_reply::<cvm::DescribeInstancesResponse>(
+                200,
+                black_box(&body),
+                None,
+                "DescribeInstances",
+            )
+            .expect("decodes")
         })
     });
 }
@@ -86,9 +90,13 @@ fn alibaba(c: &mut Criterion) {
     // returns it: the difference to the line above is the mapping into `Instance`.
     c.bench_function("codec/alibaba/decode_page_100_vendor_types", |b| {
         b.iter(|| {
-            let value = unicloud_alibaba::client::decode_response(200, black_box(&body), None)
-                .expect("decodes");
-            serde_json::from_value::<ecs::DescribeInstancesResponse>(value).expect("decodes")
+            unicloud_alibaba::client::decode_reply::<ecs::DescribeInstancesResponse>(
+                200,
+                black_box(&body),
+                None,
+                "DescribeInstances",
+            )
+            .expect("decodes")
         })
     });
 }

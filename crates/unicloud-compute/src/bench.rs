@@ -3,38 +3,24 @@
 //! reachable without a network.
 //!
 //! Each function runs the same steps as the backend's `describe_page` after the HTTP exchange:
-//! for Tencent and Alibaba the client's envelope decoding (`decode_response`), the serde decode
-//! of the generated response type (what `Transport::decode_json` does) and `to_instance` per
-//! instance; for AWS, whose deserializer is private to `aws-sdk-ec2`, `to_instance` over the
+//! for Tencent and Alibaba the client's reply decoding into the generated response type
+//! (`decode_reply`, what `client.call` runs) and `to_instance` per instance; for AWS, whose deserializer is private to `aws-sdk-ec2`, `to_instance` over the
 //! SDK's already-decoded output.
 
 // Without a provider there is nothing to reach.
 #![cfg(any(feature = "aws", feature = "tencent", feature = "alibaba"))]
 
 use unicloud_core::Error;
-#[cfg(any(feature = "tencent", feature = "alibaba"))]
-use unicloud_core::{ErrorKind, Provider};
 
 use crate::model::Instance;
-
-/// The error `Transport::decode_json` returns for a reply that does not match its type.
-#[cfg(any(feature = "tencent", feature = "alibaba"))]
-fn mismatch(provider: Provider, e: &serde_json::Error) -> Error {
-    Error::new(
-        ErrorKind::InvalidResponse,
-        format!("unexpected DescribeInstances response: {e}"),
-    )
-    .with_provider(provider)
-}
 
 /// Decodes a CVM DescribeInstances reply body (HTTP 200, `{"Response": {...}}`) into unified
 /// instances, as the Tencent backend does.
 #[cfg(feature = "tencent")]
 pub fn decode_tencent_page(body: &[u8]) -> Result<Vec<Instance>, Error> {
     use unicloud_tencent::generated::cvm;
-    let value = unicloud_tencent::client::decode_response(200, body, None)?;
     let out: cvm::DescribeInstancesResponse =
-        serde_json::from_value(value).map_err(|e| mismatch(Provider::Tencent, &e))?;
+        unicloud_tencent::client::decode_reply(200, body, None, "DescribeInstances")?;
     out.instance_set
         .unwrap_or_default()
         .into_iter()
@@ -47,9 +33,8 @@ pub fn decode_tencent_page(body: &[u8]) -> Result<Vec<Instance>, Error> {
 #[cfg(feature = "alibaba")]
 pub fn decode_alibaba_page(body: &[u8]) -> Result<Vec<Instance>, Error> {
     use unicloud_alibaba::generated::ecs;
-    let value = unicloud_alibaba::client::decode_response(200, body, None)?;
     let out: ecs::DescribeInstancesResponse =
-        serde_json::from_value(value).map_err(|e| mismatch(Provider::Alibaba, &e))?;
+        unicloud_alibaba::client::decode_reply(200, body, None, "DescribeInstances")?;
     out.instances
         .and_then(|i| i.instance)
         .unwrap_or_default()

@@ -4,6 +4,7 @@
 //! [`Transport`]; this module holds only what is Tencent's
 //! own: endpoints, the API 3.0 headers and TC3 signature, and the `Response` envelope.
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -149,11 +150,15 @@ impl TencentClient {
             region: region.to_owned(),
             body: Bytes::from(body),
         };
-        let transport = &self.inner.transport;
-        let value = transport
-            .call(&*self.inner, &call, Idempotency::from_bool(A::IDEMPOTENT))
-            .await?;
-        transport.decode_json(value, A::ACTION)
+        let typed = Typed::<A::Output> {
+            inner: &self.inner,
+            action: A::ACTION,
+            output: PhantomData,
+        };
+        self.inner
+            .transport
+            .call(&typed, &call, Idempotency::from_bool(A::IDEMPOTENT))
+            .await
     }
 
     /// Sends one raw API 3.0 request (no retries) and returns the `Response` object.
@@ -177,6 +182,79 @@ impl TencentClient {
         };
         self.inner.transport.send_once(&*self.inner, &call).await
     }
+}
+
+/// The API 3.0 protocol with the reply read into an action's output type (see
+/// [`decode_reply`]).
+struct Typed<'a, T> {
+    inner: &'a Inner,
+    action: &'static str,
+    output: PhantomData<fn() -> T>,
+}
+
+/// `{"Response": T}`.
+#[derive(serde::Deserialize)]
+struct Envelope<T> {
+    #[serde(rename = "Response")]
+    response: T,
+}
+
+impl<T: serde::de::DeserializeOwned> Protocol for Typed<'_, T> {
+    type Call = Api3Call;
+    type Output = T;
+
+    fn rate_limit(&self, call: &Api3Call) -> Option<ApiLimit> {
+        self.inner.rate_limit(call)
+    }
+
+    fn sign(
+        &self,
+        call: &Api3Call,
+        creds: &Credentials,
+        now: SystemTime,
+    ) -> Result<HttpRequest, Error> {
+        self.inner.sign(call, creds, now)
+    }
+
+    fn decode(&self, _: &Api3Call, response: HttpResponse) -> Result<T, Error> {
+        let request_id = header_value(&response, "X-TC-RequestId");
+        decode_reply(
+            response.status().as_u16(),
+            response.body(),
+            request_id,
+            self.action,
+        )
+    }
+}
+
+/// Reads an API 3.0 reply to `action` into its output type `T`: what [`TencentClient::call`]
+/// does with every reply.
+///
+/// A successful reply (HTTP 200, no `"Error"` anywhere in the body) is decoded from the bytes
+/// in one pass, without building a JSON tree first. Anything else — an error, a body that
+/// mentions `"Error"` (say in a tag), a reply that does not fit `T` — goes through
+/// [`decode_response`], so errors are exactly what that function makes of them, and a reply
+/// that does not fit `T` is [`ErrorKind::InvalidResponse`].
+pub fn decode_reply<T: serde::de::DeserializeOwned>(
+    status: u16,
+    body: &[u8],
+    header_request_id: Option<String>,
+    action: &str,
+) -> Result<T, Error> {
+    if status == 200
+        && !body.windows(7).any(|w| w == b"\"Error\"")
+        && let Ok(envelope) = serde_json::from_slice::<Envelope<T>>(body)
+    {
+        return Ok(envelope.response);
+    }
+    let value = decode_response(status, body, header_request_id)?;
+    serde_json::from_value(value).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidResponse,
+            format!("unexpected {action} response: {e}"),
+        )
+        .with_provider(Provider::Tencent)
+    })
 }
 
 impl Protocol for Inner {
@@ -406,6 +484,44 @@ impl TencentClientBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replies_decode_straight_into_the_output_or_through_the_envelope_check() {
+        use crate::generated::cvm::DescribeInstancesResponse;
+        let decode = |status: u16, body: &str| {
+            decode_reply::<DescribeInstancesResponse>(
+                status,
+                body.as_bytes(),
+                None,
+                "DescribeInstances",
+            )
+        };
+        let ok = r#"{"Response":{"TotalCount":1,"InstanceSet":[{"InstanceId":"ins-1"}],"RequestId":"r-1"}}"#;
+        assert_eq!(decode(200, ok).unwrap().total_count, Some(1));
+        // "Error" in a value takes the slow path, with the same result.
+        let tagged = r#"{"Response":{"TotalCount":1,"InstanceSet":[{"InstanceId":"ins-1","InstanceName":"Error"}],"RequestId":"r-1"}}"#;
+        let out = decode(200, tagged).unwrap();
+        assert_eq!(
+            out.instance_set.unwrap()[0].instance_name.as_deref(),
+            Some("Error")
+        );
+        // An error envelope is the mapped error, with its code and request id.
+        let err = decode(
+            200,
+            r#"{"Response":{"Error":{"Code":"RequestLimitExceeded","Message":"slow down"},"RequestId":"r-2"}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Throttled);
+        assert_eq!(err.request_id(), Some("r-2"));
+        // A reply that does not fit the output type, or no envelope at all.
+        let err = decode(200, r#"{"Response":{"TotalCount":"many"}}"#).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+        assert!(err.to_string().contains("DescribeInstances"), "{err}");
+        assert_eq!(
+            decode(502, "<html>").unwrap_err().kind(),
+            ErrorKind::Unavailable
+        );
+    }
 
     #[test]
     fn endpoints() {

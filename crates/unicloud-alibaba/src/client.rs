@@ -4,7 +4,6 @@
 //! [`Transport`]; this module holds only what is
 //! Alibaba's own: product endpoints, parameters in the signed query, and the error body.
 
-use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -13,8 +12,8 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 use unicloud_core::ratelimit::ApiLimit;
 use unicloud_core::transport::{
-    Bytes, HttpRequest, HttpResponse, Protocol, Transport, TransportBuilder, build_request,
-    header_value, http::Method,
+    Bytes, DecodeWith, HttpRequest, HttpResponse, Protocol, Transport, TransportBuilder,
+    build_request, header_value, http::Method,
 };
 use unicloud_core::{
     ClientConfig, Credentials, Error, ErrorKind, Idempotency, Provider, Region,
@@ -149,11 +148,11 @@ impl AlibabaClient {
             action: A::ACTION,
             params: &params,
         };
-        let typed = Typed::<A::Output> {
-            rpc: Rpc(&self.inner),
-            action: A::ACTION,
-            output: PhantomData,
-        };
+        let rpc = Rpc(&self.inner);
+        let typed = DecodeWith::new(&rpc, |reply: HttpResponse| {
+            let request_id = header_value(&reply, "x-acs-request-id");
+            decode_reply::<A::Output>(reply.status().as_u16(), reply.body(), request_id, A::ACTION)
+        });
         self.inner
             .transport
             .call(&typed, &call, Idempotency::from_bool(A::IDEMPOTENT))
@@ -237,41 +236,6 @@ impl<'p> Protocol for Rpc<'p> {
     fn decode(&self, _: &RpcCall<'p>, response: HttpResponse) -> Result<Value, Error> {
         let request_id = header_value(&response, "x-acs-request-id");
         decode_response(response.status().as_u16(), response.body(), request_id)
-    }
-}
-
-/// The RPC protocol with the reply read into an action's output type (see [`decode_reply`]).
-struct Typed<'p, T> {
-    rpc: Rpc<'p>,
-    action: &'static str,
-    output: PhantomData<fn() -> T>,
-}
-
-impl<'p, T: serde::de::DeserializeOwned> Protocol for Typed<'p, T> {
-    type Call = RpcCall<'p>;
-    type Output = T;
-
-    fn rate_limit(&self, call: &RpcCall<'p>) -> Option<ApiLimit> {
-        self.rpc.rate_limit(call)
-    }
-
-    fn sign(
-        &self,
-        call: &RpcCall<'p>,
-        creds: &Credentials,
-        now: SystemTime,
-    ) -> Result<HttpRequest, Error> {
-        self.rpc.sign(call, creds, now)
-    }
-
-    fn decode(&self, _: &RpcCall<'p>, response: HttpResponse) -> Result<T, Error> {
-        let request_id = header_value(&response, "x-acs-request-id");
-        decode_reply(
-            response.status().as_u16(),
-            response.body(),
-            request_id,
-            self.action,
-        )
     }
 }
 

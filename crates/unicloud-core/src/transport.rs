@@ -58,7 +58,6 @@ use std::time::SystemTime;
 
 pub use bytes::Bytes;
 pub use http;
-use serde::de::DeserializeOwned;
 
 use crate::config::ClientConfig;
 use crate::credentials::{AssumeRole, Credentials, SharedCredentialsProvider, client_credentials};
@@ -103,6 +102,47 @@ pub trait Protocol: Sync {
     fn rate_limit(&self, call: &Self::Call) -> Option<ApiLimit> {
         let _ = call;
         None
+    }
+}
+
+/// `protocol` with its replies read another way: requests are signed and rate-limited as
+/// `protocol` does, and each reply is handed to `decode` (for instance to read it straight
+/// into an action's output type instead of `protocol`'s generic one).
+pub struct DecodeWith<'a, P, F> {
+    protocol: &'a P,
+    decode: F,
+}
+
+impl<'a, P, F> DecodeWith<'a, P, F> {
+    /// `protocol`, its replies read by `decode`.
+    pub fn new(protocol: &'a P, decode: F) -> Self {
+        Self { protocol, decode }
+    }
+}
+
+impl<P, F, O> Protocol for DecodeWith<'_, P, F>
+where
+    P: Protocol,
+    F: Fn(HttpResponse) -> Result<O, Error> + Sync,
+{
+    type Call = P::Call;
+    type Output = O;
+
+    fn sign(
+        &self,
+        call: &P::Call,
+        credentials: &Credentials,
+        now: SystemTime,
+    ) -> Result<HttpRequest, Error> {
+        self.protocol.sign(call, credentials, now)
+    }
+
+    fn decode(&self, _: &P::Call, response: HttpResponse) -> Result<O, Error> {
+        (self.decode)(response)
+    }
+
+    fn rate_limit(&self, call: &P::Call) -> Option<ApiLimit> {
+        self.protocol.rate_limit(call)
     }
 }
 
@@ -220,22 +260,6 @@ impl Transport {
         *response.status_mut() = status;
         *response.headers_mut() = headers;
         Ok(response)
-    }
-
-    /// Converts a decoded JSON reply into `what`'s typed output; a mismatch is
-    /// [`ErrorKind::InvalidResponse`].
-    pub fn decode_json<T: DeserializeOwned>(
-        &self,
-        value: serde_json::Value,
-        what: &str,
-    ) -> Result<T, Error> {
-        serde_json::from_value(value).map_err(|e| {
-            Error::new(
-                ErrorKind::InvalidResponse,
-                format!("unexpected {what} response: {e}"),
-            )
-            .with_provider(self.inner.provider)
-        })
     }
 
     fn client_error(&self, e: reqwest::Error) -> Error {

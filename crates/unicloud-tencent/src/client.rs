@@ -4,15 +4,14 @@
 //! [`Transport`]; this module holds only what is Tencent's
 //! own: endpoints, the API 3.0 headers and TC3 signature, and the `Response` envelope.
 
-use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 use unicloud_core::ratelimit::ApiLimit;
 use unicloud_core::transport::{
-    Bytes, HttpRequest, HttpResponse, Protocol, Transport, TransportBuilder, build_request,
-    header_value, http::Method,
+    Bytes, DecodeWith, HttpRequest, HttpResponse, Protocol, Transport, TransportBuilder,
+    build_request, header_value, http::Method,
 };
 use unicloud_core::{
     ClientConfig, Credentials, Error, ErrorKind, Idempotency, Provider, Region,
@@ -150,11 +149,10 @@ impl TencentClient {
             region: region.to_owned(),
             body: Bytes::from(body),
         };
-        let typed = Typed::<A::Output> {
-            inner: &self.inner,
-            action: A::ACTION,
-            output: PhantomData,
-        };
+        let typed = DecodeWith::new(&*self.inner, |reply: HttpResponse| {
+            let request_id = header_value(&reply, "X-TC-RequestId");
+            decode_reply::<A::Output>(reply.status().as_u16(), reply.body(), request_id, A::ACTION)
+        });
         self.inner
             .transport
             .call(&typed, &call, Idempotency::from_bool(A::IDEMPOTENT))
@@ -184,47 +182,11 @@ impl TencentClient {
     }
 }
 
-/// The API 3.0 protocol with the reply read into an action's output type (see
-/// [`decode_reply`]).
-struct Typed<'a, T> {
-    inner: &'a Inner,
-    action: &'static str,
-    output: PhantomData<fn() -> T>,
-}
-
 /// `{"Response": T}`.
 #[derive(serde::Deserialize)]
 struct Envelope<T> {
     #[serde(rename = "Response")]
     response: T,
-}
-
-impl<T: serde::de::DeserializeOwned> Protocol for Typed<'_, T> {
-    type Call = Api3Call;
-    type Output = T;
-
-    fn rate_limit(&self, call: &Api3Call) -> Option<ApiLimit> {
-        self.inner.rate_limit(call)
-    }
-
-    fn sign(
-        &self,
-        call: &Api3Call,
-        creds: &Credentials,
-        now: SystemTime,
-    ) -> Result<HttpRequest, Error> {
-        self.inner.sign(call, creds, now)
-    }
-
-    fn decode(&self, _: &Api3Call, response: HttpResponse) -> Result<T, Error> {
-        let request_id = header_value(&response, "X-TC-RequestId");
-        decode_reply(
-            response.status().as_u16(),
-            response.body(),
-            request_id,
-            self.action,
-        )
-    }
 }
 
 /// Reads an API 3.0 reply to `action` into its output type `T`: what [`TencentClient::call`]

@@ -16,13 +16,8 @@ use unicloud_emulator::FaultKind;
 use crate::harness::{Ctx, RUN_TAG};
 use crate::lb::LbFixture;
 
-/// The vendor's name of the describe-instances call.
-fn describe_action(p: Provider) -> &'static str {
-    match p {
-        Provider::Aws | Provider::Tencent | Provider::Alibaba => "DescribeInstances",
-        _ => unreachable!(),
-    }
-}
+/// The describe-instances action: the same name on EC2, CVM and ECS.
+const DESCRIBE: &str = "DescribeInstances";
 
 /// The rate-limit bucket of describe-instances in `region`.
 fn describe_key(p: Provider, region: &str) -> LimitKey {
@@ -31,7 +26,7 @@ fn describe_key(p: Provider, region: &str) -> LimitKey {
         Provider::Tencent => "cvm",
         _ => "ecs",
     };
-    LimitKey::new(p, service, describe_action(p)).scoped(region)
+    LimitKey::new(p, service, DESCRIBE).scoped(region)
 }
 
 /// Two more regions of the provider, each with a zone the emulator and moto know.
@@ -61,7 +56,7 @@ pub async fn rate_limit_stays_under_the_vendor_limit(ctx: &Ctx) {
     }
     let p = ctx.provider;
     let emu = ctx.emulator.as_ref().unwrap();
-    let action = describe_action(p);
+    let action = DESCRIBE;
     let clock: SharedClock = Arc::new(ctx.clock.clone().unwrap());
     let limited = ctx
         .cloud_builder(ctx.credentials(), &ctx.config())
@@ -217,7 +212,7 @@ pub async fn fleet_fan_out(ctx: &Ctx) {
         let counts = emu.request_counts();
         for region in [home.as_str(), second, third] {
             assert_eq!(
-                counts.get(p, region, describe_action(p)),
+                counts.get(p, region, DESCRIBE),
                 1,
                 "{p}: round trips in {region}"
             );
